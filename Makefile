@@ -1,0 +1,30 @@
+# dnre-quad: make run (dashboard), make test (tests), make bench (benchmarks → BENCHMARKS.md).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= $(or $(STREAMLIT_SERVER_PORT),8501)
+export OMP_NUM_THREADS ?= 1
+
+.PHONY: setup run test lint bench bench-smoke default-model clean
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+	touch $@
+
+setup: $(VENV)/.installed
+
+run: setup
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true
+
+test: setup
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

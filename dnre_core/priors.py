@@ -1,0 +1,88 @@
+"""Priors: a box-uniform distribution and helpers that read bounds and (de)serialise priors.
+
+Any ``torch.distributions.Distribution`` with ``sample`` and ``log_prob`` is accepted as a prior by the
+library; :class:`BoxUniform` additionally exposes its bounds, which samplers use to reject proposals outside
+the support without evaluating the network, and which round-trip through model files as JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor
+from torch.distributions import Distribution, Independent, Uniform
+
+
+class BoxUniform(Independent):
+    """Uniform distribution on the box ``[low, high]`` (shapes ``(D,)``); events of shape ``(D,)``."""
+
+    def __init__(self, low: Tensor | float | list[float], high: Tensor | float | list[float], device: str | torch.device = "cpu"):
+        low_t = torch.as_tensor(low, dtype=torch.float32, device=device).reshape(-1)
+        high_t = torch.as_tensor(high, dtype=torch.float32, device=device).reshape(-1)
+        if low_t.shape != high_t.shape:
+            raise ValueError(f"BoxUniform: low has {low_t.numel()} entries but high has {high_t.numel()}; give one bound per parameter.")
+        if not (torch.isfinite(low_t).all() and torch.isfinite(high_t).all()):
+            raise ValueError("BoxUniform: bounds must be finite numbers.")
+        if not bool((high_t > low_t).all()):
+            bad = torch.nonzero(high_t <= low_t).flatten().tolist()
+            raise ValueError(f"BoxUniform: high must exceed low in every dimension; it does not in dimension(s) {bad}.")
+        super().__init__(Uniform(low_t, high_t, validate_args=False), 1, validate_args=False)
+        self.low = low_t
+        self.high = high_t
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        """Log density of ``value`` (..., D) → (...); ``-inf`` outside the box (no error)."""
+        value = value.to(self.low)
+        inside = ((value >= self.low) & (value <= self.high)).all(dim=-1)
+        log_volume = torch.log(self.high - self.low).sum()
+        return torch.where(inside, -log_volume, torch.full_like(inside, float("-inf"), dtype=value.dtype))
+
+    def to(self, device: str | torch.device) -> BoxUniform:
+        return BoxUniform(self.low, self.high, device=device)
+
+
+def prior_dimension(prior: Distribution) -> int:
+    """Number of parameters D of a prior whose events have shape ``(D,)``."""
+    shape = prior.event_shape
+    if len(shape) == 0:
+        return 1
+    if len(shape) != 1:
+        raise ValueError(f"The prior's events must be vectors (D,); this prior's event shape is {tuple(shape)}.")
+    return int(shape[0])
+
+
+def prior_bounds(prior: Distribution) -> tuple[Tensor, Tensor] | None:
+    """``(low, high)`` of a box-shaped prior (each ``(D,)``), or ``None`` when the support is unbounded or unknown."""
+    if isinstance(prior, BoxUniform):
+        return prior.low, prior.high
+    base = prior.base_dist if isinstance(prior, Independent) else prior
+    if isinstance(base, Uniform):
+        return base.low.reshape(-1), base.high.reshape(-1)
+    return None
+
+
+def in_support(prior: Distribution, theta: Tensor) -> Tensor:
+    """Boolean mask (...,) of rows of ``theta`` (..., D) with finite prior log density."""
+    bounds = prior_bounds(prior)
+    if bounds is not None:
+        low, high = (b.to(theta) for b in bounds)
+        return ((theta >= low) & (theta <= high)).all(dim=-1)
+    return torch.isfinite(prior.log_prob(theta))
+
+
+def prior_to_config(prior: Distribution) -> dict[str, Any] | None:
+    """A JSON-able description of the prior, or ``None`` for a prior the library cannot describe."""
+    bounds = prior_bounds(prior)
+    if bounds is not None:
+        return {"type": "BoxUniform", "low": bounds[0].tolist(), "high": bounds[1].tolist()}
+    return None
+
+
+def prior_from_config(config: dict[str, Any] | None) -> Distribution | None:
+    """Inverse of :func:`prior_to_config`."""
+    if config is None:
+        return None
+    if config.get("type") != "BoxUniform":
+        raise ValueError(f"Unknown prior type {config.get('type')!r} in the model file; expected 'BoxUniform'.")
+    return BoxUniform(config["low"], config["high"])
