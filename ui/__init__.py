@@ -1,0 +1,1 @@
+"""Shared UI layer of the dashboard: workspace store, background jobs, CSV import, plot builders, targets."""
