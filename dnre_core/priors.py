@@ -86,3 +86,22 @@ def prior_from_config(config: dict[str, Any] | None) -> Distribution | None:
     if config.get("type") != "BoxUniform":
         raise ValueError(f"Unknown prior type {config.get('type')!r} in the model file; expected 'BoxUniform'.")
     return BoxUniform(config["low"], config["high"])
+
+
+def sample_prior(prior: Distribution, num: int, generator: torch.Generator) -> Tensor:
+    """``num`` draws (num, D) from ``prior``, reproducible through ``generator``.
+
+    Box priors are sampled directly with the generator; any other distribution is sampled under torch's
+    global RNG re-seeded from the generator (and restored afterwards), so the same generator state gives the
+    same draws either way.
+    """
+    bounds = prior_bounds(prior)
+    if bounds is not None:
+        low, high = bounds
+        u = torch.rand((num, low.numel()), generator=generator, device=generator.device).to(low.device)
+        return low + (high - low) * u
+    seed = int(torch.randint(0, 2**62, (1,), generator=generator))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        draws = prior.sample((num,))
+    return draws.reshape(num, -1)

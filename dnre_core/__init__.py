@@ -1,0 +1,21 @@
+"""dnre_core: Direct Neural Ratio Estimation and friends for simulation-based inference.
+
+Layers (bottom to top): priors → estimators + losses → trainers → potentials → samplers → posterior →
+diagnostics and metrics. Simulator-agnostic; no UI imports.
+"""
+
+from .diagnostics import ChainDiagnostics
+from .estimators import BNREEstimator, DNREEstimator, NREEstimator, RatioEstimator
+from .io import ModelFileError, load_estimator, read_model_config
+from .metrics import c2st, expected_coverage
+from .posterior import RatioPosterior
+from .priors import BoxUniform
+from .training import BNRE, DNRE, NRE, TrainingSummary
+from .validation import InputError
+from .version import __version__
+
+__all__ = [
+    "BNRE", "DNRE", "NRE", "BNREEstimator", "BoxUniform", "ChainDiagnostics", "DNREEstimator", "InputError",
+    "ModelFileError", "NREEstimator", "RatioEstimator", "RatioPosterior", "TrainingSummary", "__version__", "c2st",
+    "expected_coverage", "load_estimator", "read_model_config",
+]

@@ -1,0 +1,122 @@
+"""Chain diagnostics: split-R̂ and bulk/tail ESS computed with ArviZ, plus acceptance and step sizes.
+
+ArviZ expects arrays (chain, draw, parameter); we pass the raw chains as they are.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from torch import Tensor
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", FutureWarning)
+    import arviz as az
+
+
+def arviz_summary(chains: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rank-normalised split-R̂, bulk ESS and tail ESS per parameter for chains (C, T, D) → three (D,) arrays.
+
+    Returns NaNs when there are fewer than 4 draws per chain (ArviZ's split-R̂ needs at least 2 per half).
+    """
+    num_params = chains.shape[-1]
+    if chains.ndim != 3 or chains.shape[1] < 4:
+        nan = np.full(num_params, np.nan)
+        return nan, nan.copy(), nan.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "more chains than draws" is expected with many short chains
+        dataset = az.convert_to_dataset(np.asarray(chains, dtype=np.float64))
+        rhat = az.rhat(dataset)["x"].values
+        ess_bulk = az.ess(dataset, method="bulk")["x"].values
+        ess_tail = az.ess(dataset, method="tail")["x"].values
+    return np.asarray(rhat, dtype=float), np.asarray(ess_bulk, dtype=float), np.asarray(ess_tail, dtype=float)
+
+
+@dataclass
+class ChainDiagnostics:
+    """Diagnostics of one sampling run.
+
+    Attributes:
+        chains: kept draws (C, T, D) after warm-up and thinning.
+        rhat, ess_bulk, ess_tail: per parameter (D,), from ArviZ.
+        acceptance: acceptance rate per chain (C,) over the kept phase (warm-up when nothing is kept yet).
+        step_size: final MH proposal scale or HMC leapfrog step size per chain (C,).
+        sampler: "mh" or "hmc"; step / total_steps / warmup_steps: progress; phase: "warmup" or "sampling".
+        seconds: wall time so far; stopped_early: the callback asked to stop.
+    """
+
+    chains: Tensor
+    rhat: np.ndarray
+    ess_bulk: np.ndarray
+    ess_tail: np.ndarray
+    acceptance: np.ndarray
+    step_size: np.ndarray
+    sampler: str
+    step: int
+    total_steps: int
+    warmup_steps: int
+    seconds: float
+    stopped_early: bool = False
+    parameter_names: list[str] | None = field(default=None)
+
+    @classmethod
+    def from_chains(cls, chains: Tensor, acceptance: Tensor, step_size: Tensor, **info: Any) -> ChainDiagnostics:
+        rhat, ess_bulk, ess_tail = arviz_summary(chains.detach().cpu().numpy())
+        return cls(chains=chains.detach().cpu(), rhat=rhat, ess_bulk=ess_bulk, ess_tail=ess_tail,
+                   acceptance=acceptance.detach().cpu().numpy(), step_size=step_size.detach().cpu().numpy(), **info)
+
+    @property
+    def phase(self) -> str:
+        return "warmup" if self.step < self.warmup_steps else "sampling"
+
+    @property
+    def num_draws(self) -> int:
+        return int(self.chains.shape[1])
+
+    @property
+    def max_rhat(self) -> float:
+        return float(np.nanmax(self.rhat)) if np.isfinite(self.rhat).any() else math.nan
+
+    @property
+    def min_ess_bulk(self) -> float:
+        return float(np.nanmin(self.ess_bulk)) if np.isfinite(self.ess_bulk).any() else math.nan
+
+    @property
+    def min_ess_per_second(self) -> float:
+        return self.min_ess_bulk / self.seconds if self.seconds > 0 else math.nan
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per parameter: name, R̂, bulk ESS, tail ESS (for display)."""
+        names = self.parameter_names or [f"theta_{i}" for i in range(len(self.rhat))]
+        return [{"parameter": n, "rhat": float(r), "ess_bulk": float(b), "ess_tail": float(t)}
+                for n, r, b, t in zip(names, self.rhat, self.ess_bulk, self.ess_tail, strict=True)]
+
+    def warnings(self, rhat_threshold: float = 1.01, min_ess: float = 100.0) -> list[str]:
+        """Plain-language warnings about convergence (empty when nothing looks wrong)."""
+        found = []
+        names = self.parameter_names or [f"theta_{i}" for i in range(len(self.rhat))]
+        high = [n for n, r in zip(names, self.rhat, strict=True) if np.isfinite(r) and r > rhat_threshold]
+        if high:
+            found.append(f"The chains disagree (R̂ > {rhat_threshold}) for {', '.join(high)}: run longer warm-up or more draws "
+                         "before trusting these parameters.")
+        low = [n for n, e in zip(names, self.ess_bulk, strict=True) if np.isfinite(e) and e < min_ess]
+        if low:
+            found.append(f"Few effectively independent draws (bulk ESS < {min_ess:g}) for {', '.join(low)}: estimates "
+                         "of their spread are noisy; draw more.")
+        if len(self.acceptance) and float(np.mean(self.acceptance)) < 0.05:
+            found.append("Very few proposals were accepted (< 5 %): the chains barely move.")
+        return found
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able summary (no raw chains)."""
+        return {"sampler": self.sampler, "num_chains": int(self.chains.shape[0]), "num_draws": self.num_draws,
+                "step": self.step, "total_steps": self.total_steps, "warmup_steps": self.warmup_steps,
+                "seconds": self.seconds, "stopped_early": self.stopped_early, "parameters": self.table(),
+                "acceptance_mean": float(np.mean(self.acceptance)) if len(self.acceptance) else math.nan,
+                "step_size_median": float(np.median(self.step_size)) if len(self.step_size) else math.nan,
+                "max_rhat": self.max_rhat, "min_ess_bulk": self.min_ess_bulk, "warnings": self.warnings()}
+

@@ -1,0 +1,184 @@
+"""The posterior of a ratio estimator: MCMC sampling and (Monte Carlo) log densities.
+
+``RatioPosterior(estimator, prior, sampler="mh" | "hmc")`` follows sbi's habits::
+
+    posterior.sample((n,), x=x_o, num_chains=..., warmup_steps=..., thin=..., seed=..., callback=...)
+    posterior.log_prob(theta, x=x_o)
+
+After sampling, ``posterior.diagnostics`` holds ArviZ R̂ and ESS, acceptance, step sizes and the raw chains.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from typing import Any
+
+import torch
+from torch import Tensor
+from torch.distributions import Distribution
+
+from .diagnostics import ChainDiagnostics
+from .estimators import NREEstimator, RatioEstimator
+from .potentials import Potential, RatioPotential
+from .priors import prior_dimension, prior_from_config, sample_prior
+from .samplers import ChainRecorder, SampleCallback, hamiltonian_monte_carlo, metropolis_hastings
+from .samplers.adaptation import regularised_covariance
+from .validation import InputError, as_matrix, as_vector
+
+SAMPLER_FUNCTIONS = {"mh": metropolis_hastings, "hmc": hamiltonian_monte_carlo}
+SAMPLERS = tuple(SAMPLER_FUNCTIONS)
+SAMPLER_ARGUMENTS = ("potential", "initial", "recorder", "generator", "initial_covariance")
+
+
+def initial_states(potential: Potential, num_chains: int, generator: torch.Generator,
+                   num_candidates: int | None = None) -> Tensor:
+    """Starting points (C, D): sampling-importance-resampling of prior draws by the approximate log target.
+
+    Draws max(1000, 10·C) candidates and picks C of them without replacement with probabilities ∝ exp(score),
+    which places the chains in the posterior's high-density region before warm-up.
+    """
+    num_candidates = num_candidates or max(1000, 10 * num_chains)
+    candidates, scores = potential.initial_candidates(num_candidates, generator)
+    scores = torch.nan_to_num(scores.float(), nan=-math.inf, posinf=-math.inf)
+    if not bool(torch.isfinite(scores).any()):
+        scores = torch.zeros_like(scores)
+    weights = torch.softmax(scores - scores.max(), dim=0).cpu()
+    nonzero = int((weights > 0).sum())
+    replacement = nonzero < num_chains
+    index = torch.multinomial(weights + (1e-12 if replacement else 0.0), num_chains, replacement=replacement,
+                              generator=torch.Generator().manual_seed(int(torch.randint(0, 2**62, (1,), generator=generator))))
+    return candidates[index.to(candidates.device)]
+
+
+def run_sampler(potential: Potential, prior: Distribution, sampler: str, num_samples: int, num_chains: int,
+                warmup_steps: int, thin: int, generator: torch.Generator, callback: SampleCallback | None = None,
+                callback_every: int = 25, initial: Tensor | None = None, parameter_names: list[str] | None = None,
+                **options: Any) -> tuple[Tensor, ChainDiagnostics]:
+    """Run ``sampler`` on ``potential`` and return (samples (n, D), diagnostics).
+
+    Samples are taken draw by draw across chains (all chains' first kept draw, then their second...), so a
+    run stopped early returns an equal share from every chain.
+    """
+    if sampler not in SAMPLERS:
+        raise InputError(f"Unknown sampler {sampler!r}; choose one of {SAMPLERS}.")
+    if num_chains < 1 or num_samples < 1 or warmup_steps < 0:
+        raise InputError("num_chains and the number of samples must be positive and warmup_steps non-negative.")
+    dim = prior_dimension(prior)
+    if initial is None:
+        initial = initial_states(potential, num_chains, generator)
+    elif tuple(initial.shape) != (num_chains, dim):
+        raise InputError(f"initial states must have shape ({num_chains}, {dim}); got {tuple(initial.shape)}.")
+    spread = sample_prior(prior, max(1000, 10 * dim), generator).to(initial)
+    fallback = torch.diag(torch.var(spread, dim=0))
+    initial_covariance = regularised_covariance(initial, fallback) if num_chains > 2 * dim else fallback
+    num_draws = math.ceil(num_samples / num_chains)
+    recorder = ChainRecorder(num_chains, num_draws, dim, warmup_steps, thin, sampler, callback, callback_every,
+                             parameter_names)
+    SAMPLER_FUNCTIONS[sampler](potential, initial, recorder, generator, initial_covariance, **options)
+    diagnostics = recorder.diagnostics()
+    samples = diagnostics.chains.transpose(0, 1).reshape(-1, dim)[:num_samples]
+    return samples, diagnostics
+
+
+class RatioPosterior:
+    """Posterior p(θ | x) ∝ p(θ) r(x | θ) of a trained ratio estimator.
+
+    Args:
+        estimator: a trained DNRE/NRE/BNRE estimator.
+        prior: the prior it was trained under (default: the one stored in the model file).
+        sampler: "mh" (random-walk Metropolis–Hastings) or "hmc".
+        gradient: HMC's gradient, "direct" (∇θ of the log-ratio output) or "ratio" (∇r / r, for comparison).
+        ratio: acceptance log-ratio, "direct" (one pass d(θ*, θ, x)) or "antisymmetric".
+        device: where sampling runs.
+        **sampler_options: passed to the sampler (e.g. ``target_acceptance``, ``num_leapfrog_steps``).
+    """
+
+    def __init__(self, estimator: RatioEstimator, prior: Distribution | None = None, sampler: str = "mh",
+                 gradient: str = "direct", ratio: str = "direct", device: str | torch.device = "cpu",
+                 **sampler_options: Any):
+        if sampler not in SAMPLERS:
+            raise InputError(f"Unknown sampler {sampler!r}; choose one of {SAMPLERS}.")
+        prior = prior if prior is not None else prior_from_config(estimator.metadata.get("prior"))
+        if prior is None:
+            raise InputError("No prior: pass prior= (the model file does not describe one).")
+        if prior_dimension(prior) != estimator.theta_dim:
+            raise InputError(f"The prior has {prior_dimension(prior)} dimensions but the estimator expects {estimator.theta_dim}.")
+        allowed = set(inspect.signature(SAMPLER_FUNCTIONS[sampler]).parameters) - set(SAMPLER_ARGUMENTS)
+        if sampler_options.keys() - allowed:
+            raise InputError(f"Unknown {sampler} option(s) {sorted(sampler_options.keys() - allowed)}; allowed: {sorted(allowed)}.")
+        self.device = torch.device(device)
+        self.estimator = estimator.to(self.device).eval()
+        self.prior = prior.to(self.device) if hasattr(prior, "to") else prior
+        self.sampler = sampler
+        self.gradient = gradient
+        self.ratio = ratio
+        self.sampler_options = sampler_options
+        self.default_x: Tensor | None = None
+        self.diagnostics: ChainDiagnostics | None = None
+        self.potential_for(torch.zeros(estimator.x_dim))  # validates gradient= and ratio= now
+
+    @property
+    def parameter_names(self) -> list[str] | None:
+        return self.estimator.metadata.get("parameter_names")
+
+    def set_default_x(self, x: Any) -> RatioPosterior:
+        self.default_x = self._observation(x)
+        return self
+
+    def _observation(self, x: Any) -> Tensor:
+        if x is None:
+            if self.default_x is None:
+                raise InputError("No observation: pass x= or call set_default_x(x) first.")
+            return self.default_x
+        return as_vector(x, "x", self.estimator.x_dim, allow_nan=self.estimator.masked).to(self.device)
+
+    def potential_for(self, x: Tensor) -> RatioPotential:
+        return RatioPotential(self.estimator, self.prior, x, gradient=self.gradient, ratio=self.ratio)
+
+    def observation_warnings(self, x: Any) -> list[str]:
+        """Plain-language warnings when x lies outside the range of the training data, metric by metric."""
+        x_t = self._observation(x).cpu()
+        low, high = self.estimator.metadata.get("x_min"), self.estimator.metadata.get("x_max")
+        if low is None or high is None:
+            return []
+        names = self.estimator.metadata.get("metric_names") or [f"x_{i}" for i in range(len(low))]
+        found = []
+        for name, value, lo, hi in zip(names, x_t.tolist(), low, high, strict=True):
+            if math.isfinite(value) and not lo <= value <= hi:
+                found.append(f"{name} = {value:g} lies outside the range seen in training [{lo:g}, {hi:g}]; the model "
+                             "extrapolates there and its answer is unreliable.")
+        return found
+
+    def sample(self, sample_shape: tuple[int, ...] | torch.Size = (1000,), x: Any = None, num_chains: int = 100,
+               warmup_steps: int = 200, thin: int = 1, seed: int | None = None, callback: SampleCallback | None = None,
+               callback_every: int = 25, initial: Tensor | None = None) -> Tensor:
+        """Draw ``prod(sample_shape)`` samples (n, D) by MCMC; diagnostics in ``self.diagnostics``.
+
+        ``callback(step, chains_so_far, diagnostics_so_far)`` runs every ``callback_every`` steps; returning
+        False stops early and keeps what was drawn. The same seed gives the same samples.
+        """
+        num_samples = math.prod(sample_shape) if len(sample_shape) else 1
+        x_o = self._observation(x)
+        generator = torch.Generator(device="cpu").manual_seed(
+            int(seed) if seed is not None else int(torch.randint(0, 2**62, (1,))))
+        with torch.no_grad():
+            samples, self.diagnostics = run_sampler(
+                self.potential_for(x_o), self.prior, self.sampler, num_samples, num_chains, warmup_steps, thin,
+                generator, callback, callback_every, initial, self.parameter_names, **self.sampler_options)
+        return samples.reshape(*sample_shape, -1) if len(sample_shape) else samples[0]
+
+    def log_prob(self, theta: Any, x: Any = None, num_reference: int = 1000, seed: int = 0) -> Tensor:
+        """Log posterior density of θ (M, D) → (M,).
+
+        DNRE: the Monte Carlo estimate log p(θ) − logmeanexp_s(−d(θ, θ_s, x)) with ``num_reference`` prior
+        draws θ_s (fixed by ``seed``), approximately normalised. NRE/BNRE: log p(θ) + f(θ, x), the classifier's
+        log-ratio against the evidence, unnormalised up to its training error (sbi's convention).
+        """
+        theta_t = as_matrix(theta, "theta", self.estimator.theta_dim).to(self.device)
+        x_o = self._observation(x)
+        with torch.no_grad():
+            if isinstance(self.estimator, NREEstimator):
+                return self.prior.log_prob(theta_t) + self.estimator.logit(theta_t, x_o, torch.isfinite(x_o))
+            reference = sample_prior(self.prior, num_reference, torch.Generator().manual_seed(seed)).to(self.device)
+            return self.potential_for(x_o).log_density(theta_t, reference)

@@ -1,0 +1,166 @@
+"""Targets for the MCMC samplers, seen through log-ratios rather than log-densities.
+
+A sampler only ever needs (i) the log-ratio of the target between a proposal and the current state, (ii) the
+gradient of the log target for HMC, (iii) the support, and (iv) scores to pick starting points. A DNRE
+provides (i) in one forward pass, d(θ*, θ, x) + log p(θ*) − log p(θ), and (ii) as ∇θ d(θ, θ', x) with θ' held
+fixed (the "direct" gradient); it never needs a normalised density.
+
+* :class:`RatioPotential` — a trained ratio estimator, an observation x_o and the prior.
+* :class:`DensityPotential` — an explicit log density (for testing the samplers on known targets).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import Tensor
+from torch.distributions import Distribution
+
+from .estimators import NREEstimator, RatioEstimator
+from .priors import in_support, sample_prior
+
+GRADIENTS = ("direct", "ratio")
+RATIOS = ("direct", "antisymmetric")
+
+
+def _run_in_chunks(fn: Callable[[Tensor], Tensor], rows: Tensor, chunk: int = 65536) -> Tensor:
+    if rows.shape[0] <= chunk:
+        return fn(rows)
+    return torch.cat([fn(rows[i:i + chunk]) for i in range(0, rows.shape[0], chunk)])
+
+
+class Potential:
+    """Interface the samplers use. All tensors are (C, D) for C chains; results (C,) or (C, D)."""
+
+    def in_support(self, theta: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def log_ratio(self, theta_new: Tensor, theta_old: Tensor) -> Tensor:
+        """log π(θ_new) − log π(θ_old) for rows already known to be in the support: (C,)."""
+        raise NotImplementedError
+
+    def grad_log_target(self, theta: Tensor, anchor: Tensor) -> Tensor:
+        """∇θ log π(θ) (up to a constant that may depend on ``anchor``, held fixed): (C, D)."""
+        raise NotImplementedError
+
+    def draw_anchor(self, num: int, generator: torch.Generator) -> Tensor:
+        """Reference points θ' (num, D) held fixed along an HMC trajectory."""
+        raise NotImplementedError
+
+    def initial_candidates(self, num: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+        """Candidate starting points (num, D) and their approximate log target (num,), for resampling."""
+        raise NotImplementedError
+
+
+class DensityPotential(Potential):
+    """An explicit log density ``log_prob(θ (C,D)) -> (C,)``, restricted to ``prior``'s support.
+
+    Initial candidates are drawn from ``prior``.
+    """
+
+    def __init__(self, log_prob: Callable[[Tensor], Tensor], prior: Distribution):
+        self.log_prob = log_prob
+        self.prior = prior
+
+    def in_support(self, theta: Tensor) -> Tensor:
+        return in_support(self.prior, theta)
+
+    def log_ratio(self, theta_new: Tensor, theta_old: Tensor) -> Tensor:
+        return self.log_prob(theta_new) - self.log_prob(theta_old)
+
+    def grad_log_target(self, theta: Tensor, anchor: Tensor) -> Tensor:
+        with torch.enable_grad():
+            theta = theta.detach().requires_grad_(True)
+            (grad,) = torch.autograd.grad(self.log_prob(theta).sum(), theta)
+        return grad
+
+    def draw_anchor(self, num: int, generator: torch.Generator) -> Tensor:
+        return sample_prior(self.prior, num, generator)
+
+    def initial_candidates(self, num: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+        candidates = sample_prior(self.prior, num, generator)
+        return candidates, self.log_prob(candidates)
+
+
+class RatioPotential(Potential):
+    """Posterior p(θ | x_o) ∝ p(θ) r(x_o | θ) seen through a ratio estimator.
+
+    Args:
+        estimator: a trained :class:`~dnre_core.estimators.RatioEstimator`.
+        prior: the prior the estimator was trained under.
+        x: the observation (L,) (NaN entries are masked metrics for a masked estimator).
+        gradient: ``"direct"`` — ∇θ of the log-ratio output d(θ, θ', x), θ' fixed (Cobb et al.); ``"ratio"`` —
+            the older ∇r / r through r = exp(d), which over/underflows when |d| is large.
+        ratio: ``"direct"`` — MH/HMC acceptance with one pass d(θ*, θ, x); ``"antisymmetric"`` — with
+            ½(d(θ*, θ, x) − d(θ, θ*, x)), consistent by construction (two passes, batched as one).
+    """
+
+    def __init__(self, estimator: RatioEstimator, prior: Distribution, x: Tensor, gradient: str = "direct",
+                 ratio: str = "direct"):
+        if gradient not in GRADIENTS:
+            raise ValueError(f"gradient must be one of {GRADIENTS}; got {gradient!r}.")
+        if ratio not in RATIOS:
+            raise ValueError(f"ratio must be one of {RATIOS}; got {ratio!r}.")
+        self.estimator = estimator
+        self.prior = prior
+        self.x = x
+        self.mask = torch.isfinite(x)
+        self.gradient = gradient
+        self.ratio = ratio
+
+    def _d(self, theta: Tensor, theta_prime: Tensor) -> Tensor:
+        return self.estimator.log_ratio(theta, theta_prime, self.x, self.mask)
+
+    def in_support(self, theta: Tensor) -> Tensor:
+        return in_support(self.prior, theta)
+
+    @torch.no_grad()
+    def log_ratio(self, theta_new: Tensor, theta_old: Tensor) -> Tensor:
+        if self.ratio == "antisymmetric" and not isinstance(self.estimator, NREEstimator):
+            both = self._d(torch.cat([theta_new, theta_old]), torch.cat([theta_old, theta_new]))
+            forward, backward = both.chunk(2)
+            log_r = 0.5 * (forward - backward)
+        else:
+            log_r = self._d(theta_new, theta_old)
+        return log_r + self.prior.log_prob(theta_new) - self.prior.log_prob(theta_old)
+
+    def grad_log_target(self, theta: Tensor, anchor: Tensor) -> Tensor:
+        with torch.enable_grad():
+            theta = theta.detach().requires_grad_(True)
+            d = self._d(theta, anchor)
+            log_prior = self.prior.log_prob(theta)
+            if self.gradient == "direct":
+                (grad,) = torch.autograd.grad((d + log_prior).sum(), theta)
+                return grad
+            ratio = torch.exp(d)
+            (grad_r,) = torch.autograd.grad(ratio.sum(), theta, retain_graph=True)
+            grad_prior = (torch.autograd.grad(log_prior.sum(), theta)[0] if log_prior.requires_grad
+                          else torch.zeros_like(theta))
+        return grad_r / ratio.detach().unsqueeze(-1) + grad_prior
+
+    def draw_anchor(self, num: int, generator: torch.Generator) -> Tensor:
+        return sample_prior(self.prior, num, generator).to(self.x)
+
+    @torch.no_grad()
+    def log_density(self, theta: Tensor, reference: Tensor) -> Tensor:
+        """Monte Carlo log posterior density log p(θ) − logmeanexp_s(−d(θ, θ_s, x)) for θ (M, D), θ_s (S, D) → (M,).
+
+        For an NRE-type estimator this is log p(θ) + f(θ, x) − logmeanexp_s f(θ_s, x), the same estimate of
+        the evidence through the classifier logits.
+        """
+        num_reference = reference.shape[0]
+        log_s = torch.log(torch.tensor(float(num_reference), device=theta.device))
+        chunk_rows = max(1, 2**18 // num_reference)
+
+        def chunk(rows: Tensor) -> Tensor:
+            d = self._d(rows.unsqueeze(1), reference.unsqueeze(0))  # (m, S)
+            return torch.logsumexp(-d, dim=1) - log_s
+
+        log_evidence_ratio = _run_in_chunks(chunk, theta, chunk_rows)
+        return self.prior.log_prob(theta) - log_evidence_ratio
+
+    def initial_candidates(self, num: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+        candidates = self.draw_anchor(num, generator)
+        reference = self.draw_anchor(16, generator)
+        return candidates, self.log_density(candidates, reference)

@@ -1,0 +1,7 @@
+"""Vectorised MCMC samplers over many chains: random-walk Metropolis–Hastings and HMC."""
+
+from .hmc import hamiltonian_monte_carlo
+from .mh import metropolis_hastings
+from .recorder import ChainRecorder, SampleCallback
+
+__all__ = ["ChainRecorder", "SampleCallback", "hamiltonian_monte_carlo", "metropolis_hastings"]

@@ -1,0 +1,66 @@
+"""Vectorised random-walk Metropolis–Hastings with warm-up adaptation.
+
+All C chains move at once. The proposal is θ* = θ + s_c · L ε, ε ~ N(0, I), where L is the Cholesky factor of
+a covariance re-estimated from the pooled chains during warm-up (windows in :mod:`.adaptation`) and s_c a
+per-chain scale adapted by Robbins–Monro toward ``target_acceptance``. Both are frozen after warm-up, so
+the kept draws come from a fixed, symmetric proposal. Proposals outside the support are rejected without
+evaluating the target; the acceptance uses only the log-ratio log π(θ*) − log π(θ) (one network pass for DNRE).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+from ..potentials import Potential
+from .adaptation import adaptation_window_ends, regularised_covariance, safe_cholesky
+from .recorder import ChainRecorder
+
+
+def metropolis_hastings(
+    potential: Potential,
+    initial: Tensor,
+    recorder: ChainRecorder,
+    generator: torch.Generator,
+    initial_covariance: Tensor,
+    target_acceptance: float = 0.3,
+    adapt_covariance: bool = True,
+) -> ChainRecorder:
+    """Run MH from ``initial`` (C, D) for ``recorder.total_steps`` steps; returns the recorder with the draws."""
+    theta = initial.clone()
+    num_chains, dim = theta.shape
+    covariance = initial_covariance
+    chol = safe_cholesky(covariance)
+    base_scale = 2.38 / math.sqrt(dim)
+    log_scale = torch.full((num_chains,), math.log(base_scale), dtype=theta.dtype, device=theta.device)
+    window_ends = adaptation_window_ends(recorder.warmup_steps) if adapt_covariance else set()
+    window: list[Tensor] = []
+    adapt_step = 0
+    for step in range(recorder.total_steps):
+        warming = step < recorder.warmup_steps
+        noise = torch.randn(theta.shape, generator=generator, device=generator.device).to(theta)
+        proposal = theta + torch.exp(log_scale).unsqueeze(-1) * (noise @ chol.T)
+        log_alpha = torch.full((num_chains,), -math.inf, dtype=theta.dtype, device=theta.device)
+        inside = potential.in_support(proposal)
+        if bool(inside.any()):
+            log_alpha[inside] = potential.log_ratio(proposal[inside], theta[inside])
+        log_alpha = torch.nan_to_num(log_alpha, nan=-math.inf)
+        log_u = torch.log(torch.rand(num_chains, generator=generator, device=generator.device).to(theta))
+        accepted = log_u < log_alpha
+        theta = torch.where(accepted.unsqueeze(-1), proposal, theta)
+        if warming:
+            adapt_step += 1
+            acceptance_probability = torch.exp(log_alpha.clamp(max=0.0))
+            log_scale = log_scale + (acceptance_probability - target_acceptance) / adapt_step**0.6
+            if adapt_covariance:
+                window.append(theta)
+                if step + 1 in window_ends:
+                    covariance = regularised_covariance(torch.cat(window), covariance)
+                    chol = safe_cholesky(covariance)
+                    log_scale.fill_(math.log(base_scale))
+                    window, adapt_step = [], 0
+        if not recorder.record(step, theta, accepted, torch.exp(log_scale)):
+            break
+    return recorder

@@ -1,0 +1,304 @@
+"""Trainers in the style of sbi: ``DNRE(prior).append_simulations(theta, x).train()``.
+
+Each trainer pairs an estimator class with its loss (as lampe does), holds the simulations, trains with
+AdamW and early stopping on a held-out validation loss (best weights restored), and builds posteriors.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import Tensor
+from torch.distributions import Distribution
+
+from .estimators import BNREEstimator, DNREEstimator, NREEstimator, RatioEstimator
+from .losses import bnre_loss, dnre_loss, nre_loss
+from .priors import in_support, prior_dimension, prior_to_config
+from .validation import InputError, as_matrix, check_zero_variance, drop_non_finite
+
+TrainCallback = Callable[[int, float, float], Any]
+
+
+@dataclass
+class TrainingSummary:
+    """What happened during :meth:`RatioTrainer.train`: per-epoch losses and why training stopped."""
+
+    train_losses: list[float] = field(default_factory=list)
+    val_losses: list[float] = field(default_factory=list)
+    best_epoch: int = -1
+    best_val_loss: float = math.inf
+    seconds: float = 0.0
+    stopped_by: str = "max_epochs"
+    num_dropped: int = 0
+
+    @property
+    def epochs(self) -> int:
+        return len(self.train_losses)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"train_losses": self.train_losses, "val_losses": self.val_losses, "best_epoch": self.best_epoch,
+                "best_val_loss": self.best_val_loss, "seconds": self.seconds, "stopped_by": self.stopped_by,
+                "epochs": self.epochs, "num_dropped": self.num_dropped}
+
+
+class RatioTrainer:
+    """Base trainer. Subclasses set ``estimator_class`` and implement :meth:`loss`.
+
+    Args:
+        prior: a torch Distribution over θ with events (D,) (e.g. :class:`~dnre_core.BoxUniform`).
+        hidden_features, num_layers, activation: the MLP (default 5 × 128, ELU: the paper's quadcopter setting).
+        mask_probability: probability with which each metric of x is hidden during training (0 = off). An
+            estimator trained with masking conditions on any subset of the metrics; NaN in x_o marks a free metric.
+        parameter_names, metric_names: optional names stored in the model file.
+        device: where to train ("cpu", "cuda").
+    """
+
+    estimator_class: type[RatioEstimator] = RatioEstimator
+
+    def __init__(
+        self,
+        prior: Distribution,
+        hidden_features: int = 128,
+        num_layers: int = 5,
+        activation: str = "elu",
+        mask_probability: float = 0.0,
+        parameter_names: list[str] | None = None,
+        metric_names: list[str] | None = None,
+        device: str | torch.device = "cpu",
+    ):
+        if not hasattr(prior, "sample") or not hasattr(prior, "log_prob"):
+            raise InputError("The prior must be a distribution with sample() and log_prob(), e.g. dnre_core.BoxUniform.")
+        if not 0.0 <= mask_probability < 1.0:
+            raise InputError(f"mask_probability must be in [0, 1); got {mask_probability}.")
+        self.prior = prior
+        self.theta_dim = prior_dimension(prior)
+        self.net_options = {"hidden_features": hidden_features, "num_layers": num_layers, "activation": activation}
+        self.mask_probability = float(mask_probability)
+        self.parameter_names = parameter_names
+        self.metric_names = metric_names
+        self.device = torch.device(device)
+        self._theta: list[Tensor] = []
+        self._x: list[Tensor] = []
+        self.num_dropped = 0
+        self.estimator: RatioEstimator | None = None
+        self.summary = TrainingSummary()
+
+    # ------------------------------------------------------------------ data
+    def append_simulations(self, theta: Any, x: Any) -> RatioTrainer:
+        """Add simulations θ (N, D) and x (N, L) (tensors or arrays). Returns self.
+
+        Rows containing NaN or inf are excluded with a warning (count in ``num_dropped``). Raises
+        :class:`InputError` for mismatched row counts, a θ width different from the prior's dimension, an x
+        width different from earlier simulations, no usable rows, or θ outside the prior's support.
+        """
+        theta_t = as_matrix(theta, "theta")
+        x_t = as_matrix(x, "x")
+        if theta_t.shape[0] != x_t.shape[0]:
+            raise InputError(f"theta has {theta_t.shape[0]} rows but x has {x_t.shape[0]}; they must pair up row by row.")
+        if theta_t.shape[1] != self.theta_dim:
+            raise InputError(f"theta has {theta_t.shape[1]} columns but the prior has {self.theta_dim} dimensions.")
+        if self._x and x_t.shape[1] != self._x[0].shape[1]:
+            raise InputError(f"x has {x_t.shape[1]} columns but earlier simulations had {self._x[0].shape[1]}.")
+        theta_t, x_t, dropped = drop_non_finite(theta_t, x_t)
+        if theta_t.shape[0] == 0:
+            raise InputError("No usable simulations: the data is empty or every row contains NaN/inf.")
+        outside = int((~in_support(self.prior, theta_t)).sum())
+        if outside:
+            raise InputError(f"{outside} parameter row(s) lie outside the prior's support; the data and the prior disagree.")
+        self.num_dropped += dropped
+        self._theta.append(theta_t)
+        self._x.append(x_t)
+        return self
+
+    def simulations(self) -> tuple[Tensor, Tensor]:
+        """All appended simulations: θ (N, D), x (N, L)."""
+        if not self._theta:
+            raise InputError("No simulations: call append_simulations(theta, x) before train().")
+        return torch.cat(self._theta), torch.cat(self._x)
+
+    # ------------------------------------------------------------------ training
+    def loss(self, estimator: RatioEstimator, theta: Tensor, x: Tensor, mask: Tensor, generator: torch.Generator) -> Tensor:
+        raise NotImplementedError
+
+    def build_estimator(self, theta: Tensor, x: Tensor) -> RatioEstimator:
+        """A fresh estimator whose z-scoring statistics are those of the training data."""
+        check_zero_variance(theta, "theta", fatal=True)
+        check_zero_variance(x, "x", fatal=False)
+        metadata = {"prior": prior_to_config(self.prior), "parameter_names": self.parameter_names,
+                    "metric_names": self.metric_names, "mask_probability": self.mask_probability,
+                    "x_min": x.min(dim=0).values.tolist(), "x_max": x.max(dim=0).values.tolist(),
+                    "num_simulations": int(theta.shape[0])}
+        return self.estimator_class(
+            theta_dim=theta.shape[1], x_dim=x.shape[1], theta_mean=theta.mean(0), theta_std=theta.std(0),
+            x_mean=x.mean(0), x_std=x.std(0), masked=self.mask_probability > 0, metadata=metadata, **self.net_options,
+        )
+
+    def _draw_mask(self, x: Tensor, generator: torch.Generator) -> Tensor:
+        if self.mask_probability == 0:
+            return torch.ones_like(x, dtype=torch.bool)
+        return torch.rand(x.shape, generator=generator, device=x.device) >= self.mask_probability
+
+    def train(
+        self,
+        max_epochs: int = 500,
+        batch_size: int = 512,
+        learning_rate: float = 1e-3,
+        validation_fraction: float = 0.1,
+        stop_after_epochs: int = 20,
+        clip_max_norm: float | None = 1.0,
+        seed: int | None = None,
+        callback: TrainCallback | None = None,
+        max_seconds: float | None = None,
+        weight_decay: float = 1e-2,
+    ) -> RatioEstimator:
+        """Train and return the estimator (best validation weights restored).
+
+        ``callback(epoch, train_loss, val_loss)`` runs after every epoch; returning ``False`` stops training
+        cleanly. ``max_seconds`` bounds wall time. The same ``seed`` gives the same weights on the same machine.
+        """
+        if batch_size < 2:
+            raise InputError("batch_size must be at least 2: contrastive pairs are formed within a batch.")
+        if not 0.0 <= validation_fraction < 1.0:
+            raise InputError(f"validation_fraction must be in [0, 1); got {validation_fraction}.")
+        theta, x = self.simulations()
+        if seed is None:
+            seed = int(torch.randint(0, 2**31 - 1, (1,)))
+        generator = torch.Generator().manual_seed(seed)
+        order = torch.randperm(theta.shape[0], generator=generator)
+        num_val = round(validation_fraction * theta.shape[0])
+        if validation_fraction > 0 and num_val < 2:
+            raise InputError(f"Too few simulations ({theta.shape[0]}) for a validation set; add data or set validation_fraction=0.")
+        if theta.shape[0] - num_val < 2:
+            raise InputError(f"Too few simulations ({theta.shape[0]}) to train on; at least 2 training rows are needed.")
+        val_idx, train_idx = order[:num_val], order[num_val:]
+        theta, x = theta.to(self.device), x.to(self.device)
+        theta_train, x_train = theta[train_idx], x[train_idx]
+        theta_val, x_val = theta[val_idx], x[val_idx]
+
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            estimator = self.build_estimator(theta_train, x_train).to(self.device)
+        optimizer = torch.optim.AdamW(estimator.parameters(), lr=learning_rate, weight_decay=weight_decay)
+        summary = TrainingSummary(num_dropped=self.num_dropped)
+        best_state = copy.deepcopy(estimator.state_dict())
+        start = time.perf_counter()
+        epochs_since_best = 0
+        for epoch in range(max_epochs):
+            estimator.train()
+            train_loss = self._run_epoch(estimator, theta_train, x_train, batch_size, generator, optimizer, clip_max_norm)
+            estimator.eval()
+            val_loss = self._validation_loss(estimator, theta_val, x_val, batch_size, seed) if num_val else train_loss
+            summary.train_losses.append(train_loss)
+            summary.val_losses.append(val_loss)
+            if val_loss < summary.best_val_loss:
+                summary.best_val_loss, summary.best_epoch = val_loss, epoch
+                best_state = copy.deepcopy(estimator.state_dict())
+                epochs_since_best = 0
+            else:
+                epochs_since_best += 1
+            summary.seconds = time.perf_counter() - start
+            if not math.isfinite(train_loss):
+                summary.stopped_by = "non-finite loss"
+                break
+            if callback is not None and callback(epoch, train_loss, val_loss) is False:
+                summary.stopped_by = "callback"
+                break
+            if num_val and epochs_since_best >= stop_after_epochs:
+                summary.stopped_by = "early stopping"
+                break
+            if max_seconds is not None and summary.seconds >= max_seconds:
+                summary.stopped_by = "time budget"
+                break
+        estimator.load_state_dict(best_state)
+        estimator.eval()
+        estimator.metadata["training"] = {k: v for k, v in summary.as_dict().items() if not k.endswith("losses")}
+        self.summary = summary
+        self.estimator = estimator
+        return estimator
+
+    def _run_epoch(self, estimator: RatioEstimator, theta: Tensor, x: Tensor, batch_size: int,
+                   generator: torch.Generator, optimizer: torch.optim.Optimizer, clip_max_norm: float | None) -> float:
+        permutation = torch.randperm(theta.shape[0], generator=generator).to(theta.device)
+        total, count = 0.0, 0
+        for start in range(0, theta.shape[0], batch_size):
+            idx = permutation[start:start + batch_size]
+            if len(idx) < 2:
+                continue
+            theta_b, x_b = theta[idx], x[idx]
+            loss = self.loss(estimator, theta_b, x_b, self._draw_mask(x_b, generator).to(x_b.device), generator)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if clip_max_norm is not None:
+                torch.nn.utils.clip_grad_norm_(estimator.parameters(), clip_max_norm)
+            optimizer.step()
+            total += float(loss.detach()) * len(idx)
+            count += len(idx)
+        return total / max(count, 1)
+
+    @torch.no_grad()
+    def _validation_loss(self, estimator: RatioEstimator, theta: Tensor, x: Tensor, batch_size: int, seed: int) -> float:
+        """Validation loss with the same pairs and masks every epoch (a fixed generator), so epochs compare fairly."""
+        generator = torch.Generator().manual_seed(seed + 1)
+        total, count = 0.0, 0
+        for start in range(0, theta.shape[0], batch_size):
+            theta_b, x_b = theta[start:start + batch_size], x[start:start + batch_size]
+            if len(theta_b) < 2:
+                continue
+            loss = self.loss(estimator, theta_b, x_b, self._draw_mask(x_b, generator).to(x_b.device), generator)
+            total += float(loss) * len(theta_b)
+            count += len(theta_b)
+        return total / max(count, 1)
+
+    # ------------------------------------------------------------------ posterior
+    def build_posterior(self, sampler: str = "mh", estimator: RatioEstimator | None = None, **options: Any):
+        """A :class:`~dnre_core.posterior.RatioPosterior` of the trained (or given) estimator under this prior."""
+        from .posterior import RatioPosterior
+
+        estimator = estimator or self.estimator
+        if estimator is None:
+            raise InputError("No trained estimator: call train() first or pass estimator=.")
+        return RatioPosterior(estimator, prior=self.prior, sampler=sampler, **options)
+
+
+class DNRE(RatioTrainer):
+    """Direct Neural Ratio Estimation (Cobb et al., AAAI 2024).
+
+    ``antisymmetry_weight`` (default 0, the paper's loss) adds a penalty on d(θ,θ',x) + d(θ',θ,x).
+    """
+
+    estimator_class = DNREEstimator
+
+    def __init__(self, prior: Distribution, antisymmetry_weight: float = 0.0, **options: Any):
+        super().__init__(prior, **options)
+        self.antisymmetry_weight = float(antisymmetry_weight)
+
+    def loss(self, estimator, theta, x, mask, generator):
+        return dnre_loss(estimator, theta, x, mask, generator, self.antisymmetry_weight)
+
+
+class NRE(RatioTrainer):
+    """Neural Ratio Estimation, NRE-A (Hermans et al., ICML 2020)."""
+
+    estimator_class = NREEstimator
+
+    def loss(self, estimator, theta, x, mask, generator):
+        return nre_loss(estimator, theta, x, mask, generator)
+
+
+class BNRE(RatioTrainer):
+    """Balanced NRE (Delaunoy et al., NeurIPS 2022): NRE with a balancing penalty of weight ``regularization``."""
+
+    estimator_class = BNREEstimator
+
+    def __init__(self, prior: Distribution, regularization: float = 100.0, **options: Any):
+        super().__init__(prior, **options)
+        self.regularization = float(regularization)
+
+    def loss(self, estimator, theta, x, mask, generator):
+        return bnre_loss(estimator, theta, x, mask, generator, self.regularization)
