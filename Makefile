@@ -28,3 +28,20 @@ lint: setup
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Benchmarks (dnre_core/benchmarks): sbibm's tasks, sbi's peers. Packages from requirements-bench.txt, without deps.
+.PHONY: bench-setup
+$(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.installed
+	$(PY) -m pip install -q --no-deps -r requirements-bench.txt
+	touch $@
+
+bench-setup: $(VENV)/.bench-installed
+
+BENCH_ARGS ?=
+bench: bench-setup
+	$(PY) -m dnre_core.benchmarks $(BENCH_ARGS)
+
+bench-smoke: bench-setup
+	$(PY) -m dnre_core.benchmarks --tasks two_moons,gaussian_linear --methods dnre --samplers mh,hmc --budget 2000 \
+		--observations 1 --seeds 0 --results bench/results/smoke/results.jsonl --report bench/results/smoke/sbibm.md \
+		--figures bench/results/smoke/figures --max-c2st 0.75
