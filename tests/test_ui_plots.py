@@ -1,0 +1,43 @@
+"""Every figure builder gives a titled figure with labelled axes and a legend, and handles large inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from ui import plots
+
+RNG = np.random.default_rng(0)
+
+
+def _check(fig: go.Figure, axis_labels: list[str]) -> None:
+    assert fig.layout.title.text
+    titles = {ax.title.text for name, ax in fig.layout.to_plotly_json().items() if name.startswith(("xaxis", "yaxis")) for ax in [getattr(fig.layout, name)]}
+    for label in axis_labels:
+        assert label in titles, f"{label!r} not among axis titles {titles}"
+    assert any(trace.showlegend is not False and trace.name for trace in fig.data)
+
+
+def test_corner_plot_labels_and_subsampling() -> None:
+    samples = RNG.normal(size=(10_000, 3))
+    fig = plots.corner_plot(samples, ["a (mm)", "b (mm)", "c (mm)"], reference=RNG.normal(size=(500, 3)))
+    _check(fig, ["a (mm)", "b (mm)", "c (mm)", "density"])
+    assert "10,000 draws" in fig.layout.title.text
+    assert max(len(t.x) for t in fig.data if t.x is not None) <= plots.MAX_POINTS
+    with pytest.raises(ValueError, match="labels"):
+        plots.corner_plot(samples, ["a"])
+
+
+def test_trace_loss_histogram_pair_and_validation_figures() -> None:
+    _check(plots.trace_plot(RNG.normal(size=(12, 50, 2)), ["a (mm)", "b (mm)"]), ["a (mm)", "b (mm)", "draw (after warm-up, thinned)"])
+    _check(plots.loss_curves({"m1": ([1.0, 0.5], [1.1, 0.6]), "m2": ([0.9], [1.0])}), ["epoch", "loss (binary cross-entropy, nats)"])
+    _check(plots.histograms(RNG.normal(size=(100, 4)), ["p (kg)", "q (s)", "r (m)", "s (W)"]), ["p (kg)", "s (W)", "rows"])
+    pair = plots.pair_plot(RNG.normal(size=(100, 3)), ["p (kg)", "q (s)", "r (m)"], colour_by=RNG.normal(size=100), colour_label="mass (kg)")
+    assert pair.layout.title.text and [d.label for d in pair.data[0].dimensions] == ["p (kg)", "q (s)", "r (m)"]
+    fig = plots.achieved_vs_target(
+        RNG.normal(size=(200, 3)), RNG.normal(size=(200, 3)), ["p (kg)", "q (s)", "r (m)"], [-1.0, -np.inf, -np.inf], [1.0, 0.5, np.inf]
+    )
+    _check(fig, ["p (kg)", "q (s)", "r (m)", "density"])
+    assert {t.name for t in fig.data} >= {"proposed designs", "prior designs", "target band"}
+    assert len(fig.layout.shapes) == 2  # the free metric gets no band

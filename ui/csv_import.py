@@ -1,0 +1,221 @@
+"""Import a CSV of (θ, x) rows from any simulator: column mapping, then validation that counts every problem.
+
+Nothing is dropped silently. :func:`validate` returns an :class:`ImportReport` listing, per column, the
+non-numeric cells, missing/non-finite cells, out-of-bound parameter values, and the failed rows (all of the
+schema's failure metrics 0). Rows with unusable cells or out-of-bound parameters block the import unless the
+caller explicitly chooses to exclude them; failed rows are kept unless the caller chooses to exclude them. The
+report says how many rows each choice removed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+MAX_EXAMPLES = 5
+
+
+class CsvImportError(ValueError):
+    """The CSV cannot be imported as mapped; the message says why, in words for the user."""
+
+
+@dataclass(frozen=True)
+class Schema:
+    """What a data set must contain: parameter columns with bounds, metric columns, and what a failure is."""
+
+    parameter_names: tuple[str, ...]
+    metric_names: tuple[str, ...]
+    low: tuple[float, ...]
+    high: tuple[float, ...]
+    failure_metrics: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.parameter_names + self.metric_names
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    exclude_unusable: bool = False
+    exclude_out_of_bounds: bool = False
+    exclude_failed: bool = False
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One kind of problem in one column: how many rows, and the first few CSV line numbers."""
+
+    category: str  # "non-numeric", "missing", "out-of-bounds", "failed"
+    column: str
+    count: int
+    example_lines: tuple[int, ...]
+    detail: str
+
+
+@dataclass
+class ImportReport:
+    n_rows: int
+    issues: list[Issue] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    n_unusable: int = 0
+    n_out_of_bounds: int = 0
+    n_failed: int = 0
+    excluded: dict[str, int] = field(default_factory=dict)
+    blocking: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.blocking
+
+    def table(self) -> pd.DataFrame:
+        """The issues as a table for display."""
+        return pd.DataFrame(
+            [
+                {"problem": i.category, "column": i.column, "rows": i.count, "first CSV lines": ", ".join(map(str, i.example_lines)), "detail": i.detail}
+                for i in self.issues
+            ],
+            columns=["problem", "column", "rows", "first CSV lines", "detail"],
+        )
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    theta: np.ndarray
+    x: np.ndarray
+    kept_lines: np.ndarray  # CSV line numbers (header = line 1) of the imported rows
+    report: ImportReport
+
+
+def read_csv(source: bytes | str | Path) -> pd.DataFrame:
+    """Read a CSV (bytes of an upload, or a path) as text columns; raises :class:`CsvImportError` with a reason."""
+    try:
+        raw = source if isinstance(source, bytes) else Path(source).read_bytes()
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CsvImportError(f"The file is not UTF-8 text ({exc.reason} at byte {exc.start}); is it really a CSV?") from exc
+    except OSError as exc:
+        raise CsvImportError(f"The file cannot be read: {exc}") from exc
+    header = next(csv.reader(io.StringIO(text)), [])
+    if not text.strip() or not header:
+        raise CsvImportError("The file is empty: no header row and no data.")
+    names = [h.strip() for h in header]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise CsvImportError(f"The header repeats column name(s): {', '.join(map(repr, repeated))}.")
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+    except pd.errors.ParserError as exc:
+        raise CsvImportError(f"The file is not well-formed CSV: {str(exc).strip()}") from exc
+    frame.columns = names
+    if frame.shape[0] == 0:
+        raise CsvImportError("The file has a header row but no data rows.")
+    return frame
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def default_mapping(columns: Sequence[str], schema: Schema) -> dict[str, str | None]:
+    """Map each schema column to the CSV column of the same name (exact, else ignoring case and punctuation)."""
+    exact = {c: c for c in columns}
+    loose = {_normalise(c): c for c in columns}
+    return {name: exact.get(name) or loose.get(_normalise(name)) for name in schema.columns}
+
+
+def _lines(mask: np.ndarray) -> tuple[int, ...]:
+    return tuple(int(i) + 2 for i in np.flatnonzero(mask)[:MAX_EXAMPLES])
+
+
+def _check_mapping(frame: pd.DataFrame, schema: Schema, mapping: Mapping[str, str | None]) -> None:
+    missing = [name for name in schema.columns if not mapping.get(name)]
+    if missing:
+        raise CsvImportError(
+            f"Missing column(s): {', '.join(missing)}. Map them to columns of the file "
+            f"(it has: {', '.join(map(str, frame.columns))})."
+        )
+    unknown = sorted({str(mapping[name]) for name in schema.columns if mapping[name] not in frame.columns})
+    if unknown:
+        raise CsvImportError(f"The mapping names column(s) the file does not have: {', '.join(unknown)}.")
+    used: dict[str, list[str]] = {}
+    for name in schema.columns:
+        used.setdefault(str(mapping[name]), []).append(name)
+    shared = {col: names for col, names in used.items() if len(names) > 1}
+    if shared:
+        col, names = next(iter(shared.items()))
+        raise CsvImportError(f"The file's column {col!r} is mapped to several fields ({', '.join(names)}); map each field to its own column.")
+
+
+def validate(frame: pd.DataFrame, schema: Schema, mapping: Mapping[str, str | None], options: ImportOptions = ImportOptions()) -> ImportResult:
+    """Check the mapped columns row by row; return the rows to import and a report of everything found."""
+    _check_mapping(frame, schema, mapping)
+    report = ImportReport(n_rows=int(frame.shape[0]))
+    mapped = {str(mapping[name]) for name in schema.columns}
+    report.ignored_columns = [str(c) for c in frame.columns if str(c) not in mapped]
+
+    values = np.empty((frame.shape[0], len(schema.columns)))
+    unusable = np.zeros(frame.shape[0], dtype=bool)
+    for j, name in enumerate(schema.columns):
+        text = frame[str(mapping[name])].astype(str).str.strip()
+        numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+        blank = text.str.lower().isin(["", "nan", "na", "n/a", "null", "none"]).to_numpy()
+        non_numeric = np.isnan(numbers) & ~blank
+        non_finite = blank | np.isinf(numbers)
+        if non_numeric.any():
+            first = text[non_numeric].iloc[0]
+            report.issues.append(Issue("non-numeric", name, int(non_numeric.sum()), _lines(non_numeric), f"e.g. {first!r} is not a number"))
+        if non_finite.any():
+            report.issues.append(Issue("missing", name, int(non_finite.sum()), _lines(non_finite), "empty, NaN or infinite"))
+        unusable |= non_numeric | non_finite
+        values[:, j] = numbers
+
+    n_params = len(schema.parameter_names)
+    theta, x = values[:, :n_params], values[:, n_params:]
+    out_of_bounds = np.zeros(frame.shape[0], dtype=bool)
+    for j, name in enumerate(schema.parameter_names):
+        low, high = schema.low[j], schema.high[j]
+        below, above = theta[:, j] < low, theta[:, j] > high
+        for mask, word, bound in ((below, "below", low), (above, "above", high)):
+            if mask.any():
+                worst = theta[mask, j].min() if word == "below" else theta[mask, j].max()
+                report.issues.append(Issue("out-of-bounds", name, int(mask.sum()), _lines(mask), f"{word} the bound {bound:g} (extreme {worst:g})"))
+        out_of_bounds |= below | above
+
+    failed = np.zeros(frame.shape[0], dtype=bool)
+    if schema.failure_metrics:
+        columns = [schema.metric_names.index(m) for m in schema.failure_metrics]
+        failed = (x[:, columns] == 0).all(axis=1)
+        if failed.any():
+            report.issues.append(
+                Issue("failed", "+".join(schema.failure_metrics), int(failed.sum()), _lines(failed), "all of these metrics are 0 (the simulator failed)")
+            )
+
+    report.n_unusable, report.n_out_of_bounds, report.n_failed = int(unusable.sum()), int(out_of_bounds.sum()), int(failed.sum())
+    keep = np.ones(frame.shape[0], dtype=bool)
+    if unusable.any():
+        if options.exclude_unusable:
+            report.excluded["rows with non-numeric or missing cells"] = report.n_unusable
+            keep &= ~unusable
+        else:
+            report.blocking.append(f"{report.n_unusable} row(s) have non-numeric or missing cells; fix the file or choose to exclude them.")
+    oob = out_of_bounds & keep
+    if oob.any():
+        if options.exclude_out_of_bounds:
+            report.excluded["rows with parameters outside the bounds"] = int(oob.sum())
+            keep &= ~oob
+        else:
+            report.blocking.append(f"{int(oob.sum())} row(s) have parameters outside the design bounds; fix the file or choose to exclude them.")
+    fail = failed & keep
+    if options.exclude_failed and fail.any():
+        report.excluded["failed rows"] = int(fail.sum())
+        keep &= ~fail
+    if report.ok and not keep.any():
+        report.blocking.append("No rows are left to import after the exclusions.")
+    return ImportResult(theta=theta[keep], x=x[keep], kept_lines=np.flatnonzero(keep) + 2, report=report)

@@ -1,0 +1,71 @@
+"""The models a user can pick: the shipped default DNRE plus every model trained in the workspace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dnre_core
+from ui.workspace import Workspace
+
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[1] / "models" / "default_dnre.pt"
+DEFAULT_MODEL_ID = "default"
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the pages need to know about a model, read from its file's JSON config (no weights loaded)."""
+
+    id: str
+    name: str
+    path: Path
+    kind: str
+    masked: bool
+    parameter_names: list[str]
+    metric_names: list[str]
+    x_min: list[float]
+    x_max: list[float]
+    hidden_features: int
+    num_layers: int
+    num_simulations: int | None
+
+    @property
+    def label(self) -> str:
+        masking = "any subset of metrics" if self.masked else "all metrics"
+        return f"{self.name} ({self.kind}, {self.num_layers}×{self.hidden_features}, conditions on {masking})"
+
+
+def read_info(model_id: str, name: str, path: Path) -> ModelInfo:
+    """Describe a model file; raises :class:`dnre_core.ModelFileError` with a clear message for a bad file."""
+    config: dict[str, Any] = dnre_core.read_model_config(path)
+    meta = config.get("metadata", {})
+    x_dim, theta_dim = int(config["x_dim"]), int(config["theta_dim"])
+    return ModelInfo(
+        id=model_id,
+        name=name,
+        path=Path(path),
+        kind=str(config["kind"]).upper(),
+        masked=bool(config["masked"]),
+        parameter_names=list(meta.get("parameter_names") or [f"theta_{i}" for i in range(theta_dim)]),
+        metric_names=list(meta.get("metric_names") or [f"x_{i}" for i in range(x_dim)]),
+        x_min=[float(v) for v in meta.get("x_min") or [float("-inf")] * x_dim],
+        x_max=[float(v) for v in meta.get("x_max") or [float("inf")] * x_dim],
+        hidden_features=int(config["hidden_features"]),
+        num_layers=int(config["num_layers"]),
+        num_simulations=meta.get("num_simulations"),
+    )
+
+
+def scan_models(workspace: Workspace) -> tuple[list[ModelInfo], list[str]]:
+    """The usable models (the default first when its file is present, then the workspace's, newest first) and a
+    message for each indexed model whose file is missing or unreadable (shown, not silently skipped)."""
+    found, problems = [], []
+    candidates = [(DEFAULT_MODEL_ID, "Default DNRE (shipped)", DEFAULT_MODEL_PATH)] if DEFAULT_MODEL_PATH.exists() else []
+    candidates += [(record.id, record.name, record.path) for record in workspace.models()]
+    for model_id, name, path in candidates:
+        try:
+            found.append(read_info(model_id, name, path))
+        except (dnre_core.ModelFileError, OSError) as exc:
+            problems.append(f"Model {name!r} ({model_id}) cannot be used: {exc}")
+    return found, problems
