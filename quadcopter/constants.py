@@ -20,7 +20,7 @@ PROP_RADIUS = PROP_DIAMETER / 2
 # wind-tunnel data for pitch/diameter ~0.74 (UIUC propeller database, Brandt & Selig 2011):
 #   C_T(J) = CT0 - CT1 J - CT2 J^2,   C_P(J) = CP0 + CP1 J - CP2 J^2.
 CT0, CT1, CT2 = 0.105, 0.05, 0.085
-CP0, CP1, CP2 = 0.065, 0.02, 0.09
+CP0, CP1, CP2 = 0.045, 0.02, 0.075
 
 # --- motor (outrunner, Kv ~ 507 rpm/V) and ESC ---
 MOTOR_KV = 507.0  # rpm per volt
@@ -32,17 +32,17 @@ ESC_EFFICIENCY = 0.95
 # --- battery: 4S lithium polymer ---
 BATTERY_VOLTAGE = 14.8  # nominal, V
 BATTERY_RESISTANCE = 0.015  # internal resistance, ohm
-USABLE_ENERGY_WH = 4.4  # usable energy, Wh (calibrated: see docs, "Calibration")
+USABLE_ENERGY_WH = 3.5  # usable energy, Wh (calibrated: see docs, "Calibration")
 AVIONICS_POWER = 6.0  # autopilot, GPS and sensors, W
 
 # --- masses (kg) ---
-MOTOR_MASS = 0.20  # motor with mount
-PROP_MASS = 0.06
-ESC_MASS = 0.04  # one ESC, mounted at the motor
+MOTOR_MASS = 0.15  # motor with mount
+PROP_MASS = 0.045
+ESC_MASS = 0.03  # one ESC, mounted at the motor
 COMPONENT_MASS: dict[str, float] = {  # parts mounted on the fuselage floor
-    "AUTOPILOT": 0.08, "BATTERY": 0.82, "CURRENT": 0.025, "GPS": 0.06, "RPM": 0.015, "VARIO": 0.02, "VOLTAGE": 0.015,
+    "AUTOPILOT": 0.08, "BATTERY": 1.10, "CURRENT": 0.025, "GPS": 0.06, "RPM": 0.015, "VARIO": 0.02, "VOLTAGE": 0.015,
 }
-HUB_MASS = 0.1  # central arm hub plate
+HUB_MASS = 0.12  # central arm hub plate
 ARM_LINEAR_DENSITY = 0.0566  # one carbon arm tube, kg/m (calibrated; ~0.22 kg/m for the four)
 SHELL_AREAL_DENSITY = 5.2555  # fuselage shell, kg/m^2 (calibrated)
 FLOOR_DENSITY_H = 3.3133  # floor supports, kg per (m floor height x m horizontal diameter) (calibrated)
@@ -56,16 +56,17 @@ COMPONENT_BOX: dict[str, tuple[float, float, float]] = {
 }
 
 # --- layout ---
-ROTOR_MOUNT_HEIGHT = 0.03  # rotor plane above the fuselage top, m
+ROTOR_MOUNT_HEIGHT = 0.0  # rotor plane height above the fuselage centre (arms through the mid-plane), m
 MOTOR_RADIUS = 0.03  # motor can radius, m
 ARM_DIAMETER = 0.016  # carbon tube outer diameter, m
 
 # --- aerodynamic drag (areas in m^2) ---
 # Fuselage: an elliptic cylinder (section H x V, span L) in flow along H; 2-D drag coefficient on the
 # thickness V falls with fineness f = H/V (Hoerner, Fluid-Dynamic Drag, 1965, ch. 3):  Cd = CD_FUS0 + CD_FUS1 / f.
-CD_FUS0, CD_FUS1, CD_FUS_MAX = 0.35, 0.85, 2.0
+CD_FUS0, CD_FUS1, CD_FUS_MAX = 0.15, 1.0, 2.0
 CD_ARM = 1.0  # circular cylinder in cross flow (subcritical Re), applied to the projected arm length
 ROTOR_CDA = 0.004  # one motor + propeller hub in edgewise flow, m^2
 
 # --- trim sweep ---
+FLIGHT_DIRECTION = -1.0  # the sweep flies along body -y (sign convention matching the data's offset effects)
 SPEEDS = np.arange(51.0)  # integer lateral speeds 0..50 m/s

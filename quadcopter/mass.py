@@ -60,7 +60,7 @@ def mass_properties(theta: np.ndarray, mass_scale: np.ndarray | float = 1.0,
     """
     g = geometry_si(theta)
     n = theta.shape[0]
-    rotor_z = g["V"] / 2 + c.ROTOR_MOUNT_HEIGHT
+    rotor_z = np.full(n, c.ROTOR_MOUNT_HEIGHT)
     rotor_radius = g["arm"]
     m_rotor = c.MOTOR_MASS + c.PROP_MASS + c.ESC_MASS
     m_arms = 4 * c.ARM_LINEAR_DENSITY * g["arm"]

@@ -1,11 +1,12 @@
 """Steady lateral-flight trim sweep, vectorised over designs x speeds x rotors, in closed form.
 
-At each ground speed V (``constants.SPEEDS``) along body +y, with airspeed V_a = V + wind:
-1. Drag: fuselage D_f = q Cd(H/V) V L (elliptic cylinder, acts at the fuselage centre) and arms + rotors
-   D_r = q (CD_ARM d_arm 4 r sin 45° + 4 ROTOR_CDA) (acts at the rotor plane), q = rho V_a^2 / 2.
+At each ground speed V (``constants.SPEEDS``) along ``FLIGHT_DIRECTION`` x body y (coordinates below are
+mirrored so that +y is the flight direction), with airspeed V_a = V + wind:
+1. Drag D = q (Cd(H/V) V L + CD_ARM d_arm 4 r sin 45° + 4 ROTOR_CDA): the fuselage as an elliptic cylinder,
+   arm tubes and rotors; q = rho V_a^2 / 2. It acts at the fuselage centre (as in the professional model).
 2. Force balance with roll held level: the body tilts by phi = atan(D / W) about x, total thrust T = hypot(D, W).
 3. Moment balance about the CG: sum_i y_i T_i = y_cg T - M_drag,  sum_i x_i T_i = x_cg T,  and yaw
-   sum_i s_i T_i = 0 (diagonal pairs spin alike), M_drag = sum_k D_k (y_cg sin phi + (z_k - z_cg) cos phi).
+   sum_i s_i T_i = 0 (diagonal pairs spin alike), M_drag = D (y_cg sin phi - z_cg cos phi).
    With rotors on the diagonals at (±c, ±c), c = r / sqrt 2, the 4x4 system has the closed-form solution
    T_i = (T + s^y_i M_y / c + s^x_i M_x / c) / 4.
 4. Each rotor: axial inflow u = V_a sin phi, speed n from the C_T quadratic, shaft power from C_P, motor current
@@ -67,8 +68,9 @@ def trim_sweep(theta: np.ndarray, mp: MassProperties, unc: Uncertainty, speeds: 
     tilt = np.arctan2(drag, weight)
     thrust = np.hypot(drag, weight)
     x_cg, y_cg, z_cg = (mp.cg[:, k][:, None] for k in range(3))
+    y_cg = c.FLIGHT_DIRECTION * y_cg  # work in a frame whose +y is the flight direction
     sin, cos = np.sin(tilt), np.cos(tilt)
-    m_drag = d_fus * (y_cg * sin - z_cg * cos) + d_rot * (y_cg * sin + (mp.rotor_z[:, None] - z_cg) * cos)
+    m_drag = drag * (y_cg * sin - z_cg * cos)
     m_y = y_cg * thrust - m_drag  # required sum_i y_i T_i
     m_x = x_cg * thrust  # required sum_i x_i T_i
     arm = (mp.rotor_radius / np.sqrt(2))[:, None, None]

@@ -1,0 +1,149 @@
+"""Simulating a training set in parallel: ``simulate_for_sbi`` (local processes or a Ray cluster), seeded per batch.
+
+The simulations are cut into batches of ``batch_size``; batch ``b`` draws its parameters and its simulator
+noise from seeds derived from ``(seed, b)`` only, so the data set depends on ``seed``, ``num_simulations`` and
+``batch_size`` and not on the number of workers, the backend, or the order in which batches finish.
+A ``resume_path`` file keeps finished batches: an interrupted run started again with the same arguments
+recomputes only the missing ones.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from multiprocessing import get_context
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+from torch.distributions import Distribution
+
+from dnre_core.priors import sample_prior
+
+Simulator = Callable[..., Any]
+
+
+def _batch_seeds(seed: int, num_batches: int) -> list[tuple[int, int]]:
+    """(prior seed, simulator seed) for each batch, from ``seed`` alone."""
+    children = np.random.SeedSequence(seed).spawn(num_batches)
+    return [tuple(int(v) for v in ch.generate_state(2, dtype=np.uint32)) for ch in children]
+
+
+def _takes_seed(simulator: Simulator) -> bool:
+    try:
+        return "seed" in inspect.signature(simulator).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def run_batch(simulator: Simulator, theta: np.ndarray, seed: int) -> np.ndarray:
+    """Simulate one batch ``theta`` (B, D) → (B, X) float32, seeding the simulator (``seed=`` keyword when it has
+    one, otherwise NumPy's and torch's global generators)."""
+    torch.set_num_threads(1)
+    if _takes_seed(simulator):
+        out = simulator(theta, seed=seed)
+    else:
+        np.random.seed(seed)
+        torch.manual_seed(seed)
+        out = simulator(theta)
+    x = np.asarray(out.detach().cpu().numpy() if isinstance(out, Tensor) else out, dtype=np.float32)
+    if x.ndim == 1:
+        x = x[:, None]
+    if x.shape[0] != theta.shape[0]:
+        raise ValueError(f"The simulator returned {x.shape[0]} rows for a batch of {theta.shape[0]} parameter sets.")
+    return x
+
+
+def _load_resume(path: str, meta: dict[str, Any]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    if not os.path.exists(path):
+        return {}
+    saved = torch.load(path, weights_only=True)
+    if saved.get("meta") != meta:
+        raise ValueError(f"Resume file {path} was written for different settings ({saved.get('meta')}); "
+                         f"these are {meta}. Delete it or give another resume_path.")
+    return {int(b): (t.numpy(), x.numpy()) for b, (t, x) in saved["batches"].items()}
+
+
+def _save_resume(path: str, meta: dict[str, Any], done: dict[int, tuple[np.ndarray, np.ndarray]]) -> None:
+    tmp = f"{path}.tmp"
+    torch.save({"meta": meta, "batches": {b: (torch.from_numpy(t), torch.from_numpy(x)) for b, (t, x) in done.items()}},
+               tmp)
+    os.replace(tmp, path)
+
+
+def simulate_for_sbi(simulator: Simulator, prior: Distribution, num_simulations: int, num_workers: int = 1,
+                     backend: str = "local", seed: int = 0, batch_size: int = 1000,
+                     progress: Callable[[int, int], Any] | None = None,
+                     resume_path: str | os.PathLike[str] | None = None) -> tuple[Tensor, Tensor]:
+    """Draw ``num_simulations`` parameter sets from ``prior`` and simulate them; returns ``(theta, x)`` as float32
+    tensors of shapes (num_simulations, D) and (num_simulations, X).
+
+    ``simulator(theta: np.ndarray (B, D), seed=int) -> (B, X)`` (array or tensor); one without a ``seed`` keyword is
+    run with NumPy's and torch's global generators seeded instead. It must be picklable (a module-level function)
+    for ``num_workers > 1`` and for Ray. ``backend="local"`` uses a process pool of ``num_workers`` (in-process for
+    1); ``backend="ray"`` submits each batch as a Ray task to the cluster ``ray.init`` connected to (a local one is
+    started when none is), at most ``num_workers`` in flight. ``progress(done, total)`` is called after each batch.
+    """
+    if int(num_simulations) != num_simulations or num_simulations < 1:
+        raise ValueError(f"num_simulations must be a positive integer; got {num_simulations!r}.")
+    if int(batch_size) != batch_size or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}.")
+    if int(num_workers) != num_workers or num_workers < 1:
+        raise ValueError(f"num_workers must be a positive integer; got {num_workers!r}.")
+    if backend not in ("local", "ray"):
+        raise ValueError(f"backend must be 'local' or 'ray'; got {backend!r}.")
+    num_simulations, batch_size, num_workers = int(num_simulations), int(batch_size), int(num_workers)
+    sizes = [min(batch_size, num_simulations - s) for s in range(0, num_simulations, batch_size)]
+    seeds = _batch_seeds(int(seed), len(sizes))
+    thetas = [sample_prior(prior, size, torch.Generator().manual_seed(ps)).numpy().astype(np.float64)
+              for size, (ps, _) in zip(sizes, seeds, strict=True)]
+    meta = {"seed": int(seed), "num_simulations": num_simulations, "batch_size": batch_size, "dim": int(thetas[0].shape[1])}
+    path = os.fspath(resume_path) if resume_path is not None else None
+    done = _load_resume(path, meta) if path else {}
+    todo = [b for b in range(len(sizes)) if b not in done]
+
+    def finished(b: int, x: np.ndarray) -> None:
+        done[b] = (thetas[b].astype(np.float32), x)
+        if path:
+            _save_resume(path, meta, done)
+        if progress is not None:
+            progress(sum(sizes[i] for i in done), num_simulations)
+
+    if backend == "ray":
+        _run_ray(simulator, thetas, seeds, todo, num_workers, finished)
+    elif num_workers == 1:
+        for b in todo:
+            finished(b, run_batch(simulator, thetas[b], seeds[b][1]))
+    else:
+        with ProcessPoolExecutor(max_workers=num_workers, mp_context=get_context("spawn")) as pool:
+            pending = {pool.submit(run_batch, simulator, thetas[b], seeds[b][1]): b for b in todo}
+            while pending:
+                ready, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in ready:
+                    finished(pending.pop(fut), fut.result())
+    theta = np.concatenate([done[b][0] for b in range(len(sizes))])
+    x = np.concatenate([done[b][1] for b in range(len(sizes))])
+    return torch.from_numpy(theta), torch.from_numpy(x)
+
+
+def _run_ray(simulator: Simulator, thetas: list[np.ndarray], seeds: list[tuple[int, int]], todo: list[int],
+             num_workers: int, finished: Callable[[int, np.ndarray], None]) -> None:
+    """Run batches ``todo`` as Ray tasks, at most ``num_workers`` in flight, calling ``finished`` as they end."""
+    import ray
+
+    if not ray.is_initialized():
+        ray.init()
+    task = ray.remote(num_cpus=1)(run_batch)
+    sim_ref = ray.put(simulator)
+    queue = list(todo)
+    pending: dict[Any, int] = {}
+    while queue or pending:
+        while queue and len(pending) < num_workers:
+            b = queue.pop(0)
+            pending[task.remote(sim_ref, thetas[b], seeds[b][1])] = b
+        ready, _ = ray.wait(list(pending), num_returns=1)
+        for ref in ready:
+            finished(pending.pop(ref), ray.get(ref))

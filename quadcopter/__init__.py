@@ -1,0 +1,29 @@
+"""A physics-based quadcopter design simulator: 19 design parameters (mm) → 7 performance metrics.
+
+Public API: :func:`simulate`, :func:`simulate_detailed`, :class:`Design`, :func:`prior`, :func:`geometry`,
+:func:`fly` (6-DOF time-domain replay), and the names, bounds and labels of the design space.
+"""
+
+from quadcopter.design import Design
+from quadcopter.flight6dof import FlightLog, fly
+from quadcopter.geometry import geometry
+from quadcopter.params import (
+    DEFAULTS,
+    LOWER,
+    METRIC_LABELS,
+    METRIC_NAMES,
+    METRIC_UNITS,
+    PARAMETER_LABELS,
+    PARAMETER_NAMES,
+    PARAMETER_UNITS,
+    UPPER,
+    validate_theta,
+)
+from quadcopter.prior import prior
+from quadcopter.simulate import SimulationResult, simulate, simulate_detailed
+
+__all__ = [
+    "DEFAULTS", "LOWER", "METRIC_LABELS", "METRIC_NAMES", "METRIC_UNITS", "PARAMETER_LABELS", "PARAMETER_NAMES",
+    "PARAMETER_UNITS", "UPPER", "Design", "FlightLog", "SimulationResult", "fly", "geometry", "prior", "simulate",
+    "simulate_detailed", "validate_theta",
+]

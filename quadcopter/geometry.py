@@ -1,0 +1,46 @@
+"""3-D layout of one design for viewers: fuselage, arms, motors, propeller discs, floor components, CG.
+
+Body frame, metres: x along the fuselage length, y along the horizontal diameter, z up, origin at the fuselage
+centre (see ``constants``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from quadcopter import constants as c
+from quadcopter.design import Design
+from quadcopter.interference import rotor_positions
+from quadcopter.mass import component_positions, geometry_si, mass_properties
+from quadcopter.params import COMPONENTS, validate_theta
+
+
+def geometry(design: Design | np.ndarray | dict[str, float]) -> dict[str, Any]:
+    """Parts of one design (a :class:`Design`, a canonical vector (19,) or a name → value dict).
+
+    Returns ``fuselage`` {center (3,), size (3,) = (L, H, V)}, ``floor_z``, ``arms`` [(start (3,), end (3,))] x 4,
+    ``rotors`` [{center (3,), prop_radius, motor_radius}] x 4, ``components`` [{name, center (3,), size (3,)}] x 7,
+    ``cg`` (3,), ``mass`` (kg); all lengths in metres, as plain lists.
+    """
+    if isinstance(design, dict):
+        design = Design.from_dict(design)
+    row = design.to_array() if isinstance(design, Design) else np.asarray(design, dtype=float)
+    theta = validate_theta(row)
+    g = {k: float(v[0]) for k, v in geometry_si(theta).items()}
+    mp = mass_properties(theta)
+    z_r = float(mp.rotor_z[0])
+    rotors = rotor_positions(np.array([g["arm"]]))[0]
+    pos = component_positions(theta)[0]
+    return {
+        "fuselage": {"center": [0.0, 0.0, 0.0], "size": [g["L"], g["H"], g["V"]]},
+        "floor_z": -g["V"] / 2 + g["floor"],
+        "arms": [([0.0, 0.0, z_r], [float(x), float(y), z_r]) for x, y in rotors],
+        "rotors": [{"center": [float(x), float(y), z_r], "prop_radius": c.PROP_RADIUS, "motor_radius": c.MOTOR_RADIUS}
+                   for x, y in rotors],
+        "components": [{"name": name, "center": pos[k].tolist(), "size": list(c.COMPONENT_BOX[name])}
+                       for k, name in enumerate(COMPONENTS)],
+        "cg": mp.cg[0].tolist(),
+        "mass": float(mp.mass[0]),
+    }
