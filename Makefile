@@ -45,3 +45,11 @@ bench-smoke: bench-setup
 	$(PY) -m dnre_core.benchmarks --tasks two_moons,gaussian_linear --methods dnre --samplers mh,hmc --budget 2000 \
 		--observations 1 --seeds 0 --results bench/results/smoke/results.jsonl --report bench/results/smoke/sbibm.md \
 		--figures bench/results/smoke/figures --max-c2st 0.75
+
+# Dashboard (issue 5): the shipped default model, and Debian's chromium for the browser end-to-end test.
+.PHONY: browser-setup
+default-model: setup
+	$(PY) scripts/make_default_model.py
+
+browser-setup:
+	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)

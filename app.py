@@ -1,11 +1,17 @@
-"""dnre-quad dashboard entry point (landing page until the multi-page dashboard lands)."""
+"""dnre-quad dashboard: ``streamlit run app.py [-- --workspace DIR]``. Navigation only; pages live in pages/."""
 
 import streamlit as st
 
-st.set_page_config(page_title="dnre-quad", layout="wide")
-st.title("dnre-quad: quadcopter design by simulation-based inference")
-st.markdown(
-    "State the flight performance you want; get a posterior over the 19 design parameters of a quadcopter, "
-    "computed with a Direct Neural Ratio Estimator (DNRE) trained on a physics-based flight simulator, "
-    "then re-simulate the proposed designs to check that they meet the target."
-)
+st.set_page_config(page_title="dnre-quad: quadcopter design by inference", page_icon="🛸", layout="wide")
+
+PAGES = [
+    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
+    st.Page("pages/design_lab.py", title="Design lab", icon="🛠️"),
+    st.Page("pages/data.py", title="Data", icon="🗂️"),
+    st.Page("pages/train.py", title="Train", icon="🧠"),
+    st.Page("pages/inverse_design.py", title="Inverse design", icon="🎯"),
+    st.Page("pages/validate.py", title="Validate", icon="✅"),
+    st.Page("pages/benchmarks.py", title="Benchmarks", icon="📊"),
+]
+
+st.navigation(PAGES).run()

@@ -1,0 +1,115 @@
+"""Data: simulate designs with the built-in simulator or import (θ, x) from a CSV; explore a data set."""
+
+import pandas as pd
+import streamlit as st
+
+from ui import plots, session
+from ui.csv_import import CsvImportError, ImportOptions, default_mapping, read_csv, validate
+from ui.domain import METRIC_NAMES, PARAMETER_NAMES, csv_schema, metric_labels, parameter_labels
+from ui.simulation import SimulationConfig, simulation_job
+from ui.widgets import job_status
+
+st.title("Data")
+workspace, runner = session.workspace(), session.runner()
+simulate_tab, import_tab, explore_tab = st.tabs(["Simulate", "Import a CSV", "Explore"])
+
+with simulate_tab:
+    st.markdown("Draw designs uniformly within the design bounds (the prior) and simulate their seven metrics.")
+    c1, c2, c3 = st.columns(3)
+    name = c1.text_input("Data set name", "simulated designs", key="sim_name")
+    num = c2.number_input("Designs", 100, 500_000, 20_000, step=1000, key="sim_num")
+    seed = c3.number_input("Seed", 0, 2**31 - 1, 0, key="sim_seed")
+    if st.button("Simulate", type="primary"):
+        if not name.strip():
+            st.error("Give the data set a name.")
+        else:
+            runner.submit("simulation", f"simulate {int(num):,} designs", simulation_job(SimulationConfig(name.strip(), int(num), int(seed))))
+
+    @st.fragment(run_every=0.75)
+    def live() -> None:
+        snap = runner.latest("simulation")
+        if snap is not None:
+            job_status(runner, snap)
+            if snap.finished:
+                st.rerun()
+
+    snap = runner.latest("simulation")
+    if snap is not None and not snap.finished:
+        live()
+    elif snap is not None:
+        job_status(runner, snap)
+
+with import_tab:
+    st.markdown(
+        "One row per design: the 19 design parameters (mm) and the 7 metrics, with a header row. Extra columns are "
+        "ignored; columns are matched by name, and you can map them below."
+    )
+    upload = st.file_uploader("CSV file", type=["csv"], key="csv_upload")
+    if upload is not None:
+        schema = csv_schema()
+        try:
+            frame = read_csv(upload.getvalue())
+        except CsvImportError as exc:
+            st.error(f"Cannot read {upload.name}: {exc}")
+            frame = None
+        if frame is not None:
+            st.caption(f"{upload.name}: {frame.shape[0]:,} rows, {frame.shape[1]} columns.")
+            guessed = default_mapping(list(frame.columns), schema)
+            choices = ["(none)", *map(str, frame.columns)]
+            with st.expander("Column mapping", expanded=any(v is None for v in guessed.values())):
+                mapping = {}
+                cols = st.columns(3)
+                for k, (field, label) in enumerate(zip(schema.columns, parameter_labels() + metric_labels(), strict=True)):
+                    pick = cols[k % 3].selectbox(label, choices, index=choices.index(guessed[field]) if guessed[field] else 0, key=f"map_{field}")
+                    mapping[field] = None if pick == "(none)" else pick
+            c1, c2, c3 = st.columns(3)
+            options = ImportOptions(
+                exclude_unusable=c1.checkbox("Exclude rows with non-numeric or missing cells", key="ex_unusable"),
+                exclude_out_of_bounds=c2.checkbox("Exclude rows with parameters outside the bounds", key="ex_oob"),
+                exclude_failed=c3.checkbox("Exclude failed designs (all flight metrics 0)", key="ex_failed"),
+            )
+            try:
+                result = validate(frame, schema, mapping, options)
+            except CsvImportError as exc:
+                st.error(str(exc))
+                result = None
+            if result is not None:
+                report = result.report
+                if report.ignored_columns:
+                    st.info(f"Ignored column(s): {', '.join(report.ignored_columns)}.")
+                if report.issues:
+                    st.markdown("**What the check found** (CSV line numbers count the header as line 1):")
+                    st.dataframe(report.table(), hide_index=True)
+                for message in report.blocking:
+                    st.error(message)
+                for what, count in report.excluded.items():
+                    st.warning(f"Excluded {count:,} {what}.")
+                if report.ok:
+                    st.success(f"{result.theta.shape[0]:,} of {report.n_rows:,} rows are ready to import ({report.n_failed:,} failed designs among all rows).")
+                    dataset_name = st.text_input("Data set name", upload.name.removesuffix(".csv"), key="import_name")
+                    if st.button("Import", type="primary"):
+                        record = workspace.add_dataset(
+                            dataset_name, result.theta, result.x, list(PARAMETER_NAMES), list(METRIC_NAMES), source=f"csv: {upload.name}",
+                            meta={"excluded": report.excluded, "failed_rows": report.n_failed, "rows_in_file": report.n_rows},
+                        )
+                        st.success(f"Imported {record.n_rows:,} rows as data set {record.name!r} ({record.id}).")
+
+with explore_tab:
+    datasets = workspace.datasets()
+    if not datasets:
+        st.info("The workspace has no data sets yet: simulate some or import a CSV.")
+    else:
+        chosen = st.selectbox("Data set", datasets, format_func=lambda d: f"{d.name} ({d.n_rows:,} rows, {d.source}, {d.id})", key="explore_ds")
+        data = workspace.load_dataset(chosen.id)
+        frame = pd.DataFrame(data.x, columns=metric_labels(data.metric_names))
+        st.markdown("**Summary statistics of the metrics**")
+        st.dataframe(frame.describe().T)
+        st.plotly_chart(plots.histograms(data.x, metric_labels(data.metric_names), title=f"Metrics of {chosen.name}"))
+        all_columns = list(data.parameter_names) + list(data.metric_names)
+        all_labels = dict(zip(all_columns, parameter_labels(data.parameter_names) + metric_labels(data.metric_names), strict=True))
+        picked = st.multiselect("Pair plot of", all_columns, default=["Arm_2159_Length", "mass", "Max_Hover_Time_(s)"], format_func=all_labels.get, max_selections=6, key="pair_cols")
+        if len(picked) >= 2:
+            values = pd.DataFrame(data.theta, columns=data.parameter_names).join(pd.DataFrame(data.x, columns=data.metric_names))
+            st.plotly_chart(plots.pair_plot(values[picked].to_numpy(), [all_labels[c] for c in picked], title=f"Pair plot of {chosen.name}"))
+        else:
+            st.info("Choose at least two columns for the pair plot.")

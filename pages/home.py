@@ -1,0 +1,64 @@
+"""Home: what the tool does, the workflow, the state of the workspace, and a one-click inverse design."""
+
+import streamlit as st
+
+from ui import session
+from ui.inverse import describe_target, example_target, start_inverse_design
+from ui.models import DEFAULT_MODEL_ID, scan_models
+from ui.targets import TargetError
+from ui.widgets import runs_table
+
+st.title("dnre-quad: quadcopter design by inference")
+st.markdown(
+    "State the flight performance you want (hover time, mass, range, speed…) and get quadcopter designs that "
+    "deliver it. A neural ratio estimator (DNRE), trained on a physics-based flight simulator, turns your target "
+    "into a distribution over the 19 design parameters. Every proposed design is then re-simulated, so you see "
+    "how many actually meet the target before you build one."
+)
+
+st.subheader("The workflow")
+cols = st.columns(4)
+steps = [
+    ("pages/data.py", "1. Data", "Simulate designs with the built-in simulator, or import a CSV from yours."),
+    ("pages/train.py", "2. Train", "Train a DNRE (or NRE / BNRE) on a data set; watch the loss live."),
+    ("pages/inverse_design.py", "3. Inverse design", "State a target; sample designs with live chain diagnostics."),
+    ("pages/validate.py", "4. Validate", "Re-simulate the designs: how many meet the target, against the prior?"),
+]
+for col, (page, label, text) in zip(cols, steps, strict=True):
+    with col:
+        st.page_link(page, label=label)
+        st.caption(text)
+
+workspace = session.workspace()
+models, problems = scan_models(workspace)
+st.subheader("Try it now")
+default = next((m for m in models if m.id == DEFAULT_MODEL_ID), None)
+if default is None:
+    st.error("The shipped default model (models/default_dnre.pt) is missing; run `make default-model` to rebuild it.")
+else:
+    target = example_target(default)
+    st.markdown("Example target: " + "; ".join(f"**{line}**" for line in describe_target(target)) + ".")
+    if st.button("Design a quadcopter for this target", type="primary"):
+        try:
+            start_inverse_design(session.runner(), default, target)
+        except TargetError as exc:
+            st.error(f"The example target does not suit the default model: {exc}")
+        else:
+            st.switch_page("pages/inverse_design.py")
+
+st.subheader("Workspace")
+counts = workspace.counts()
+c1, c2, c3 = st.columns(3)
+c1.metric("Data sets", counts["datasets"])
+c2.metric("Trained models", counts["models"])
+c3.metric("Runs", counts["runs"])
+st.caption(f"Folder: `{workspace.root}`")
+for problem in problems:
+    st.warning(problem)
+if workspace.recovered:
+    st.warning(f"{len(workspace.recovered)} run(s) were interrupted when the server last stopped; they are kept below, marked ⚠️ interrupted.")
+runs = workspace.runs()
+if runs:
+    st.dataframe(runs_table(runs[:20]), hide_index=True)
+else:
+    st.info("The workspace is empty: no data sets, models or runs yet. Start with **Try it now** or the **Data** page.")

@@ -1,0 +1,78 @@
+"""Train: fit DNRE / NRE / BNRE on a data set in the background, watch the loss live, compare models."""
+
+import pandas as pd
+import streamlit as st
+
+from ui import plots, session
+from ui.domain import LOWER, UPPER
+from ui.training_job import ESTIMATORS, TrainingConfig, training_job
+from ui.widgets import job_status
+
+st.title("Train")
+workspace, runner = session.workspace(), session.runner()
+datasets = workspace.datasets()
+if not datasets:
+    st.error("The workspace has no data set to train on: simulate or import one on the **Data** page first.")
+else:
+    dataset = st.selectbox("Data set", datasets, format_func=lambda d: f"{d.name} ({d.n_rows:,} rows, {d.id})", key="train_ds")
+    c1, c2, c3, c4 = st.columns(4)
+    estimator = c1.selectbox("Estimator", list(ESTIMATORS), key="train_est", help="DNRE: direct ratio d(θ, θ′, x); NRE / BNRE: classifier baselines.")
+    hidden = c2.number_input("Hidden units per layer", 8, 1024, 128, step=8, key="train_hidden")
+    layers = c3.number_input("Hidden layers", 1, 10, 5, key="train_layers")
+    mask = c4.number_input("Metric masking probability", 0.0, 0.9, 0.3, step=0.05, key="train_mask", help="> 0 lets the model condition on any subset of metrics (free metrics in the target).")
+    c5, c6, c7, c8 = st.columns(4)
+    epochs = c5.number_input("Max epochs", 1, 5000, 100, key="train_epochs")
+    lr = c6.number_input("Learning rate", 1e-6, 1.0, 1e-3, format="%.1e", key="train_lr")
+    batch = c7.number_input("Batch size", 16, 8192, 512, step=16, key="train_batch")
+    seed = c8.number_input("Seed", 0, 2**31 - 1, 0, key="train_seed")
+    name = st.text_input("Model name", f"{estimator} on {dataset.name}", key="train_name")
+    if st.button("Train", type="primary"):
+        config = TrainingConfig(
+            name=name.strip() or f"{estimator} on {dataset.name}", dataset_id=dataset.id, estimator=estimator, hidden_features=int(hidden),
+            num_layers=int(layers), mask_probability=float(mask), max_epochs=int(epochs), batch_size=int(batch), learning_rate=float(lr), seed=int(seed),
+        )
+        runner.submit("training", config.name, training_job(config, LOWER, UPPER), {"dataset_id": dataset.id, "estimator": estimator})
+
+
+def show_live() -> None:
+    snap = runner.latest("training")
+    if snap is None:
+        return
+    job_status(runner, snap)
+    if snap.data.get("train_losses"):
+        st.plotly_chart(plots.loss_curves({snap.name: (snap.data["train_losses"], snap.data["val_losses"])}, title=f"Loss of {snap.name}"))
+
+
+@st.fragment(run_every=1.0)
+def live() -> None:
+    show_live()
+    snap = runner.latest("training")
+    if snap is not None and snap.finished:
+        st.rerun()
+
+
+snap = runner.latest("training")
+if snap is not None and not snap.finished:
+    live()
+else:
+    show_live()
+
+st.subheader("Compare models")
+models = workspace.models()
+if not models:
+    st.info("No trained models in the workspace yet.")
+else:
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {"name": m.name, "estimator": m.kind, "network": f"{m.config.get('num_layers')}×{m.config.get('hidden_features')}",
+                 "masking": m.config.get("mask_probability"), "epochs": m.metrics.get("epochs"), "best validation loss": m.metrics.get("best_val_loss"),
+                 "seconds": m.metrics.get("seconds"), "stopped by": m.metrics.get("stopped_by"), "id": m.id}
+                for m in models
+            ]
+        ),
+        hide_index=True,
+    )
+    picked = st.multiselect("Loss curves of", models, default=models[:2], format_func=lambda m: f"{m.name} ({m.id})", key="train_compare")
+    if picked:
+        st.plotly_chart(plots.loss_curves({f"{m.name} ({m.id})": (m.metrics["train_losses"], m.metrics["val_losses"]) for m in picked}, title="Loss curves of the chosen models"))

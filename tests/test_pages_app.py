@@ -1,0 +1,74 @@
+"""Streamlit AppTest for every page: renders without exception; main controls; bad input gives a specific error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui.models import DEFAULT_MODEL_PATH
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def empty_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DNRE_WORKSPACE", str(tmp_path / "ws"))
+    monkeypatch.chdir(REPO)
+    return tmp_path / "ws"
+
+
+def _run(page: str) -> AppTest:
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    at.switch_page(f"pages/{page}").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _texts(elements) -> str:
+    return " ".join(e.value for e in elements)
+
+
+def test_home_renders_with_an_empty_workspace() -> None:
+    at = _run("home.py")
+    assert "workspace is empty" in _texts(at.info)
+    assert [m.value for m in at.metric] == ["0", "0", "0"]
+
+
+def test_app_navigation_starts_on_home() -> None:
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert at.title[0].value.startswith("dnre-quad")
+
+
+def test_design_lab_simulates_the_design_and_reacts_to_inputs() -> None:
+    at = _run("design_lab.py")
+    first = at.dataframe[0].value["this design"].tolist()
+    at.number_input(key="lab_Arm_2159_Length").set_value(120.0).run()
+    assert not at.exception
+    assert at.dataframe[0].value["this design"].tolist() != first
+
+
+def test_validate_and_train_explain_what_is_missing_in_an_empty_workspace() -> None:
+    assert "Nothing to validate yet" in _texts(_run("validate.py").error)
+    assert "no data set to train on" in _texts(_run("train.py").error)
+    data = _run("data.py")
+    assert "no data sets yet" in _texts(data.info)
+
+
+@pytest.mark.skipif(not DEFAULT_MODEL_PATH.exists(), reason="the shipped default model is missing (make default-model)")
+def test_inverse_design_rejects_a_target_outside_the_models_range() -> None:
+    at = _run("inverse_design.py")
+    key = "inverse_default_Max_Hover_Time_(s)"
+    at.selectbox(key=f"{key}_mode").set_value("value")
+    at.number_input(key=f"{key}_value").set_value(10_000.0)
+    at.button[0].click().run()
+    assert not at.exception
+    assert "outside the range the model was trained on" in _texts(at.error)
+
+
+def test_benchmarks_page_renders() -> None:
+    at = _run("benchmarks.py")
+    assert at.title[0].value == "Benchmarks"

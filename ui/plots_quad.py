@@ -1,0 +1,64 @@
+"""Plotly figures of one quadcopter design: the 3-D layout and the power-versus-speed curve of its trim sweep."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ui.plots import _layout
+
+MM = 1000.0  # geometry is in metres; the view is in millimetres like the design parameters
+
+
+def _box(center: list[float], size: list[float], name: str, colour: str, legend: bool, group: str) -> go.Mesh3d:
+    cx, cy, cz = (v * MM for v in center)
+    sx, sy, sz = (v * MM / 2 for v in size)
+    x = [cx - sx, cx + sx, cx + sx, cx - sx, cx - sx, cx + sx, cx + sx, cx - sx]
+    y = [cy - sy, cy - sy, cy + sy, cy + sy, cy - sy, cy - sy, cy + sy, cy + sy]
+    z = [cz - sz] * 4 + [cz + sz] * 4
+    i, j, k = [0, 0, 4, 4, 0, 0, 1, 1, 2, 2, 3, 3], [1, 2, 5, 6, 1, 5, 2, 6, 3, 7, 0, 4], [2, 3, 6, 7, 5, 4, 6, 5, 7, 6, 4, 7]
+    return go.Mesh3d(x=x, y=y, z=z, i=i, j=j, k=k, color=colour, opacity=0.9, name=name, showlegend=legend, legendgroup=group, hovertext=name, hoverinfo="text")
+
+
+def design_view(geometry: dict[str, Any], title: str = "Quadcopter layout") -> go.Figure:
+    """Fuselage (ellipsoid), arms, rotor discs, the seven floor components as boxes, and the centre of gravity."""
+    fig = go.Figure()
+    length, width, height = (v * MM / 2 for v in geometry["fuselage"]["size"])
+    u, v = np.meshgrid(np.linspace(0, 2 * np.pi, 30), np.linspace(0, np.pi, 15))
+    fig.add_trace(go.Surface(
+        x=length * np.cos(u) * np.sin(v), y=width * np.sin(u) * np.sin(v), z=height * np.cos(v), opacity=0.25, showscale=False,
+        colorscale=[[0, "#9aa5b1"], [1, "#9aa5b1"]], name="fuselage", showlegend=True, hoverinfo="name",
+    ))
+    for k, (start, end) in enumerate(geometry["arms"]):
+        fig.add_trace(go.Scatter3d(x=[start[0] * MM, end[0] * MM], y=[start[1] * MM, end[1] * MM], z=[start[2] * MM, end[2] * MM], mode="lines", line={"width": 8, "color": "#333"}, name="arms", legendgroup="arms", showlegend=k == 0))
+    angle = np.linspace(0, 2 * np.pi, 60)
+    for k, rotor in enumerate(geometry["rotors"]):
+        cx, cy, cz = (val * MM for val in rotor["center"])
+        r = rotor["prop_radius"] * MM
+        fig.add_trace(go.Scatter3d(x=cx + r * np.cos(angle), y=cy + r * np.sin(angle), z=np.full(60, cz), mode="lines", line={"width": 4, "color": "#1f77b4"}, name="propeller discs", legendgroup="rotors", showlegend=k == 0))
+    palette = ["#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+    for k, part in enumerate(geometry["components"]):
+        fig.add_trace(_box(part["center"], part["size"], part["name"].lower(), palette[k % len(palette)], True, part["name"]))
+    cg = [v * MM for v in geometry["cg"]]
+    fig.add_trace(go.Scatter3d(x=[cg[0]], y=[cg[1]], z=[cg[2]], mode="markers", marker={"size": 6, "color": "black", "symbol": "x"}, name="centre of gravity"))
+    fig.update_layout(scene={"xaxis_title": "x, along the fuselage (mm)", "yaxis_title": "y (mm)", "zaxis_title": "z, up (mm)", "aspectmode": "data"})
+    return _layout(fig, f"{title} (mass {geometry['mass']:.2f} kg)", height=560)
+
+
+def power_curve(speeds: np.ndarray, power: np.ndarray, feasible: np.ndarray, title: str = "Electrical power in steady flight") -> go.Figure:
+    """Power (W) against forward speed (m/s) over the feasible trim points; max speed and best range (the most
+    metres per joule, speed / power) marked."""
+    fig = go.Figure()
+    ok = np.asarray(feasible, dtype=bool)
+    fig.add_trace(go.Scatter(x=speeds[ok], y=power[ok], mode="lines+markers", name="trimmed (achievable) speeds", marker={"size": 4}))
+    if ok.any():
+        top = np.flatnonzero(ok)[-1]
+        fig.add_trace(go.Scatter(x=[speeds[top]], y=[power[top]], mode="markers", marker={"size": 13, "color": "#d62728", "symbol": "diamond"}, name=f"max speed {speeds[top]:g} m/s"))
+        distance = np.where(ok, speeds / np.where(power > 0, power, np.inf), -np.inf)
+        best = int(np.argmax(distance))
+        fig.add_trace(go.Scatter(x=[speeds[best]], y=[power[best]], mode="markers", marker={"size": 13, "color": "#2ca02c", "symbol": "star"}, name=f"best range at {speeds[best]:g} m/s"))
+    fig.update_xaxes(title_text="forward speed (m/s)")
+    fig.update_yaxes(title_text="electrical power (W)")
+    return _layout(fig, title, height=420)

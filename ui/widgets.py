@@ -1,0 +1,47 @@
+"""Small Streamlit building blocks shared by the pages (no physics, no inference)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from ui.jobs import JobRunner, JobSnapshot
+from ui.workspace import Run
+
+STATUS_ICONS = {"queued": "⏳", "running": "▶️", "done": "✅", "failed": "❌", "cancelled": "⏹️", "interrupted": "⚠️"}
+
+
+def job_status(runner: JobRunner, snap: JobSnapshot, stop_label: str = "Stop") -> None:
+    """Progress bar, status line and a stop button for one job (call from inside a fragment)."""
+    icon = STATUS_ICONS.get(snap.status, "")
+    if snap.status in ("queued", "running"):
+        st.progress(snap.progress, text=f"{icon} {snap.name}: {snap.message}")
+        if st.button(stop_label, key=f"stop-{snap.id}", help="Stop this job; what was computed so far is kept where possible."):
+            runner.cancel(snap.id)
+            st.rerun()
+    elif snap.status == "failed":
+        st.error(f"{icon} {snap.name} failed: {snap.error}")
+    elif snap.status == "cancelled":
+        st.warning(f"{icon} {snap.name}: {snap.message}")
+    else:
+        st.success(f"{icon} {snap.name}: {snap.message}")
+
+
+def runs_table(runs: list[Run]) -> pd.DataFrame:
+    """The workspace's runs as a display table, newest first."""
+    return pd.DataFrame(
+        [
+            {
+                "status": f"{STATUS_ICONS.get(r.status, '')} {r.status}",
+                "kind": r.kind,
+                "name": r.name,
+                "started": dt.datetime.fromtimestamp(r.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+                "message": r.message,
+                "id": r.id,
+            }
+            for r in runs
+        ],
+        columns=["status", "kind", "name", "started", "message", "id"],
+    )
