@@ -2,16 +2,16 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="dnre-quad: quadcopter design by inference", page_icon="🛸", layout="wide")
+st.set_page_config(page_title="dnre-quad: quadcopter design by inference", layout="wide")
 
 PAGES = [
-    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
-    st.Page("pages/design_lab.py", title="Design lab", icon="🛠️"),
-    st.Page("pages/data.py", title="Data", icon="🗂️"),
-    st.Page("pages/train.py", title="Train", icon="🧠"),
-    st.Page("pages/inverse_design.py", title="Inverse design", icon="🎯"),
-    st.Page("pages/validate.py", title="Validate", icon="✅"),
-    st.Page("pages/benchmarks.py", title="Benchmarks", icon="📊"),
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/design_lab.py", title="Design lab", icon=":material/tune:"),
+    st.Page("pages/data.py", title="Data", icon=":material/dataset:"),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("pages/inverse_design.py", title="Inverse design", icon=":material/target:"),
+    st.Page("pages/validate.py", title="Validate", icon=":material/verified:"),
+    st.Page("pages/benchmarks.py", title="Benchmarks", icon=":material/bar_chart:"),
 ]
 
 st.navigation(PAGES).run()

@@ -23,9 +23,10 @@ def test_bands_and_conditioning_point() -> None:
     low, high = t.bands()
     np.testing.assert_array_equal(low, [20.0, 3.5, -math.inf])
     np.testing.assert_array_equal(high, [math.inf, 4.5, math.inf])
-    masked = t.conditioning_point(masked=True)
-    assert np.isnan(masked[0]) and masked[1] == 4.0 and np.isnan(masked[2])
-    assert t.conditioning_point(masked=False)[0] == 20.0
+    point = t.conditioning_point(X_MIN, X_MAX)
+    assert point[0] == 30.0 and point[1] == 4.0 and np.isnan(point[2])  # hover: centre of [20, 40]
+    at_most = _target(MetricTarget("hover", "free"), MetricTarget("mass", "at most", 3.0), MetricTarget("speed", "free"))
+    assert at_most.conditioning_point(X_MIN, X_MAX)[1] == 2.0  # centre of [1, 3]
     assert Target.from_dict(t.as_dict()) == t
 
 

@@ -17,7 +17,7 @@ def throughput_job(model_path: str, target: Target, num_chains: int = 200, steps
 
     def run(ctx: JobContext) -> dict[str, Any]:
         estimator = dnre_core.load_estimator(model_path)
-        x_o = torch.as_tensor(target.conditioning_point(estimator.masked), dtype=torch.float32)
+        x_o = torch.as_tensor(target.conditioning_point(estimator.metadata["x_min"], estimator.metadata["x_max"]), dtype=torch.float32)
         rows = []
         for k, sampler in enumerate(("mh", "hmc")):
             ctx.check_cancelled()

@@ -62,7 +62,7 @@ def sampling_job(config: SamplingConfig) -> Callable[[JobContext], dict[str, Any
     def run(ctx: JobContext) -> dict[str, Any]:
         estimator = dnre_core.load_estimator(config.model_path)
         posterior = dnre_core.RatioPosterior(estimator, sampler=config.sampler)
-        x_o = Target.from_dict(config.target).conditioning_point(estimator.masked)
+        x_o = Target.from_dict(config.target).conditioning_point(estimator.metadata["x_min"], estimator.metadata["x_max"])
         last = [0.0]
 
         def callback(step: int, chains: Any, diagnostics: dnre_core.ChainDiagnostics) -> bool:

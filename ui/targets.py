@@ -4,8 +4,8 @@ A target defines, per metric, an accepted band ``[low, high]`` (±inf for open s
 model conditions on when proposing designs:
 
 * ``value`` v ± tol: band [v − tol, v + tol], conditioned on v (the band's centre);
-* ``at least`` v / ``at most`` v: band [v, inf) / (−inf, v], conditioned on nothing (the metric is left free,
-  NaN) when the model was trained with metric masking, else on v;
+* ``at least`` v / ``at most`` v: band [v, inf) / (−inf, v], conditioned on the centre of the band's part
+  inside the range of the training data (a point in the band, so the proposal concentrates there);
 * ``free``: band (−inf, inf), conditioned on nothing (needs a masked model).
 
 The designs proposed for x_o are then re-simulated and importance-weighted towards p(θ | x in band) by
@@ -66,12 +66,17 @@ class Target:
         low, high = zip(*(m.band for m in self.metrics), strict=True)
         return np.array(low, dtype=float), np.array(high, dtype=float)
 
-    def conditioning_point(self, masked: bool) -> np.ndarray:
-        """x_o for the model: band centres for values, NaN (free) for free and (with masking) one-sided metrics."""
+    def conditioning_point(self, x_min: Sequence[float], x_max: Sequence[float]) -> np.ndarray:
+        """x_o for the model: the band's centre for a value; for a one-sided bound, the centre of the part of the
+        band inside the training range ``[x_min, x_max]`` (so the proposal lands in the band); NaN for free."""
         point = []
-        for m in self.metrics:
-            if m.mode == "value" or (m.mode != "free" and not masked):
+        for m, lo, hi in zip(self.metrics, x_min, x_max, strict=True):
+            if m.mode == "value":
                 point.append(m.value)
+            elif m.mode == "at least":
+                point.append((m.value + max(hi, m.value)) / 2)
+            elif m.mode == "at most":
+                point.append((min(lo, m.value) + m.value) / 2)
             else:
                 point.append(math.nan)
         return np.array(point, dtype=float)
