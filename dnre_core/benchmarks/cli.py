@@ -1,0 +1,109 @@
+"""Command line of the benchmark: ``python -m dnre_core.benchmarks`` (and ``dnre bench``), via :func:`main`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+from dnre_core.benchmarks.methods import OUR_METHODS, SAMPLERS
+from dnre_core.benchmarks.registry import TASK_NAMES
+from dnre_core.benchmarks.runner import BenchmarkSettings, run_benchmark
+
+
+def parse_names(text: str) -> list[str]:
+    """``"a,b"`` → ``["a", "b"]`` (blanks dropped)."""
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def parse_range(text: str) -> list[int]:
+    """``"1-3,7"`` → ``[1, 2, 3, 7]``; raises ``argparse.ArgumentTypeError`` on anything else."""
+    numbers: list[int] = []
+    try:
+        for part in parse_names(text):
+            low, _, high = part.partition("-")
+            numbers.extend(range(int(low), int(high or low) + 1))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers and ranges like 1-10 or 0,2; got {text!r}") from None
+    if not numbers:
+        raise argparse.ArgumentTypeError(f"no numbers in {text!r}")
+    return numbers
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dnre bench", description="Benchmark DNRE, NRE and BNRE on sbibm's tasks.")
+    parser.add_argument(
+        "--tasks", type=parse_names, default=list(TASK_NAMES), help="comma-separated (default: all ten)"
+    )
+    parser.add_argument("--methods", type=parse_names, default=list(OUR_METHODS), help="comma-separated: dnre,nre,bnre")
+    parser.add_argument("--samplers", type=parse_names, default=list(SAMPLERS), help="comma-separated: mh,hmc")
+    parser.add_argument("--budget", type=int, default=10_000, help="simulations per training run (default 10000)")
+    parser.add_argument("--observations", type=parse_range, default=list(range(1, 11)), help="e.g. 1-10")
+    parser.add_argument("--seeds", type=parse_range, default=[0, 1, 2], help="e.g. 0-2")
+    parser.add_argument("--jobs", type=int, default=1, help="parallel training runs (one torch thread each)")
+    parser.add_argument(
+        "--results", type=Path, default=Path("bench/results/sbibm.jsonl"), help="JSON-lines results file"
+    )
+    parser.add_argument("--report", type=Path, default=Path("bench/results/sbibm.md"), help="markdown table to write")
+    parser.add_argument("--figures", type=Path, default=Path("bench/figures"), help="folder for PNG figures")
+    parser.add_argument("--coverage-pairs", type=int, default=BenchmarkSettings.coverage_pairs, help="held-out pairs")
+    parser.add_argument("--max-c2st", type=float, default=None, help="exit 1 if a cell of this run has a higher C2ST")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark, then write the report and figures from the whole results file. Returns the exit code."""
+    from dnre_core.benchmarks.report import write_report
+
+    args = build_parser().parse_args(argv)
+    torch.set_num_threads(1)
+    try:
+        records = run_benchmark(
+            args.tasks,
+            args.methods,
+            args.samplers,
+            args.budget,
+            args.observations,
+            args.seeds,
+            jobs=args.jobs,
+            results_path=args.results,
+            progress=not args.no_progress,
+            settings=BenchmarkSettings(coverage_pairs=args.coverage_pairs),
+        )
+    except ValueError as error:
+        print(f"dnre bench: {error}", file=sys.stderr)
+        return 2
+    write_report(
+        records, args.report, args.figures, command="dnre bench " + " ".join(sys.argv[1:] if argv is None else argv)
+    )
+    print(f"Wrote {args.report} and figures under {args.figures}/")
+    return _check_gate(records, args)
+
+
+def _check_gate(records: list[dict], args: argparse.Namespace) -> int:
+    """Exit code 1 when a requested cell failed or (with ``--max-c2st``) exceeds the threshold."""
+    mine = [
+        r
+        for r in records
+        if r["kind"] == "cell"
+        and r["task"] in args.tasks
+        and r["method"] in args.methods
+        and r["sampler"] in args.samplers
+        and r["observation"] in args.observations
+        and r["seed"] in args.seeds
+        and r["budget"] == args.budget
+    ]
+    bad = [r for r in mine if r["status"] != "ok"]
+    if args.max_c2st is not None:
+        bad += [r for r in mine if r["status"] == "ok" and r["c2st"] > args.max_c2st]
+    for r in bad:
+        detail = f"C2ST {r['c2st']:.3f} > {args.max_c2st}" if r["status"] == "ok" else f"failed: {r['error']}"
+        print(
+            f"{r['task']}/{r['method']}/{r['sampler']} obs {r['observation']} seed {r['seed']}: {detail}",
+            file=sys.stderr,
+        )
+    return 1 if bad else 0

@@ -1,0 +1,178 @@
+"""The benchmark report: markdown tables (mean ± sd over observations and seeds, best per task in bold) and PNG
+figures (C2ST per task and method; expected-coverage curves), from the records of a results file."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+Column = tuple[str, str]  # (method, sampler)
+
+# (title, record field, which is best: min / max / None, number format)
+_METRICS: tuple[tuple[str, str, Callable[[list[float]], float] | None, str], ...] = (
+    ("C2ST (0.5 is perfect; lower is better)", "c2st", min, "{:.3f}"),
+    ("Log posterior density at the true parameter (higher is better)", "log_prob_true", max, "{:.2f}"),
+    ("Training wall time per run (s)", "train_seconds", None, "{:.1f}"),
+    ("Sampling wall time per observation (s)", "sample_seconds", None, "{:.2f}"),
+    ("Min bulk ESS per second of sampling", "min_ess_per_second", None, "{:.0f}"),
+)
+
+
+def write_report(records: list[dict[str, Any]], report_path: Path, figures_dir: Path, command: str) -> None:
+    """Write the markdown report to ``report_path`` and ``c2st.png`` / ``coverage.png`` under ``figures_dir``."""
+    cells = [r for r in records if r["kind"] == "cell"]
+    coverage = [r for r in records if r["kind"] == "coverage" and r["status"] == "ok"]
+    report_path.parent.mkdir(parents=True, exist_ok=True)
+    report_path.write_text(markdown_report(cells, coverage, command, figures_dir, report_path.parent))
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    plot_c2st(cells, figures_dir / "c2st.png")
+    plot_coverage(coverage, figures_dir / "coverage.png")
+
+
+def markdown_report(
+    cells: list[dict[str, Any]], coverage: list[dict[str, Any]], command: str, figures_dir: Path, report_dir: Path
+) -> str:
+    """The BENCHMARKS section as markdown."""
+    budgets = sorted({r["budget"] for r in cells})
+    lines = [
+        "## Benchmarks: sbibm tasks",
+        "",
+        f"Produced by `{command}`; simulation budget(s): {', '.join(map(str, budgets)) or 'none'}. Entries are mean ± sd "
+        "over observations and seeds (n = cells); the best mean per task is in bold. Library defaults throughout, "
+        "nothing tuned against the reference posteriors.",
+        "",
+    ]
+    for title, field, best, fmt in _METRICS:
+        lines += [f"### {title}", "", *_table(cells, field, best, fmt), ""]
+    lines += [
+        "### Expected coverage (mean of coverage − level over 21 levels; ≥ 0 is conservative)",
+        "",
+        *_coverage_table(coverage),
+        "",
+    ]
+    failures = [r for r in cells if r["status"] != "ok"]
+    if failures:
+        lines += ["### Failed cells", ""]
+        lines += [
+            f"- {r['task']} / {r['method']} / {r['sampler']} / obs {r['observation']} / seed {r['seed']}: "
+            f"{r['error'].strip().splitlines()[-1]}"
+            for r in failures
+        ]
+        lines.append("")
+    rel = Path(os.path.relpath(figures_dir, report_dir))
+    lines += [
+        f"![C2ST per task and method]({rel / 'c2st.png'})",
+        "",
+        f"![Expected coverage]({rel / 'coverage.png'})",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _columns(records: list[dict[str, Any]]) -> list[Column]:
+    return sorted({(r["method"], r["sampler"]) for r in records})
+
+
+def _table(cells: list[dict[str, Any]], field: str, best: Callable[[list[float]], float] | None, fmt: str) -> list[str]:
+    columns = _columns(cells)
+    values: dict[tuple[str, Column], list[float]] = defaultdict(list)
+    for r in cells:
+        if r["status"] == "ok" and r.get(field) is not None:
+            values[(r["task"], (r["method"], r["sampler"]))].append(float(r[field]))
+    lines = ["| task | " + " | ".join(f"{m} {s}" for m, s in columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    for task in sorted({r["task"] for r in cells}):
+        means = {c: float(np.mean(values[(task, c)])) for c in columns if values[(task, c)]}
+        winner = best(list(means.values())) if best and means else None
+        row = []
+        for c in columns:
+            v = values[(task, c)]
+            if not v:
+                row.append("–")
+                continue
+            text = f"{fmt.format(np.mean(v))} ± {fmt.format(np.std(v, ddof=1)) if len(v) > 1 else '–'} (n={len(v)})"
+            row.append(f"**{text}**" if winner is not None and math.isclose(means[c], winner) else text)
+        lines.append(f"| {task} | " + " | ".join(row) + " |")
+    return lines
+
+
+def _coverage_table(coverage: list[dict[str, Any]]) -> list[str]:
+    columns = _columns(coverage)
+    gaps: dict[tuple[str, Column], list[float]] = defaultdict(list)
+    for r in coverage:
+        gaps[(r["task"], (r["method"], r["sampler"]))].append(float(np.mean(np.subtract(r["coverage"], r["levels"]))))
+    lines = ["| task | " + " | ".join(f"{m} {s}" for m, s in columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    for task in sorted({r["task"] for r in coverage}):
+        row = [f"{np.mean(g):+.3f} (seeds={len(g)})" if (g := gaps[(task, c)]) else "–" for c in columns]
+        lines.append(f"| {task} | " + " | ".join(row) + " |")
+    return lines
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_c2st(cells: list[dict[str, Any]], path: Path) -> None:
+    """C2ST (mean ± sd) per task for each (method, sampler), as offset points with error bars."""
+    plt = _pyplot()
+    ok = [r for r in cells if r["status"] == "ok"]
+    tasks, columns = sorted({r["task"] for r in ok}), _columns(ok)
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.2 * len(tasks) + 2), 4.5))
+    width = 0.8 / max(len(columns), 1)
+    for k, (method, sampler) in enumerate(columns):
+        xs, means, sds = [], [], []
+        for t, task in enumerate(tasks):
+            v = [r["c2st"] for r in ok if (r["task"], r["method"], r["sampler"]) == (task, method, sampler)]
+            if v:
+                xs.append(t - 0.4 + width * (k + 0.5))
+                means.append(np.mean(v))
+                sds.append(np.std(v))
+        ax.errorbar(xs, means, yerr=sds, fmt="o", capsize=3, label=f"{method} ({sampler})")
+    ax.axhline(0.5, color="grey", linestyle="--", linewidth=1, label="perfect (0.5)")
+    ax.set_xticks(range(len(tasks)), tasks, rotation=30, ha="right")
+    ax.set_ylim(0.45, 1.02)
+    ax.set_xlabel("task")
+    ax.set_ylabel("C2ST accuracy (mean ± sd)")
+    ax.set_title("C2ST against sbibm reference posteriors")
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_coverage(coverage: list[dict[str, Any]], path: Path) -> None:
+    """Expected coverage against credibility level, one panel per task, mean over seeds per (method, sampler)."""
+    plt = _pyplot()
+    tasks, columns = sorted({r["task"] for r in coverage}), _columns(coverage)
+    ncols = min(len(tasks), 5) or 1
+    nrows = max(math.ceil(len(tasks) / ncols), 1)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 3.2 * nrows), squeeze=False)
+    for ax, task in zip(axes.flat, tasks, strict=False):
+        for method, sampler in columns:
+            runs = [r for r in coverage if (r["task"], r["method"], r["sampler"]) == (task, method, sampler)]
+            if runs:
+                ax.plot(
+                    runs[0]["levels"], np.mean([r["coverage"] for r in runs], axis=0), label=f"{method} ({sampler})"
+                )
+        ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="calibrated")
+        ax.set_title(task)
+        ax.set_xlabel("credibility level")
+        ax.set_ylabel("expected coverage")
+    for ax in list(axes.flat)[len(tasks) :]:
+        ax.axis("off")
+    if tasks:
+        axes.flat[0].legend(fontsize="small")
+    fig.suptitle("Expected coverage of highest-density regions (above the diagonal: conservative)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

@@ -1,0 +1,245 @@
+"""Run benchmark cells (task, method, sampler, observation, seed) at a simulation budget, resumably.
+
+Per (task, method, seed) the method is trained once on ``budget`` simulations and reused for every sampler and
+observation (the estimators are amortised). Per cell: C2ST of ``num_posterior_samples`` posterior draws against
+sbibm's 10,000 reference samples, log posterior density at the true parameter, training and sampling wall time,
+min bulk ESS per second. Per (task, method, sampler, seed): expected coverage on ``coverage_pairs`` held-out
+(θ, x) pairs. Every result is appended to the results file as soon as it exists; a rerun skips what is there.
+A failure (training, sampling, a metric) is recorded in place of its results, not raised.
+"""
+
+from __future__ import annotations
+
+import math
+import traceback
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+from tqdm.auto import tqdm
+
+from dnre_core import c2st, expected_coverage
+from dnre_core.benchmarks.methods import OUR_METHODS, SAMPLERS, FittedMethod, SamplingSettings
+from dnre_core.benchmarks.registry import TASK_NAMES, get_task
+from dnre_core.benchmarks.results import append_record, read_records, record_key
+from dnre_core.benchmarks.tasks import NUM_OBSERVATIONS, BenchmarkTask
+
+# Purposes of derived seeds, so that training data, held-out pairs and MCMC runs use independent streams.
+_TRAIN, _HELD_OUT, _SAMPLE, _COVERAGE_SAMPLE = range(4)
+
+
+@dataclass(frozen=True)
+class BenchmarkSettings:
+    """How each cell is measured (defaults: sbibm's protocol and the issue's 200 coverage pairs)."""
+
+    num_posterior_samples: int = 10_000
+    coverage_pairs: int = 200
+    coverage_samples: int = 100
+    coverage_chains: int = 20
+    coverage_reference: int = 100
+    sampling: SamplingSettings = field(default_factory=SamplingSettings)
+
+
+@dataclass(frozen=True)
+class _Group:
+    """One training run and the cells and coverage records it still owes."""
+
+    task: str
+    method: str
+    seed: int
+    budget: int
+    cells: tuple[tuple[str, int], ...]
+    coverage_samplers: tuple[str, ...]
+
+    @property
+    def size(self) -> int:
+        return len(self.cells) + len(self.coverage_samplers)
+
+
+def derived_seed(*parts: int) -> int:
+    """A 31-bit seed derived from integer ``parts`` (independent streams for different parts)."""
+    return int(np.random.SeedSequence(list(parts)).generate_state(1)[0] >> 1)
+
+
+def simulations(task: BenchmarkTask, num: int, seed: int) -> tuple[Tensor, Tensor]:
+    """``num`` prior draws θ (num, D) and their simulations x (num, L), reproducible in ``seed``."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        theta = task.prior.sample((num,))
+    return theta, task.simulate(theta, seed=seed)
+
+
+def run_benchmark(
+    tasks: Sequence[str],
+    methods: Sequence[str],
+    samplers: Sequence[str],
+    budget: int,
+    observations: Sequence[int],
+    seeds: Sequence[int],
+    jobs: int = 1,
+    results_path: str | Path = "bench/results/sbibm.jsonl",
+    progress: bool = True,
+    settings: BenchmarkSettings | None = None,
+) -> list[dict[str, Any]]:
+    """Run every missing cell of tasks × methods × samplers × observations × seeds at ``budget`` simulations.
+
+    ``jobs`` > 1 trains and evaluates that many (task, method, seed) groups in parallel processes (one torch
+    thread each). Returns all records of the results file (earlier runs included).
+    """
+    _validate(tasks, methods, samplers, budget, observations, seeds, jobs)
+    settings = settings or BenchmarkSettings()
+    path = Path(results_path)
+    done = {record_key(record) for record in read_records(path)}
+    groups = [
+        group
+        for task in tasks
+        for method in methods
+        for seed in seeds
+        if (group := _missing(task, method, seed, budget, samplers, observations, done)).size
+    ]
+    bar = tqdm(total=sum(g.size for g in groups), desc="benchmark", unit="cell", disable=not progress)
+    if jobs == 1:
+        for group in groups:
+            bar.set_postfix_str(f"{group.task}/{group.method}/seed {group.seed}")
+            _run_group(group, settings, path, lambda: bar.update(1))
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(_run_group, group, settings, path, None): group for group in groups}
+            for future in as_completed(futures):
+                future.result()
+                bar.update(futures[future].size)
+    bar.close()
+    return read_records(path)
+
+
+def _validate(
+    tasks: Sequence[str],
+    methods: Sequence[str],
+    samplers: Sequence[str],
+    budget: int,
+    observations: Sequence[int],
+    seeds: Sequence[int],
+    jobs: int,
+) -> None:
+    for kind, given, allowed in (
+        ("task", tasks, TASK_NAMES),
+        ("method", methods, tuple(OUR_METHODS)),
+        ("sampler", samplers, SAMPLERS),
+    ):
+        unknown = [name for name in given if name not in allowed]
+        if unknown or not given:
+            raise ValueError(f"Unknown or no {kind}(s) {unknown}; choose from {', '.join(allowed)}.")
+    if not observations or any(not 1 <= o <= NUM_OBSERVATIONS for o in observations):
+        raise ValueError(f"Observations must be numbers from 1 to {NUM_OBSERVATIONS}; got {list(observations)}.")
+    if not seeds or any(s < 0 for s in seeds):
+        raise ValueError(f"Seeds must be non-negative integers; got {list(seeds)}.")
+    if budget < 10:
+        raise ValueError(f"The simulation budget must be at least 10; got {budget}.")
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1; got {jobs}.")
+
+
+def _missing(
+    task: str,
+    method: str,
+    seed: int,
+    budget: int,
+    samplers: Sequence[str],
+    observations: Sequence[int],
+    done: set[tuple[Any, ...]],
+) -> _Group:
+    cells = tuple(
+        (sampler, obs)
+        for sampler in samplers
+        for obs in observations
+        if ("cell", task, method, sampler, obs, seed, budget) not in done
+    )
+    coverage = tuple(s for s in samplers if ("coverage", task, method, s, None, seed, budget) not in done)
+    return _Group(task, method, seed, budget, cells, coverage)
+
+
+def _run_group(group: _Group, settings: BenchmarkSettings, path: Path, tick: Callable[[], Any] | None) -> None:
+    """Train once, then append every owed cell and coverage record (a failure becomes a failed record)."""
+    torch.set_num_threads(1)
+    base = {"task": group.task, "method": group.method, "seed": group.seed, "budget": group.budget}
+
+    def emit(record: dict[str, Any]) -> None:
+        append_record(path, record)
+        if tick is not None:
+            tick()
+
+    task = get_task(group.task)
+    try:
+        theta, x = simulations(task, group.budget, derived_seed(group.seed, _TRAIN))
+        fitted = FittedMethod(group.method, task, theta, x, group.seed, settings.sampling)
+    except Exception:  # a method that cannot train on a task is a result, not a crash
+        error = traceback.format_exc(limit=3)
+        for sampler, obs in group.cells:
+            emit(base | {"kind": "cell", "sampler": sampler, "observation": obs, "status": "failed", "error": error})
+        for sampler in group.coverage_samplers:
+            emit(
+                base | {"kind": "coverage", "sampler": sampler, "observation": None, "status": "failed", "error": error}
+            )
+        return
+    for sampler, obs in group.cells:
+        emit(
+            base
+            | {"kind": "cell", "sampler": sampler, "observation": obs}
+            | _guarded(_cell, task, fitted, sampler, obs, group.seed, settings)
+        )
+    for sampler in group.coverage_samplers:
+        emit(
+            base
+            | {"kind": "coverage", "sampler": sampler, "observation": None}
+            | _guarded(_coverage, task, fitted, sampler, group.seed, settings)
+        )
+
+
+def _guarded(measure: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    try:
+        return measure(*args) | {"status": "ok", "error": None}
+    except Exception:
+        return {"status": "failed", "error": traceback.format_exc(limit=3)}
+
+
+def _cell(
+    task: BenchmarkTask, fitted: FittedMethod, sampler: str, obs: int, seed: int, settings: BenchmarkSettings
+) -> dict[str, Any]:
+    x_o = task.observation(obs)
+    draws = fitted.sample(x_o, sampler, settings.num_posterior_samples, derived_seed(seed, _SAMPLE, obs))
+    log_prob_true = fitted.log_prob(task.true_parameters(obs)[None], x_o)
+    return {
+        "c2st": c2st(draws.samples, task.reference_samples(obs)),
+        "log_prob_true": float(log_prob_true[0]),
+        "train_seconds": fitted.train_seconds,
+        "sample_seconds": draws.seconds,
+        "min_ess": draws.min_ess,
+        "min_ess_per_second": draws.min_ess / draws.seconds if draws.seconds > 0 else math.nan,
+        "max_rhat": draws.max_rhat,
+    }
+
+
+def _coverage(
+    task: BenchmarkTask, fitted: FittedMethod, sampler: str, seed: int, settings: BenchmarkSettings
+) -> dict[str, Any]:
+    theta, x = simulations(task, settings.coverage_pairs, derived_seed(seed, _HELD_OUT))
+    keep = torch.isfinite(x).all(dim=1)
+    log_prob_true, log_prob_samples = [], []
+    for j in torch.nonzero(keep).flatten().tolist():
+        draws = fitted.sample(
+            x[j],
+            sampler,
+            settings.coverage_samples,
+            derived_seed(seed, _COVERAGE_SAMPLE, j),
+            num_chains=settings.coverage_chains,
+        )
+        log_prob = fitted.log_prob(torch.cat([theta[j : j + 1], draws.samples]), x[j], settings.coverage_reference)
+        log_prob_true.append(float(log_prob[0]))
+        log_prob_samples.append(log_prob[1:].numpy())
+    levels, coverage = expected_coverage(np.array(log_prob_true), np.stack(log_prob_samples))
+    return {"levels": levels.tolist(), "coverage": coverage.tolist(), "pairs": len(log_prob_true)}
