@@ -1,0 +1,134 @@
+"""The benchmark runner's plumbing: resumable results, recorded failures, report and command line.
+
+The estimator is replaced by a stub that samples the prior (training a network is not what these tests check);
+the C2ST is the real classifier on a subset of the reference samples, to keep the tests fast."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from torch import Tensor
+
+from dnre_core import c2st
+from dnre_core.benchmarks import runner, sbibm_available
+from dnre_core.benchmarks.cli import main, parse_range
+from dnre_core.benchmarks.methods import Draws
+from dnre_core.benchmarks.results import read_records
+from dnre_core.benchmarks.runner import BenchmarkSettings, run_benchmark
+
+needs_sbibm = pytest.mark.skipif(not sbibm_available(), reason="sbibm is not installed: run `make bench-setup`")
+SMALL = BenchmarkSettings(num_posterior_samples=300, coverage_pairs=20, coverage_samples=50)
+
+
+class PriorStub:
+    """Stands in for a trained method: draws from the prior, density = prior density. Counts trainings."""
+
+    trainings = 0
+
+    def __init__(self, method: str, task: Any, theta: Tensor, x: Tensor, seed: int, settings: Any):
+        type(self).trainings += 1
+        self.prior, self.train_seconds = task.prior, 0.0
+
+    def sample(self, x: Tensor, sampler: str, num_samples: int, seed: int, num_chains: int | None = None) -> Draws:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            return Draws(self.prior.sample((num_samples,)), 0.01, float(num_samples), 1.0)
+
+    def log_prob(self, theta: Tensor, x: Tensor, num_reference: int = 1000) -> Tensor:
+        return self.prior.log_prob(theta) + 0.01 * theta.sum(dim=1)  # a non-constant ranking
+
+
+class BrokenStub(PriorStub):
+    def __init__(self, *args: Any):
+        raise RuntimeError("cannot train here")
+
+
+@pytest.fixture
+def stubbed(monkeypatch: pytest.MonkeyPatch) -> None:
+    PriorStub.trainings = 0
+    monkeypatch.setattr(runner, "FittedMethod", PriorStub)
+    monkeypatch.setattr(runner, "c2st", lambda a, b: c2st(a, b[: len(a)]))
+
+
+def _run(path: Path, **overrides: Any) -> list[dict[str, Any]]:
+    options = {
+        "tasks": ["two_moons"],
+        "methods": ["dnre"],
+        "samplers": ["mh", "hmc"],
+        "budget": 100,
+        "observations": [1, 2],
+        "seeds": [0],
+        "results_path": path,
+        "progress": False,
+        "settings": SMALL,
+    }
+    return run_benchmark(**(options | overrides))
+
+
+@needs_sbibm
+def test_a_rerun_skips_done_cells_and_trains_once_per_group(tmp_path: Path, stubbed: None) -> None:
+    path = tmp_path / "results.jsonl"
+    records = _run(path)
+    assert PriorStub.trainings == 1  # one training for 2 samplers × 2 observations + 2 coverage records
+    cells = [r for r in records if r["kind"] == "cell"]
+    assert len(cells) == 4 and all(r["status"] == "ok" for r in cells)
+    assert all(0.5 < r["c2st"] < 1.0 for r in cells)  # prior draws are distinguishable from the posterior
+    coverage = [r for r in records if r["kind"] == "coverage"]
+    assert len(coverage) == 2 and all(r["pairs"] == 20 and len(r["coverage"]) == 21 for r in coverage)
+    assert len(_run(path)) == 6 and PriorStub.trainings == 1  # nothing left to do
+    assert len(_run(path, observations=[1, 2, 3])) == 8 and PriorStub.trainings == 2  # only observation 3 is new
+
+
+@needs_sbibm
+def test_a_failed_training_is_recorded_not_raised(
+    tmp_path: Path, stubbed: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner, "FittedMethod", BrokenStub)
+    records = _run(tmp_path / "results.jsonl")
+    assert len(records) == 6 and all(r["status"] == "failed" and "cannot train here" in r["error"] for r in records)
+
+
+@needs_sbibm
+def test_main_writes_report_and_figures_and_gates_on_c2st(
+    tmp_path: Path, stubbed: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner, "BenchmarkSettings", lambda coverage_pairs: SMALL)
+    args = [
+        "--tasks",
+        "two_moons",
+        "--methods",
+        "dnre",
+        "--samplers",
+        "mh",
+        "--budget",
+        "100",
+        "--observations",
+        "1",
+        "--seeds",
+        "0",
+        "--results",
+        str(tmp_path / "r.jsonl"),
+        "--report",
+        str(tmp_path / "sbibm.md"),
+        "--figures",
+        str(tmp_path / "figures"),
+        "--no-progress",
+    ]
+    assert main(args) == 0
+    report = (tmp_path / "sbibm.md").read_text()
+    assert "| two_moons | **" in report and "(n=1)" in report
+    for name in ("c2st.png", "coverage.png"):
+        assert (tmp_path / "figures" / name).read_bytes()[:4] == b"\x89PNG"
+    assert main([*args, "--max-c2st", "0.5"]) == 1  # prior draws fail a strict gate
+    assert len(read_records(tmp_path / "r.jsonl")) == 2
+
+
+def test_bad_arguments_are_clear_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert parse_range("1-3,7") == [1, 2, 3, 7]
+    assert main(["--tasks", "three_moons", "--results", str(tmp_path / "r.jsonl")]) == 2
+    assert "three_moons" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--observations", "one"])
