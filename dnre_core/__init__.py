@@ -10,6 +10,7 @@ from .io import ModelFileError, load_estimator, read_model_config
 from .metrics import c2st, expected_coverage
 from .posterior import RatioPosterior
 from .priors import BoxUniform
+from .simulation import simulate_for_sbi
 from .training import BNRE, DNRE, NRE, TrainingSummary
 from .validation import InputError
 from .version import __version__
@@ -17,5 +18,5 @@ from .version import __version__
 __all__ = [
     "BNRE", "DNRE", "NRE", "BNREEstimator", "BoxUniform", "ChainDiagnostics", "DNREEstimator", "InputError",
     "ModelFileError", "NREEstimator", "RatioEstimator", "RatioPosterior", "TrainingSummary", "__version__", "c2st",
-    "expected_coverage", "load_estimator", "read_model_config",
+    "expected_coverage", "load_estimator", "read_model_config", "simulate_for_sbi",
 ]

@@ -92,12 +92,13 @@ class RatioPotential(Potential):
         x: the observation (L,) (NaN entries are masked metrics for a masked estimator).
         gradient: ``"direct"`` — ∇θ of the log-ratio output d(θ, θ', x), θ' fixed (Cobb et al.); ``"ratio"`` —
             the older ∇r / r through r = exp(d), which over/underflows when |d| is large.
-        ratio: ``"direct"`` — MH/HMC acceptance with one pass d(θ*, θ, x); ``"antisymmetric"`` — with
-            ½(d(θ*, θ, x) − d(θ, θ*, x)), consistent by construction (two passes, batched as one).
+        ratio: ``"direct"`` — ratios (MH/HMC acceptance, Monte Carlo density) from one pass d(θ*, θ, x);
+            ``"antisymmetric"`` — ½(d(θ*, θ, x) − d(θ, θ*, x)), zero at θ* = θ by construction (both orders
+            evaluated in one batched pass).
     """
 
     def __init__(self, estimator: RatioEstimator, prior: Distribution, x: Tensor, gradient: str = "direct",
-                 ratio: str = "direct"):
+                 ratio: str = "antisymmetric"):
         if gradient not in GRADIENTS:
             raise ValueError(f"gradient must be one of {GRADIENTS}; got {gradient!r}.")
         if ratio not in RATIOS:
@@ -115,15 +116,18 @@ class RatioPotential(Potential):
     def in_support(self, theta: Tensor) -> Tensor:
         return in_support(self.prior, theta)
 
+    def pair_log_ratio(self, theta: Tensor, theta_prime: Tensor) -> Tensor:
+        """The estimator's log p(x|θ) − log p(x|θ') in the chosen ``ratio`` form, broadcast → (...)."""
+        if self.ratio == "direct" or isinstance(self.estimator, NREEstimator):
+            return self._d(theta, theta_prime)
+        theta, theta_prime = torch.broadcast_tensors(theta, theta_prime)
+        both = self._d(torch.cat([theta, theta_prime]), torch.cat([theta_prime, theta]))
+        forward, backward = both.chunk(2)
+        return 0.5 * (forward - backward)
+
     @torch.no_grad()
     def log_ratio(self, theta_new: Tensor, theta_old: Tensor) -> Tensor:
-        if self.ratio == "antisymmetric" and not isinstance(self.estimator, NREEstimator):
-            both = self._d(torch.cat([theta_new, theta_old]), torch.cat([theta_old, theta_new]))
-            forward, backward = both.chunk(2)
-            log_r = 0.5 * (forward - backward)
-        else:
-            log_r = self._d(theta_new, theta_old)
-        return log_r + self.prior.log_prob(theta_new) - self.prior.log_prob(theta_old)
+        return self.pair_log_ratio(theta_new, theta_old) + self.prior.log_prob(theta_new) - self.prior.log_prob(theta_old)
 
     def grad_log_target(self, theta: Tensor, anchor: Tensor) -> Tensor:
         with torch.enable_grad():
@@ -146,6 +150,8 @@ class RatioPotential(Potential):
     def log_density(self, theta: Tensor, reference: Tensor) -> Tensor:
         """Monte Carlo log posterior density log p(θ) − logmeanexp_s(−d(θ, θ_s, x)) for θ (M, D), θ_s (S, D) → (M,).
 
+        d is taken in the potential's ``ratio`` form (antisymmetrised by default), as in sampling.
+
         For an NRE-type estimator this is log p(θ) + f(θ, x) − logmeanexp_s f(θ_s, x), the same estimate of
         the evidence through the classifier logits.
         """
@@ -154,7 +160,7 @@ class RatioPotential(Potential):
         chunk_rows = max(1, 2**18 // num_reference)
 
         def chunk(rows: Tensor) -> Tensor:
-            d = self._d(rows.unsqueeze(1), reference.unsqueeze(0))  # (m, S)
+            d = self.pair_log_ratio(rows.unsqueeze(1), reference.unsqueeze(0))  # (m, S)
             return torch.logsumexp(-d, dim=1) - log_s
 
         log_evidence_ratio = _run_in_chunks(chunk, theta, chunk_rows)

@@ -62,7 +62,9 @@ class DualAveraging:
         m = self.count
         eta = 1.0 / (m + self.t0)
         self.h_bar = (1 - eta) * self.h_bar + eta * (self.target - acceptance_probability)
-        self.log_step = self.mu - math.sqrt(m) / self.gamma * self.h_bar
+        # Bounded to [1e-6, 1e3]: a target whose acceptance never reaches ``target`` (e.g. a biased log-ratio)
+        # must not drive the step size to 0 or NaN.
+        self.log_step = (self.mu - math.sqrt(m) / self.gamma * self.h_bar).clamp(math.log(1e-6), math.log(1e3))
         weight = m ** (-self.kappa)
         self.log_step_bar = weight * self.log_step + (1 - weight) * self.log_step_bar
         return torch.exp(self.log_step)

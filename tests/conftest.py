@@ -1,0 +1,37 @@
+"""Test configuration: one torch thread (two threads under contention on a 2-core box are far slower)."""
+
+import sys
+from pathlib import Path
+
+import torch
+
+torch.set_num_threads(1)
+sys.path.insert(0, str(Path(__file__).parent))
+
+import pytest  # noqa: E402
+from problems import LinearGaussian  # noqa: E402
+
+import dnre_core  # noqa: E402
+
+TRAINED: dict = {}
+
+
+@pytest.fixture(scope="session")
+def linear_gaussian() -> LinearGaussian:
+    return LinearGaussian(dim=3)
+
+
+@pytest.fixture(scope="session")
+def trained(linear_gaussian):
+    """Train each estimator kind once per session on 20,000 linear-Gaussian simulations (seed 0)."""
+
+    def get(kind: str, **options):
+        key = (kind, tuple(sorted(options.items())))
+        if key not in TRAINED:
+            theta, x = linear_gaussian.sample_joint(20_000, seed=0)
+            trainer = getattr(dnre_core, kind)(linear_gaussian.prior, **options).append_simulations(theta, x)
+            trainer.train(max_epochs=60, seed=0)
+            TRAINED[key] = trainer
+        return TRAINED[key]
+
+    return get
