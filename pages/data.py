@@ -1,12 +1,14 @@
 """Data: simulate designs with the built-in simulator or import (θ, x) from a CSV; explore a data set."""
 
+from dataclasses import asdict
+
 import pandas as pd
 import streamlit as st
 
 from ui import plots, session
 from ui.csv_import import CsvImportError, ImportOptions, default_mapping, read_csv, validate
 from ui.domain import METRIC_NAMES, PARAMETER_NAMES, csv_schema, metric_labels, parameter_labels
-from ui.simulation import SimulationConfig, simulation_job
+from ui.simulation import BACKENDS, SimulationConfig, simulation_job
 from ui.widgets import job_status
 
 st.title("Data")
@@ -14,16 +16,26 @@ workspace, runner = session.workspace(), session.runner()
 simulate_tab, import_tab, explore_tab = st.tabs(["Simulate", "Import a CSV", "Explore"])
 
 with simulate_tab:
-    st.markdown("Draw designs uniformly within the design bounds (the prior) and simulate their seven metrics.")
+    st.markdown(
+        "Draw designs uniformly within the design bounds (the prior) and simulate their seven metrics, in seeded batches: "
+        "the same seed and batch size give the same data on any backend and any number of workers. A stopped simulation "
+        "keeps its finished batches; start it again with the same settings to resume."
+    )
     c1, c2, c3 = st.columns(3)
     name = c1.text_input("Data set name", "simulated designs", key="sim_name")
     num = c2.number_input("Designs", 100, 500_000, 20_000, step=1000, key="sim_num")
     seed = c3.number_input("Seed", 0, 2**31 - 1, 0, key="sim_seed")
+    c1, c2, c3 = st.columns(3)
+    backend = c1.selectbox("Run on", list(BACKENDS), format_func=BACKENDS.get, key="sim_backend",
+                           help="A pool of local processes, or the Ray cluster `ray.init()` connects to (a local one is started when none is running).")
+    workers = c2.number_input("Workers", 1, 256, 1, key="sim_workers", help="Processes (local) or Ray tasks in flight at once.")
+    batch = c3.number_input("Designs per batch", 10, 100_000, 1000, step=100, key="sim_batch")
     if st.button("Simulate", type="primary"):
         if not name.strip():
             st.error("Give the data set a name.")
         else:
-            runner.submit("simulation", f"simulate {int(num):,} designs", simulation_job(SimulationConfig(name.strip(), int(num), int(seed))))
+            config = SimulationConfig(name.strip(), int(num), int(seed), backend, int(workers), int(batch))
+            runner.submit("simulation", f"simulate {int(num):,} designs", simulation_job(config), asdict(config))
 
     @st.fragment(run_every=0.75)
     def live() -> None:
@@ -38,6 +50,9 @@ with simulate_tab:
         live()
     elif snap is not None:
         job_status(runner, snap)
+        if snap.status == "cancelled" and snap.result:
+            st.info(f"{snap.result['simulated_before_stop']:,} simulated designs are kept; press **Simulate** with the same "
+                    "designs, seed and batch size to resume.", icon=":material/resume:")
 
 with import_tab:
     st.markdown(

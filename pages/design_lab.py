@@ -47,3 +47,25 @@ with right:
         st.error(f"This design cannot fly: {detail.failure[0]}.")
 sweep = detail.sweep
 st.plotly_chart(plots_quad.power_curve(sweep.speeds, sweep.power[0], sweep.feasible[0], title="Electrical power against forward speed (trim sweep)"))
+
+st.subheader("Flight replay (6-DOF)")
+st.caption(
+    "The design flies from hover; at t = 0.5 s its controller is commanded a sideways speed step. Gusts are a seeded "
+    "random wind. A time-domain check of the controller and the thrust margin, beside the steady-state metrics above."
+)
+c1, c2, c3 = st.columns(3)
+speed = c1.number_input("Speed step (m/s)", 0.5, 30.0, 5.0, step=0.5, key="replay_speed")
+gust = c2.number_input("Gusts, standard deviation (m/s)", 0.0, 10.0, 0.0, step=0.5, key="replay_gust")
+gust_seed = c3.number_input("Gust seed", 0, 2**31 - 1, 0, key="replay_seed")
+settings = (tuple(theta[0]), speed, gust, gust_seed)
+if st.button("Fly the step response", icon=":material/flight_takeoff:"):
+    log = quadcopter.fly(theta, velocity_ref=speed, duration=6.0, dt=0.01, gust=gust, seed=int(gust_seed))
+    st.session_state["replay"] = (settings, log)
+replay = st.session_state.get("replay")
+if replay is None:
+    st.info("Press **Fly the step response** to replay this design in the 6-DOF simulator (about two seconds).")
+elif replay[0] != settings:
+    st.info("The design or the replay settings changed since the last flight: press **Fly the step response** again.")
+else:
+    title = f"Step response to a {speed:g} m/s sideways speed command" + (f", gusts {gust:g} m/s" if gust else "")
+    st.plotly_chart(plots_quad.step_response(replay[1], speed, title=title))

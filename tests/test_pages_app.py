@@ -51,6 +51,18 @@ def test_design_lab_simulates_the_design_and_reacts_to_inputs() -> None:
     assert at.dataframe[0].value["this design"].tolist() != first
 
 
+def test_design_lab_flies_a_step_response_and_asks_again_when_the_design_changes() -> None:
+    at = _run("design_lab.py")
+    charts = len(at.get("plotly_chart"))
+    assert "Press **Fly the step response**" in _texts(at.info)
+    at.number_input(key="replay_speed").set_value(3.0)
+    next(b for b in at.button if b.label == "Fly the step response").click().run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == charts + 1
+    at.number_input(key="lab_Arm_2159_Length").set_value(200.0).run()
+    assert "changed since the last flight" in _texts(at.info) and len(at.get("plotly_chart")) == charts
+
+
 def test_validate_and_train_explain_what_is_missing_in_an_empty_workspace() -> None:
     assert "Nothing to validate yet" in _texts(_run("validate.py").error)
     assert "no data set to train on" in _texts(_run("train.py").error)

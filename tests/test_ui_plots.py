@@ -41,3 +41,27 @@ def test_trace_loss_histogram_pair_and_validation_figures() -> None:
     _check(fig, ["p (kg)", "q (s)", "r (m)", "density"])
     assert {t.name for t in fig.data} >= {"proposed designs", "prior designs", "target band"}
     assert len(fig.layout.shapes) == 2  # the free metric gets no band
+
+
+def test_design_view_power_curve_and_step_response_of_the_default_design() -> None:
+    import quadcopter
+    from ui import plots_quad
+
+    theta = np.array([quadcopter.DEFAULTS])
+    view = plots_quad.design_view(quadcopter.geometry(theta[0]))
+    assert view.layout.title.text.startswith("Quadcopter layout (mass ")
+    assert {view.layout.scene.xaxis.title.text, view.layout.scene.yaxis.title.text, view.layout.scene.zaxis.title.text} == {
+        "x, along the fuselage (mm)", "y (mm)", "z, up (mm)"}
+    assert {t.name for t in view.data} >= {"fuselage", "arms", "propeller discs", "centre of gravity"}
+    sweep = quadcopter.simulate_detailed(theta, noise=False).sweep
+    _check(plots_quad.power_curve(sweep.speeds, sweep.power[0], sweep.feasible[0]), ["forward speed (m/s)", "electrical power (W)"])
+
+    log = quadcopter.fly(theta, velocity_ref=4.0, duration=3.0, dt=0.01)
+    fig = plots_quad.step_response(log, 4.0)
+    _check(fig, ["time (s)", "speed (m/s)", "pitch (°)"])
+    assert [t.name for t in fig.data] == ["commanded speed", "speed along the step", "climb rate", "pitch into the direction of flight"]
+    # Sign convention: to speed up along +y the thrust axis tilts towards +y (positive pitch), then levels off.
+    pitch = plots_quad.pitch_into_flight(log)
+    accelerating = (log.time > plots_quad.STEP_TIME) & (log.time < plots_quad.STEP_TIME + 0.5)
+    assert pitch[log.time < plots_quad.STEP_TIME].max() < 0.5 and pitch[accelerating].max() > 10.0
+    assert abs(log.velocity[0, -1, 1] - 4.0) < 0.3

@@ -1,13 +1,12 @@
 """The quadcopter as the dashboard shows it: names, labels with units, groups, bounds, and the CSV schema.
 
-A thin adapter over :mod:`quadcopter.params` (the canonical names stay the keys everywhere; labels are for
-display only).
+A thin adapter over the public API of :mod:`quadcopter` (the canonical names stay the keys everywhere; labels are
+for display only).
 """
 
 from __future__ import annotations
 
-from quadcopter.params import (
-    COMPONENTS,
+from quadcopter import (
     DEFAULTS,
     LOWER,
     METRIC_LABELS,
@@ -23,6 +22,11 @@ __all__ = ["DEFAULTS", "LOWER", "METRIC_NAMES", "METRIC_UNITS", "PARAMETER_NAMES
 
 # The five flight metrics: a design whose trim fails at every speed has all of them 0 (README of the SRI data).
 FAILURE_METRICS: tuple[str, ...] = tuple(m for m in METRIC_NAMES if m not in ("Interferences", "mass"))
+
+# The seven floor components, in parameter order, from their offset parameters (FUSELAGE_<part>_X_OFFSET).
+COMPONENTS: tuple[str, ...] = tuple(
+    n.removeprefix("FUSELAGE_").removesuffix("_X_OFFSET") for n in PARAMETER_NAMES if n.endswith("_X_OFFSET")
+)
 
 PARAMETER_GROUPS: dict[str, tuple[str, ...]] = {
     "Arms": ("Arm_2159_Length",),

@@ -1,4 +1,5 @@
-"""Plotly figures of one quadcopter design: the 3-D layout and the power-versus-speed curve of its trim sweep."""
+"""Plotly figures of one quadcopter design: the 3-D layout, the power-versus-speed curve of its trim sweep, and a
+6-DOF step response (a replay of :func:`quadcopter.fly`)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
+from quadcopter import FlightLog
 from ui.plots import _layout
 
 MM = 1000.0  # geometry is in metres; the view is in millimetres like the design parameters
+STEP_TIME = 0.5  # s: quadcopter.fly steps the speed command along world y at t = 0.5 s (its documented behaviour)
 
 
 def _box(center: list[float], size: list[float], name: str, colour: str, legend: bool, group: str) -> go.Mesh3d:
@@ -62,3 +66,25 @@ def power_curve(speeds: np.ndarray, power: np.ndarray, feasible: np.ndarray, tit
     fig.update_xaxes(title_text="forward speed (m/s)")
     fig.update_yaxes(title_text="electrical power (W)")
     return _layout(fig, title, height=420)
+
+
+def pitch_into_flight(log: FlightLog, design: int = 0) -> np.ndarray:
+    """Tilt of the thrust axis (body z) towards world +y, the direction of the speed step, in degrees (T,)."""
+    body_z = log.attitude[design, :, :, 2]
+    return np.degrees(np.arctan2(body_z[:, 1], body_z[:, 2]))
+
+
+def step_response(log: FlightLog, velocity_ref: float, design: int = 0, title: str = "6-DOF step response") -> go.Figure:
+    """Speed along the step (with the command) and pitch into the direction of flight against time, one design."""
+    t = log.time
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
+    fig.add_trace(go.Scatter(x=t, y=np.where(t >= STEP_TIME, velocity_ref, 0.0), mode="lines", line={"dash": "dash", "color": "#7f7f7f"},
+                             name="commanded speed"), row=1, col=1)
+    fig.add_trace(go.Scatter(x=t, y=log.velocity[design, :, 1], mode="lines", line={"color": "#1f77b4"}, name="speed along the step"), row=1, col=1)
+    fig.add_trace(go.Scatter(x=t, y=log.velocity[design, :, 2], mode="lines", line={"color": "#2ca02c"}, name="climb rate"), row=1, col=1)
+    fig.add_trace(go.Scatter(x=t, y=pitch_into_flight(log, design), mode="lines", line={"color": "#d62728"}, name="pitch into the direction of flight"),
+                  row=2, col=1)
+    fig.update_yaxes(title_text="speed (m/s)", row=1, col=1)
+    fig.update_yaxes(title_text="pitch (°)", row=2, col=1)
+    fig.update_xaxes(title_text="time (s)", row=2, col=1)
+    return _layout(fig, title, height=520)

@@ -10,23 +10,27 @@ import streamlit as st
 from ui.jobs import JobRunner, JobSnapshot
 from ui.workspace import Run
 
-STATUS_ICONS = {"queued": "⏳", "running": "▶️", "done": "✅", "failed": "❌", "cancelled": "⏹️", "interrupted": "⚠️"}
+# Material icons, not emoji: headless browsers without an emoji font draw emoji as empty boxes.
+STATUS_ICONS = {
+    "queued": ":material/hourglass_empty:", "running": ":material/play_circle:", "done": ":material/check_circle:",
+    "failed": ":material/error:", "cancelled": ":material/stop_circle:", "interrupted": ":material/warning:",
+}
 
 
 def job_status(runner: JobRunner, snap: JobSnapshot, stop_label: str = "Stop") -> None:
     """Progress bar, status line and a stop button for one job (call from inside a fragment)."""
-    icon = STATUS_ICONS.get(snap.status, "")
+    icon = STATUS_ICONS[snap.status]
     if snap.status in ("queued", "running"):
         st.progress(snap.progress, text=f"{icon} {snap.name}: {snap.message}")
         if st.button(stop_label, key=f"stop-{snap.id}", help="Stop this job; what was computed so far is kept where possible."):
             runner.cancel(snap.id)
             st.rerun()
     elif snap.status == "failed":
-        st.error(f"{icon} {snap.name} failed: {snap.error}")
+        st.error(f"{snap.name} failed: {snap.error}", icon=icon)
     elif snap.status == "cancelled":
-        st.warning(f"{icon} {snap.name}: {snap.message}")
+        st.warning(f"{snap.name}: {snap.message}", icon=icon)
     else:
-        st.success(f"{icon} {snap.name}: {snap.message}")
+        st.success(f"{snap.name}: {snap.message}", icon=icon)
 
 
 def runs_table(runs: list[Run]) -> pd.DataFrame:
@@ -34,7 +38,7 @@ def runs_table(runs: list[Run]) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
-                "status": f"{STATUS_ICONS.get(r.status, '')} {r.status}",
+                "status": r.status,
                 "kind": r.kind,
                 "name": r.name,
                 "started": dt.datetime.fromtimestamp(r.created_at).strftime("%Y-%m-%d %H:%M:%S"),

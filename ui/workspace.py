@@ -160,7 +160,7 @@ class Workspace:
 
     def __init__(self, root: str | Path, recover: bool = True):
         self.root = Path(root).resolve()
-        for sub in ("datasets", "models", "runs"):
+        for sub in ("datasets", "models", "runs", "partial"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         self.db_path = self.root / "index.sqlite"
         conn = sqlite3.connect(self.db_path, timeout=30.0)
@@ -316,6 +316,10 @@ class Workspace:
         )
 
     # ---- runs -----------------------------------------------------------------------------------------------
+    def partial_path(self, name: str) -> Path:
+        """Where a job keeps its finished pieces so that the same job started again resumes (``partial/<name>``)."""
+        return self.root / "partial" / name
+
     def run_dir(self, run_id: str) -> Path:
         path = self.root / "runs" / run_id
         path.mkdir(parents=True, exist_ok=True)
