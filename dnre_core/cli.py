@@ -1,0 +1,403 @@
+"""Command line ``dnre`` (also ``python -m dnre_core``): train a ratio estimator, sample its posterior, benchmark.
+
+    dnre train  --data sims.csv --theta-columns a,b --prior-low 0,0 --prior-high 1,1 --out model.pt
+    dnre sample --model model.pt --target 0.3,,1.2 --out samples.csv --diagnostics diagnostics.json
+    dnre bench  ...   (the options of ``python -m dnre_core.benchmarks``)
+
+Bad input (a missing or malformed file, a target of the wrong length...) is reported as one line,
+``dnre: error: <message>``, with exit code 2 and no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from torch import Tensor
+
+from .io import ModelFileError, atomic_write_bytes, load_estimator
+from .priors import BoxUniform
+from .validation import InputError, as_matrix, as_vector
+
+METHODS = ("dnre", "nre", "bnre")
+USER_ERRORS = (InputError, ModelFileError, ValueError, OSError)  # OSError includes FileNotFoundError
+MISSING = ("", "nan", "NaN", "NA", "na")
+LIST_OPTIONS = ("--prior-low", "--prior-high", "--target")  # values like "-2,-1" that argparse takes for options
+
+TRAIN_HELP = """\
+Simulations come from a CSV file with a header row of column names, or from a .npz file holding two arrays,
+`theta` (N, D) and `x` (N, L). For a CSV, --theta-columns names the parameter columns; --x-columns names the
+metric columns (default: every other column). Empty or NaN cells make a row unusable: such rows are dropped
+and counted. Column names are stored in the model as parameter and metric names.
+
+The prior is a uniform box that you state explicitly (bounds are never guessed from the data): either
+--prior-low/--prior-high with one value per parameter, or --bounds-csv FILE with columns parameter,low,high
+(one row per parameter, in any order; the names must match the theta columns)."""
+
+SAMPLE_HELP = """\
+The target is one value per metric of the model, in the model's metric order: --target "v1,v2,..." or
+--target-csv FILE (a one-row CSV; with a header row, columns are matched to the model's metric names).
+An empty or NaN entry leaves that metric free, which only a model trained with --mask-probability > 0
+supports. Samples are written as CSV (header: the parameter names), diagnostics (R-hat, ESS, acceptance,
+warnings) as JSON; both writes are atomic."""
+
+
+# ---------------------------------------------------------------- parsing helpers
+def parse_floats(text: str, name: str, allow_missing: bool = False) -> list[float]:
+    """``"1, 2.5,,nan"`` → ``[1.0, 2.5, nan, nan]``; empty/NaN entries only when ``allow_missing``."""
+    values = []
+    for position, part in enumerate(text.split(",")):
+        part = part.strip()
+        if part in MISSING:
+            if not allow_missing:
+                raise InputError(f"{name}: entry {position + 1} is empty; give a number for every entry.")
+            values.append(math.nan)
+            continue
+        try:
+            values.append(float(part))
+        except ValueError:
+            raise InputError(f"{name}: entry {position + 1} ({part!r}) is not a number.") from None
+    return values
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return cell.strip() in MISSING
+    return True
+
+
+def parse_names(text: str | None) -> list[str] | None:
+    """``"a, b"`` → ``["a", "b"]``; ``None`` stays ``None``."""
+    return None if text is None else [part.strip() for part in text.split(",") if part.strip()]
+
+
+def read_csv_table(path: Path) -> tuple[list[str], np.ndarray]:
+    """A CSV file with a header row → (column names, values (N, K) float64); empty/NaN cells become NaN.
+
+    Raises :class:`InputError` naming the line and column of the first non-numeric cell or ragged row.
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a text CSV file (it is not UTF-8).") from None
+    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    if not rows:
+        raise InputError(f"{path}: the file is empty; expected a header row of column names and data rows.")
+    header = [name.strip() for name in rows[0]]
+    if len(set(header)) != len(header) or "" in header:
+        raise InputError(f"{path}: the header row must name every column once; got {header}.")
+    values = np.empty((len(rows) - 1, len(header)))
+    for i, row in enumerate(rows[1:]):
+        if len(row) != len(header):
+            raise InputError(f"{path}, data row {i + 1}: {len(row)} cell(s) but the header has {len(header)}.")
+        for j, cell in enumerate(row):
+            cell = cell.strip()
+            try:
+                values[i, j] = math.nan if cell in MISSING else float(cell)
+            except ValueError:
+                raise InputError(f"{path}, data row {i + 1}, column {header[j]!r}: {cell!r} is not a number.") from None
+    return header, values
+
+
+def select_columns(header: list[str], values: np.ndarray, names: list[str], path: Path) -> np.ndarray:
+    """The columns ``names`` of ``values`` (N, K) → (N, len(names)); an unknown name is an :class:`InputError`."""
+    unknown = [name for name in names if name not in header]
+    if unknown:
+        raise InputError(f"{path}: no column(s) {unknown}; the columns are {header}.")
+    return values[:, [header.index(name) for name in names]]
+
+
+def load_simulations(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, list[str] | None, list[str] | None]:
+    """θ (N, D), x (N, L) and their column names (``None`` for .npz) from ``--data``."""
+    path = Path(args.data)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such data file.")
+    if path.suffix.lower() == ".npz":
+        if args.theta_columns or args.x_columns:
+            raise InputError("--theta-columns and --x-columns apply to CSV data; a .npz file holds arrays theta and x.")
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                missing = {"theta", "x"} - set(data.files)
+                if missing:
+                    raise InputError(f"{path}: missing array(s) {sorted(missing)}; the file has {sorted(data.files)}.")
+                return np.asarray(data["theta"]), np.asarray(data["x"]), None, None
+        except (OSError, EOFError) as e:
+            raise InputError(f"{path}: not a readable .npz file ({e}).") from None
+    theta_names = parse_names(args.theta_columns)
+    if not theta_names:
+        raise InputError("CSV data needs --theta-columns naming the parameter columns (e.g. --theta-columns a,b).")
+    header, values = read_csv_table(path)
+    x_names = parse_names(args.x_columns) or [name for name in header if name not in theta_names]
+    if not x_names:
+        raise InputError(f"{path}: no metric columns left after the theta columns; the columns are {header}.")
+    overlap = sorted(set(theta_names) & set(x_names))
+    if overlap:
+        raise InputError(f"Column(s) {overlap} are named both as theta and as x columns.")
+    return (select_columns(header, values, theta_names, path), select_columns(header, values, x_names, path),
+            theta_names, x_names)
+
+
+def load_prior(args: argparse.Namespace, theta_dim: int, theta_names: list[str] | None) -> BoxUniform:
+    """The box prior from ``--prior-low/--prior-high`` or ``--bounds-csv`` (exactly one of the two)."""
+    if args.bounds_csv is not None:
+        if args.prior_low is not None or args.prior_high is not None:
+            raise InputError("Give either --bounds-csv or --prior-low/--prior-high, not both.")
+        path = Path(args.bounds_csv)
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such bounds file.")
+        header, values = _read_bounds(path)
+        order = list(range(len(header))) if theta_names is None else [_index(header, name, path) for name in theta_names]
+        low, high = values[order, 0].tolist(), values[order, 1].tolist()
+    elif args.prior_low is not None and args.prior_high is not None:
+        low = parse_floats(args.prior_low, "--prior-low")
+        high = parse_floats(args.prior_high, "--prior-high")
+    else:
+        raise InputError("The prior's bounds are required: --prior-low and --prior-high (one value per parameter), "
+                         "or --bounds-csv FILE.")
+    if len(low) != theta_dim or len(high) != theta_dim:
+        raise InputError(f"The prior bounds give {len(low)} low and {len(high)} high value(s) but the data has "
+                         f"{theta_dim} parameter(s).")
+    return BoxUniform(low, high)
+
+
+def _read_bounds(path: Path) -> tuple[list[str], np.ndarray]:
+    """``parameter,low,high`` rows → (names, bounds (D, 2))."""
+    try:
+        rows = [row for row in csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))) if row]
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a text CSV file (it is not UTF-8).") from None
+    if not rows or [cell.strip().lower() for cell in rows[0]] != ["parameter", "low", "high"]:
+        raise InputError(f"{path}: expected a header row 'parameter,low,high' and one row per parameter.")
+    names, bounds = [], []
+    for i, row in enumerate(rows[1:]):
+        if len(row) != 3:
+            raise InputError(f"{path}, data row {i + 1}: expected 3 cells (parameter, low, high); got {len(row)}.")
+        names.append(row[0].strip())
+        bounds.append(parse_floats(",".join(row[1:]), f"{path}, data row {i + 1}"))
+    return names, np.asarray(bounds, dtype=np.float64).reshape(-1, 2)
+
+
+def _index(names: list[str], name: str, path: Path) -> int:
+    if name not in names:
+        raise InputError(f"{path}: no bounds for parameter {name!r}; the file names {names}.")
+    return names.index(name)
+
+
+def load_target(args: argparse.Namespace, metric_names: list[str] | None) -> list[float]:
+    """The observation x_o as a list of L floats (NaN = free metric), from ``--target`` or ``--target-csv``."""
+    if (args.target is None) == (args.target_csv is None):
+        raise InputError("Give the target with exactly one of --target \"v1,v2,...\" or --target-csv FILE.")
+    if args.target is not None:
+        return parse_floats(args.target, "--target", allow_missing=True)
+    path = Path(args.target_csv)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such target file.")
+    rows = [row for row in csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))) if row]
+    if not rows:
+        raise InputError(f"{path}: the target file is empty.")
+    if all(_is_number(cell) for cell in rows[0]):
+        if len(rows) != 1:
+            raise InputError(f"{path}: expected one row of target values; got {len(rows)} rows.")
+        return parse_floats(",".join(rows[0]), str(path), allow_missing=True)
+    header, values = read_csv_table(path)
+    if values.shape[0] != 1:
+        raise InputError(f"{path}: expected one row of target values under the header; got {values.shape[0]}.")
+    if metric_names is None:
+        return values[0].tolist()
+    return select_columns(header, values, metric_names, path)[0].tolist()
+
+
+# ---------------------------------------------------------------- output helpers
+def write_samples_csv(path: str | Path, samples: Tensor, names: list[str]) -> None:
+    """Samples (n, D) to a CSV with header ``names`` (atomic)."""
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(names)
+    writer.writerows([[repr(float(v)) for v in row] for row in samples.tolist()])
+    atomic_write_bytes(path, lambda f: f.write(text.getvalue().encode()))
+
+
+def write_json(path: str | Path, content: dict[str, Any]) -> None:
+    """``content`` as indented JSON (NaN written as null) (atomic)."""
+    cleaned = json.loads(json.dumps(content), parse_constant=lambda _: None)
+    atomic_write_bytes(path, lambda f: f.write(json.dumps(cleaned, indent=2).encode()))
+
+
+def report_warnings(caught: Sequence[warnings.WarningMessage]) -> None:
+    for warning in caught:
+        print(f"dnre: warning: {warning.message}", file=sys.stderr)
+
+
+def progress_bar(total: int, description: str, enabled: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=description, unit="step", disable=not enabled, file=sys.stderr, leave=False)
+
+
+# ---------------------------------------------------------------- commands
+def command_train(args: argparse.Namespace) -> int:
+    """``dnre train``: read simulations, train, save the model."""
+    import dnre_core
+
+    theta, x, theta_names, x_names = load_simulations(args)
+    theta = as_matrix(theta, "theta")
+    prior = load_prior(args, theta.shape[1], theta_names)
+    trainer_class = {"dnre": dnre_core.DNRE, "nre": dnre_core.NRE, "bnre": dnre_core.BNRE}[args.method]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        trainer = trainer_class(prior, hidden_features=args.hidden_features, num_layers=args.num_layers,
+                                mask_probability=args.mask_probability, parameter_names=theta_names,
+                                metric_names=x_names).append_simulations(theta, x)
+        with progress_bar(args.epochs, f"training {args.method.upper()}", not args.no_progress) as bar:
+
+            def on_epoch(epoch: int, train_loss: float, val_loss: float) -> None:
+                bar.set_postfix(train=f"{train_loss:.4f}", val=f"{val_loss:.4f}")
+                bar.update(1)
+
+            trainer.train(max_epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
+                          seed=args.seed, callback=on_epoch)
+    report_warnings(caught)
+    summary = trainer.summary
+    if not math.isfinite(summary.best_val_loss):
+        raise InputError("Training diverged (non-finite loss from the first epoch); check the data's scale.")
+    trainer.estimator.save(args.out)
+    print(f"Trained {args.method.upper()} on {len(trainer.simulations()[0])} simulations ({trainer.num_dropped} dropped): "
+          f"{summary.epochs} epoch(s), best validation loss {summary.best_val_loss:.4f} at epoch {summary.best_epoch + 1}, "
+          f"stopped by {summary.stopped_by}. Saved {args.out}")
+    return 0
+
+
+def command_sample(args: argparse.Namespace) -> int:
+    """``dnre sample``: load a model, sample the posterior for a target, write samples and diagnostics."""
+    from .posterior import RatioPosterior
+
+    estimator = load_estimator(args.model)
+    values = load_target(args, estimator.metadata.get("metric_names"))
+    target = as_vector(values, "the target", estimator.x_dim, allow_nan=estimator.masked)
+    posterior = RatioPosterior(estimator, sampler=args.sampler)
+    for message in posterior.observation_warnings(target):
+        print(f"dnre: warning: {message}", file=sys.stderr)
+    draws_per_chain = math.ceil(args.num_samples / args.num_chains)
+    total_steps = args.warmup + draws_per_chain
+    every = max(1, total_steps // 100)
+    with progress_bar(total_steps, f"sampling ({args.sampler})", not args.no_progress) as bar:
+
+        def on_step(step: int, chains: Tensor, diagnostics: Any) -> None:
+            bar.update(step - bar.n)
+
+        samples = posterior.sample((args.num_samples,), x=target, num_chains=args.num_chains, warmup_steps=args.warmup,
+                                   seed=args.seed, callback=on_step, callback_every=every)
+    diagnostics = posterior.diagnostics
+    names = posterior.parameter_names or [f"theta_{i}" for i in range(estimator.theta_dim)]
+    write_samples_csv(args.out, samples, names)
+    diagnostics_path = args.diagnostics or str(Path(args.out).with_suffix(".diagnostics.json"))
+    write_json(diagnostics_path, {"target": values, "model": str(args.model), **diagnostics.as_dict()})
+    for message in diagnostics.warnings():
+        print(f"dnre: warning: {message}", file=sys.stderr)
+    print(f"Wrote {len(samples)} samples to {args.out} and diagnostics to {diagnostics_path} "
+          f"(max R-hat {diagnostics.max_rhat:.3f}, min bulk ESS {diagnostics.min_ess_bulk:.0f}).")
+    return 0
+
+
+# ---------------------------------------------------------------- parser
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more; got {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dnre", description="Direct Neural Ratio Estimation: train ratio estimators "
+                                     "on simulations and sample posteriors for target metrics.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{train,sample,bench}")
+    formatter = argparse.RawDescriptionHelpFormatter
+
+    train = commands.add_parser("train", help="train DNRE/NRE/BNRE on simulations → model file", description=TRAIN_HELP,
+                                formatter_class=formatter)
+    train.add_argument("--data", required=True, help="simulations: a CSV with a header row, or a .npz with theta and x")
+    train.add_argument("--theta-columns", help="CSV: comma-separated parameter columns (required for CSV)")
+    train.add_argument("--x-columns", help="CSV: comma-separated metric columns (default: all other columns)")
+    train.add_argument("--prior-low", help="comma-separated lower bounds of the uniform prior, one per parameter")
+    train.add_argument("--prior-high", help="comma-separated upper bounds of the uniform prior, one per parameter")
+    train.add_argument("--bounds-csv", help="CSV with columns parameter,low,high (instead of --prior-low/--prior-high)")
+    train.add_argument("--method", choices=METHODS, default="dnre", help="estimator (default: dnre)")
+    train.add_argument("--out", required=True, help="model file to write (atomic)")
+    train.add_argument("--epochs", type=positive_int, default=500, help="maximum epochs; early stopping (default: 500)")
+    train.add_argument("--batch-size", type=positive_int, default=512, help="default: 512")
+    train.add_argument("--learning-rate", type=float, default=1e-3, help="AdamW learning rate (default: 1e-3)")
+    train.add_argument("--seed", type=int, default=0, help="seed of every random choice in training (default: 0)")
+    train.add_argument("--mask-probability", type=float, default=0.0,
+                       help="probability of hiding each metric during training, so targets may leave metrics free "
+                            "(default: 0, off)")
+    train.add_argument("--hidden-features", type=positive_int, default=128, help="MLP width (default: 128)")
+    train.add_argument("--num-layers", type=positive_int, default=5, help="MLP hidden layers (default: 5)")
+    train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    train.set_defaults(run=command_train)
+
+    sample = commands.add_parser("sample", help="sample a model's posterior for a target → samples CSV + diagnostics",
+                                 description=SAMPLE_HELP, formatter_class=formatter)
+    sample.add_argument("--model", required=True, help="model file written by dnre train (or estimator.save)")
+    sample.add_argument("--target", help='comma-separated metric values; empty or NaN = free metric, e.g. "1.2,,0.4"')
+    sample.add_argument("--target-csv", help="a one-row CSV of metric values (optionally with a header of metric names)")
+    sample.add_argument("--num-samples", type=positive_int, default=1000, help="default: 1000")
+    sample.add_argument("--num-chains", type=positive_int, default=100, help="parallel chains (default: 100)")
+    sample.add_argument("--warmup", type=non_negative_int, default=200, help="warm-up steps per chain (default: 200)")
+    sample.add_argument("--sampler", choices=("mh", "hmc"), default="mh", help="default: mh")
+    sample.add_argument("--seed", type=int, default=0, help="default: 0")
+    sample.add_argument("--out", required=True, help="samples CSV to write (atomic)")
+    sample.add_argument("--diagnostics", help="diagnostics JSON to write (default: OUT with suffix .diagnostics.json)")
+    sample.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sample.set_defaults(run=command_sample)
+
+    commands.add_parser("bench", help="benchmark on sbibm's tasks (see: dnre bench --help)", add_help=False)
+    return parser
+
+
+def attach_list_values(argv: list[str]) -> list[str]:
+    """Join ``--prior-low -2,-1`` into ``--prior-low=-2,-1`` so that lists starting with a minus sign parse."""
+    joined: list[str] = []
+    for token in argv:
+        if joined and joined[-1] in LIST_OPTIONS and token.startswith("-") and not token.startswith("--"):
+            joined[-1] = f"{joined[-1]}={token}"
+        else:
+            joined.append(token)
+    return joined
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``dnre``; returns the exit code (0 ok, 2 bad input, 130 interrupted)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"]:
+        from .benchmarks.cli import main as bench_main
+
+        return bench_main(argv[1:])
+    args = build_parser().parse_args(attach_list_values(argv))
+    run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except USER_ERRORS as error:
+        message = " ".join(str(error).split()) or type(error).__name__
+        print(f"dnre: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("dnre: interrupted", file=sys.stderr)
+        return 130
