@@ -145,6 +145,20 @@ def test_design_dataclass_and_geometry():
     assert geo["mass"] == pytest.approx(quadcopter.simulate(d.to_array(), noise=False)[0, 1])
 
 
+def test_geometry_flags_the_interfering_parts():
+    # long arms, centred components stacked on each other: only the components (and nothing else) interfere
+    far = quadcopter.geometry(quadcopter.Design(arm_length=480.0, horz_diameter=300.0, length=100.0))
+    assert not any(r["interferes"] for r in far["rotors"]) and not any(far["arms_interfere"])
+    assert all(p["interferes"] for p in far["components"]) and far["interferences"] >= 21
+    # short arms: propellers overlap each other, the arms, the fuselage and the components
+    near = quadcopter.geometry(quadcopter.Design(arm_length=60.0))
+    assert all(r["interferes"] for r in near["rotors"]) and all(near["arms_interfere"])
+    assert near["fuselage"]["interferes"]
+    flagged = sum(p["interferes"] for p in near["components"])
+    assert flagged == 7 and near["interferences"] == quadcopter.simulate(
+        quadcopter.Design(arm_length=60.0).to_array(), noise=False)[0, 0]
+
+
 def test_prior_matches_bounds():
     prior = quadcopter.prior()
     np.testing.assert_allclose(prior.low.numpy(), quadcopter.LOWER)
