@@ -201,7 +201,7 @@ def report(results: dict[str, dict], seconds: float) -> str:
     for kind, r in results.items():
         for name, run, ratio in (("MH (ours)", r["mh"], r["mh_ratio"]), ("HMC (ours)", r["hmc"], r["hmc_ratio"]),
                                  ("baseline MH σ=0.1", r["baseline"], 1.0)):
-            lines.append(f"| {kind} | {name} | {run.chain_steps_per_second:,.0f} | {run.min_ess:,.0f} | "
+            lines.append(f"| {kind} | {name} | {run.chain_steps_per_second:,.0f} | {run.min_ess:,.0f} | {run.max_rhat:.3f} | "
                          f"{run.ess_per_second:,.0f} | {ratio:.1f}× |")
     lines += ["", "| estimator | training s/epoch (10k sims, median) | MH step GFLOP/s | matmul GFLOP/s, same shapes | "
               "fraction (goal ≥ 50 %) |", "|---|---:|---:|---:|---:|"]

@@ -25,7 +25,9 @@ import numpy as np
 from torch import Tensor
 
 from .io import ModelFileError, atomic_write_bytes, load_estimator
+from .posterior import RatioPosterior
 from .priors import BoxUniform
+from .training import BNRE, DNRE, NRE
 from .validation import InputError, as_matrix, as_vector
 
 METHODS = ("dnre", "nre", "bnre")
@@ -82,16 +84,21 @@ def parse_names(text: str | None) -> list[str] | None:
     return None if text is None else [part.strip() for part in text.split(",") if part.strip()]
 
 
+def read_rows(path: Path) -> list[list[str]]:
+    """The non-blank rows of a UTF-8 CSV file, cells as strings."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a text CSV file (it is not UTF-8).") from None
+    return [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+
+
 def read_csv_table(path: Path) -> tuple[list[str], np.ndarray]:
     """A CSV file with a header row → (column names, values (N, K) float64); empty/NaN cells become NaN.
 
     Raises :class:`InputError` naming the line and column of the first non-numeric cell or ragged row.
     """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not a text CSV file (it is not UTF-8).") from None
-    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    rows = read_rows(path)
     if not rows:
         raise InputError(f"{path}: the file is empty; expected a header row of column names and data rows.")
     header = [name.strip() for name in rows[0]]
@@ -173,10 +180,7 @@ def load_prior(args: argparse.Namespace, theta_dim: int, theta_names: list[str] 
 
 def _read_bounds(path: Path) -> tuple[list[str], np.ndarray]:
     """``parameter,low,high`` rows → (names, bounds (D, 2))."""
-    try:
-        rows = [row for row in csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))) if row]
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not a text CSV file (it is not UTF-8).") from None
+    rows = read_rows(path)
     if not rows or [cell.strip().lower() for cell in rows[0]] != ["parameter", "low", "high"]:
         raise InputError(f"{path}: expected a header row 'parameter,low,high' and one row per parameter.")
     names, bounds = [], []
@@ -203,7 +207,7 @@ def load_target(args: argparse.Namespace, metric_names: list[str] | None) -> lis
     path = Path(args.target_csv)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such target file.")
-    rows = [row for row in csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))) if row]
+    rows = read_rows(path)
     if not rows:
         raise InputError(f"{path}: the target file is empty.")
     if all(_is_number(cell) for cell in rows[0]):
@@ -248,12 +252,10 @@ def progress_bar(total: int, description: str, enabled: bool) -> Any:
 # ---------------------------------------------------------------- commands
 def command_train(args: argparse.Namespace) -> int:
     """``dnre train``: read simulations, train, save the model."""
-    import dnre_core
-
     theta, x, theta_names, x_names = load_simulations(args)
     theta = as_matrix(theta, "theta")
     prior = load_prior(args, theta.shape[1], theta_names)
-    trainer_class = {"dnre": dnre_core.DNRE, "nre": dnre_core.NRE, "bnre": dnre_core.BNRE}[args.method]
+    trainer_class = {"dnre": DNRE, "nre": NRE, "bnre": BNRE}[args.method]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         trainer = trainer_class(prior, hidden_features=args.hidden_features, num_layers=args.num_layers,
@@ -280,8 +282,6 @@ def command_train(args: argparse.Namespace) -> int:
 
 def command_sample(args: argparse.Namespace) -> int:
     """``dnre sample``: load a model, sample the posterior for a target, write samples and diagnostics."""
-    from .posterior import RatioPosterior
-
     estimator = load_estimator(args.model)
     values = load_target(args, estimator.metadata.get("metric_names"))
     target = as_vector(values, "the target", estimator.x_dim, allow_nan=estimator.masked)

@@ -133,3 +133,18 @@ def test_python_dash_m_reports_without_traceback(workdir):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 2
     assert result.stderr.strip() == f"dnre: error: {workdir / 'missing.pt'}: no such model file."
+
+
+def test_help_explains_data_and_prior(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["train", "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert "--bounds-csv" in out and "never guessed from the data" in out
+
+
+def test_bench_is_delegated_to_the_benchmark_cli(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["bench", "--help"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.startswith("usage: dnre bench")
