@@ -82,6 +82,10 @@ def show(snap: JobSnapshot) -> None:
     m3.metric("Step size / proposal scale (median)", f"{data['step_size']:.3g}")
     table = pd.DataFrame(data["diagnostics"])
     m4.metric("Worst R̂", f"{table['rhat'].max():.3f}" if table["rhat"].notna().any() else "n/a")
+    if len(data["draws"]) == 0:
+        st.info("Warm-up: the chains are adapting their proposals. The corner and trace plots and the diagnostics table "
+                "appear with the first kept draws.", icon=":material/hourglass_top:")
+        return
     index = [PARAMETER_NAMES.index(n) for n in shown]
     names = [parameter_label[n] for n in shown]
     left, right = st.columns([3, 2])

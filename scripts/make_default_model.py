@@ -9,17 +9,20 @@ from __future__ import annotations
 import argparse
 import time
 
+import numpy as np
 import torch
 
+import dnre_core
+import quadcopter
 from ui import atomic
 from ui.domain import LOWER, METRIC_NAMES, PARAMETER_NAMES, UPPER
 from ui.models import DEFAULT_MODEL_PATH
-from ui.simulation import quadcopter_simulator, sample_prior
+from ui.simulation import quadcopter_simulator
 from ui.training_job import TrainingConfig, train_model
 
 CONFIG = TrainingConfig(
     name="Default DNRE (shipped)", dataset_id="", estimator="DNRE", hidden_features=128, num_layers=4, mask_probability=0.3,
-    max_epochs=200, batch_size=512, learning_rate=1e-3, validation_fraction=0.1, stop_after_epochs=15, seed=0, max_seconds=420.0,
+    max_epochs=200, batch_size=512, learning_rate=1e-3, validation_fraction=0.1, stop_after_epochs=15, seed=0,
 )
 NUM_SIMULATIONS = 50_000
 DATA_SEED = 2024
@@ -32,8 +35,8 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(0)
-    theta = sample_prior(args.num_simulations, DATA_SEED)
-    x = quadcopter_simulator(theta, DATA_SEED + 1)
+    theta_t, x_t = dnre_core.simulate_for_sbi(quadcopter_simulator, quadcopter.prior(), args.num_simulations, seed=DATA_SEED)
+    theta, x = theta_t.numpy().astype(np.float64), x_t.numpy().astype(np.float64)
     start = time.time()
 
     def progress(epoch: int, train_loss: float, val_loss: float) -> bool:

@@ -1,16 +1,20 @@
 """Real browser end to end: streamlit run app.py → Home → Inverse design (default model) → live diagnostics →
-Validate shows the fraction meeting the target. Screenshots go to artifacts/screenshots/."""
+Validate shows the fraction meeting the target → Design lab flight replay; and a malformed CSV uploaded on the
+Data page gets its specific errors. Screenshots (scrolled to what each step shows) go to artifacts/screenshots/."""
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -52,31 +56,111 @@ def server(tmp_path: Path) -> Iterator[str]:
             proc.kill()
 
 
-def test_home_to_inverse_design_to_validate(server: str) -> None:
-    from playwright.sync_api import expect, sync_playwright
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _shot(page: Any, name: str, scroll_to: Any | None = None, block: str = "center", idle: bool = True, height: int = 1000) -> None:
+    """A viewport screenshot (``height`` px tall) once the script run is over (``idle``), after scrolling
+    ``scroll_to`` (a locator, then checked to be on screen) to ``block`` (start, center, end) of the main area."""
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 1440, "height": height})
+    if idle:
+        expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
+    if scroll_to is not None:
+        scroll_to.evaluate(f"el => el.scrollIntoView({{block: '{block}'}})")
+        page.wait_for_timeout(800)  # let Plotly re-render after the scroll
+        expect(scroll_to).to_be_in_viewport()
+    page.screenshot(path=str(SHOTS / name))
+    page.set_viewport_size({"width": 1440, "height": 1000})
+
+
+@pytest.fixture()
+def page(server: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1440, "height": 1000})
-            page.goto(server)
-            expect(page.get_by_text("The workflow")).to_be_visible(timeout=60_000)
-            page.screenshot(path=str(SHOTS / "1_home.png"), full_page=True)
-            page.get_by_role("button", name="Design a quadcopter for this target").click()
-            expect(page.get_by_role("heading", name="Inverse design")).to_be_visible(timeout=30_000)
-            expect(page.get_by_text("Worst R̂")).to_be_visible(timeout=120_000)  # live diagnostics appeared
-            page.screenshot(path=str(SHOTS / "2_inverse_design_live.png"), full_page=True)
-            expect(page.get_by_role("button", name="Validate these designs →")).to_be_visible(timeout=300_000)
-            page.screenshot(path=str(SHOTS / "3_inverse_design_done.png"), full_page=True)
-            page.get_by_role("button", name="Validate these designs →").click()
-            page.get_by_role("button", name="Re-simulate and check").click()
-            expect(page.get_by_text("Proposed designs meeting every target")).to_be_visible(timeout=300_000)
-            page.wait_for_timeout(1500)
-            page.screenshot(path=str(SHOTS / "4_validate.png"), full_page=True)
-            assert "%" in page.get_by_test_id("stMetricValue").first.inner_text()
+            tab = browser.new_page(viewport={"width": 1440, "height": 1000})
+            tab.goto(server)
+            yield tab
         finally:
             browser.close()
+
+
+def test_home_to_inverse_design_to_validate_to_design_lab(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    expect(page.get_by_text("The workflow")).to_be_visible(timeout=60_000)
+    _shot(page, "1_home.png")
+    page.get_by_role("button", name="Design a quadcopter for this target").click()
+    clicked = time.time()
+    expect(page.get_by_role("heading", name="Inverse design")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("button", name="Validate these designs →")).to_be_visible(timeout=60_000)  # designs within a minute
+    assert time.time() - clicked < 60
+    _shot(page, "2_inverse_design_example_done.png", page.get_by_test_id("stMetric").first, "start", height=1500)
+
+    # A longer run of the same target, to watch the live diagnostics and stop it.
+    main = page.get_by_test_id("stMainBlockContainer")
+    page.get_by_test_id("stExpander").locator("summary").filter(has_text="Sampler").click()
+    page.get_by_label("Designs to draw").fill("200000")
+    page.get_by_label("Designs to draw").press("Enter")
+    page.get_by_role("button", name="Find designs").click()
+    expect(page.get_by_text(re.compile(r"sampling: step \d+ of"))).to_be_visible(timeout=120_000)
+    expect(page.get_by_text("Worst R̂")).to_be_visible()
+    # The live section: step, acceptance and R̂, then the corner and trace plots and the diagnostics table.
+    _shot(page, "3_inverse_design_live.png", page.get_by_test_id("stMetric").first, "start", idle=False, height=1500)
+    expect(main.get_by_role("button", name="Stop")).to_be_attached()  # still running: a live screenshot
+    main.get_by_role("button", name="Stop").click()
+    expect(page.get_by_text("stopped by the user; what was computed so far is kept")).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("button", name="Validate these designs →")).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Validate these designs →").click()
+    page.get_by_role("button", name="Re-simulate and check").click()
+    expect(page.get_by_text("Proposed designs meeting every target")).to_be_visible(timeout=300_000)
+    page.wait_for_timeout(1500)
+    _shot(page, "4_validate.png")
+    assert "%" in page.get_by_test_id("stMetricValue").first.inner_text()
+    _shot(page, "5_validate_metrics_and_best_designs.png", page.get_by_test_id("stPlotlyChart").first, "start")
+    page.get_by_role("button", name="Open in Design lab →").click()
+    expect(page.get_by_role("heading", name="Design lab")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("re-simulated in Validate (with noise)")).to_be_attached(timeout=30_000)  # a table column
+    page.wait_for_timeout(1500)
+    _shot(page, "6_design_lab.png")
+    page.get_by_role("button", name="Fly the step response").click()
+    expect(page.get_by_text("Step response to a 5 m/s sideways speed command")).to_be_visible(timeout=60_000)
+    _shot(page, "7_design_lab_flight_replay.png", page.get_by_role("heading", name="Flight replay (6-DOF)"), "start")
+
+
+def _malformed_csv(path: Path) -> Path:
+    """Three designs whose "mass" column is called "weight_kg" (so it is missing until mapped) and with one
+    non-numeric cell ("fast" for a hover time)."""
+    import quadcopter
+
+    theta = np.array([quadcopter.DEFAULTS] * 3)
+    x = quadcopter.simulate(theta, noise=False)
+    metrics = ["weight_kg" if m == "mass" else m for m in quadcopter.METRIC_NAMES]
+    rows = [[*map(str, t), *map(str, m)] for t, m in zip(theta.tolist(), x.tolist(), strict=True)]
+    rows[1][len(theta[0]) + list(quadcopter.METRIC_NAMES).index("Max_Hover_Time_(s)")] = "fast"
+    path.write_text("\n".join(",".join(r) for r in [[*quadcopter.PARAMETER_NAMES, *metrics], *rows]) + "\n")
+    return path
+
+
+def test_malformed_csv_upload_shows_the_specific_errors(page: Any, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("link", name="Data").click()
+    expect(page.get_by_role("heading", name="Data")).to_be_visible(timeout=30_000)
+    page.get_by_role("tab", name="Import a CSV").click()
+    page.locator("input[type=file]").set_input_files(str(_malformed_csv(tmp_path / "malformed.csv")))
+    missing = page.get_by_text("Missing column(s): mass. Map them to columns of the file")
+    expect(missing).to_be_visible(timeout=30_000)
+    _shot(page, "8_data_csv_missing_column.png", missing)
+    mass = page.get_by_test_id("stSelectbox").filter(has_text="Mass (kg)").get_by_role("combobox")
+    mass.click()
+    mass.fill("weight_kg")
+    mass.press("Enter")
+    expect(page.get_by_text("1 row(s) have non-numeric or missing cells")).to_be_visible(timeout=30_000)
+    expect(missing).to_have_count(0)
+    _shot(page, "9_data_csv_non_numeric_cell.png", page.get_by_text("What the check found").first, "start")

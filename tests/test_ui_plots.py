@@ -27,6 +27,8 @@ def test_corner_plot_labels_and_subsampling() -> None:
     assert max(len(t.x) for t in fig.data if t.x is not None) <= plots.MAX_POINTS
     with pytest.raises(ValueError, match="labels"):
         plots.corner_plot(samples, ["a"])
+    long = plots.corner_plot(samples[:, :2], ["Fuselage horizontal diameter (mm)", "Arm length (mm)"])
+    assert long.layout.xaxis3.title.text == "Fuselage horizontal<br>diameter (mm)"  # wrapped, not run into its neighbour
 
 
 def test_trace_loss_histogram_pair_and_validation_figures() -> None:
@@ -48,11 +50,14 @@ def test_design_view_power_curve_and_step_response_of_the_default_design() -> No
     from ui import plots_quad
 
     theta = np.array([quadcopter.DEFAULTS])
-    view = plots_quad.design_view(quadcopter.geometry(theta[0]))
+    geometry = quadcopter.geometry(theta[0])
+    view = plots_quad.design_view(geometry)
     assert view.layout.title.text.startswith("Quadcopter layout (mass ")
+    assert f"{geometry['interferences']} interfering pairs, parts in red" in view.layout.title.text
     assert {view.layout.scene.xaxis.title.text, view.layout.scene.yaxis.title.text, view.layout.scene.zaxis.title.text} == {
         "x, along the fuselage (mm)", "y (mm)", "z, up (mm)"}
-    assert {t.name for t in view.data} >= {"fuselage", "arms", "propeller discs", "centre of gravity"}
+    assert "centre of gravity" in {t.name for t in view.data}
+    _check_interference_colours(geometry)
     sweep = quadcopter.simulate_detailed(theta, noise=False).sweep
     _check(plots_quad.power_curve(sweep.speeds, sweep.power[0], sweep.feasible[0]), ["forward speed (m/s)", "electrical power (W)"])
 
@@ -65,3 +70,28 @@ def test_design_view_power_curve_and_step_response_of_the_default_design() -> No
     accelerating = (log.time > plots_quad.STEP_TIME) & (log.time < plots_quad.STEP_TIME + 0.5)
     assert pitch[log.time < plots_quad.STEP_TIME].max() < 0.5 and pitch[accelerating].max() > 10.0
     assert abs(log.velocity[0, -1, 1] - 4.0) < 0.3
+
+
+def _colour(trace: go.BaseTraceType) -> str:
+    if isinstance(trace, go.Surface):
+        return trace.colorscale[0][1]
+    return trace.color if isinstance(trace, go.Mesh3d) else trace.line.color
+
+
+def _check_interference_colours(geometry: dict) -> None:
+    """Interfering parts are red and named so in the legend; the others are not red."""
+    from ui import plots_quad
+
+    clear = {**geometry, "interferences": 0, "fuselage": {**geometry["fuselage"], "interferes": False}, "arms_interfere": [False] * 4,
+             "rotors": [{**r, "interferes": False} for r in geometry["rotors"]],
+             "components": [{**c, "interferes": False} for c in geometry["components"]]}
+    view = plots_quad.design_view(clear)
+    parts = [t for t in view.data if t.name != "centre of gravity"]
+    assert "no interference" in view.layout.title.text and len(parts) == 1 + 4 + 4 + 7
+    assert all(_colour(t) != plots_quad.INTERFERING and "interferes" not in t.name for t in parts)
+    clash = {**clear, "interferences": 1, "arms_interfere": [False, True, False, False],
+             "components": [{**c, "interferes": c["name"] == "BATTERY"} for c in clear["components"]]}
+    view = plots_quad.design_view(clash)
+    red = [t.name for t in view.data if t.name != "centre of gravity" and _colour(t) == plots_quad.INTERFERING]
+    assert sorted(red) == ["arms (interferes)", "battery (interferes)"] and "1 interfering pair, parts in red" in view.layout.title.text
+    assert sum(t.showlegend is not False for t in view.data if t.name == "arms") == 1  # one legend entry per kind

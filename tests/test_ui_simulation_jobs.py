@@ -36,6 +36,12 @@ def fake_simulator(theta: np.ndarray, seed: int) -> np.ndarray:
     return x
 
 
+def slow_simulator(theta: np.ndarray, seed: int) -> np.ndarray:
+    """Half a second per batch (for the stop test on a process pool)."""
+    time.sleep(0.5)
+    return np.zeros((theta.shape[0], len(domain.METRIC_NAMES)))
+
+
 def short_simulator(theta: np.ndarray, seed: int) -> np.ndarray:
     """A broken simulator: one row too few."""
     return np.zeros((theta.shape[0] - 1, len(domain.METRIC_NAMES)))
@@ -104,6 +110,19 @@ def test_process_pool_gives_the_same_data_as_one_process(runner: JobRunner) -> N
     theta, x = _expected(config)
     np.testing.assert_allclose(data.theta, theta)
     np.testing.assert_allclose(data.x, x)
+
+
+def test_stopping_a_process_pool_simulation_does_not_run_the_queued_batches(runner: JobRunner) -> None:
+    config = SimulationConfig("pool", num_designs=400, num_workers=2, batch_size=10)  # 40 batches of 0.5 s: 10 s on 2 workers
+    job = runner.submit("simulation", "pool", simulation_job(config, slow_simulator))
+    deadline = time.time() + 120
+    while runner.snapshot(job).progress == 0.0 and time.time() < deadline:
+        time.sleep(0.01)
+    runner.cancel(job)
+    stop_requested = time.time()
+    snap = runner.wait(job, timeout=120)
+    assert snap.status == "cancelled"
+    assert time.time() - stop_requested < 4.0  # the batches in flight (≤ 2 x 0.5 s), not the ~9 s still queued
 
 
 def test_a_broken_simulator_fails_the_job_with_the_reason(runner: JobRunner) -> None:

@@ -83,3 +83,12 @@ def test_evaluate_fractions_ranking_and_ess() -> None:
     assert result.ranking().tolist() == [1, 0, 3, 2]
     assert result.effective_sample_size == pytest.approx(2.0)
     assert evaluate(np.zeros((4, 2)), x, prior_x, t, scale=np.ones(3)).weights is None
+
+
+def test_one_sided_bounds_rank_designs_with_more_margin_first() -> None:
+    t = _target(MetricTarget("hover", "at least", 20.0), MetricTarget("mass", "at most", 4.0), MetricTarget("speed", "free"))
+    x = np.array([[25.0, 3.9, 1.0], [40.0, 3.0, 1.0], [19.0, 2.0, 1.0], [30.0, 3.5, 1.0]])
+    result = evaluate(np.zeros((4, 2)), x, x, t, scale=np.array([10.0, 1.0, 1.0]))
+    assert result.meets.tolist() == [True, True, False, True]
+    assert result.score.tolist() == pytest.approx([-0.6, -3.0, -1.9, -1.5])
+    assert result.ranking().tolist() == [1, 3, 0, 2]  # most margin first; the design missing a band last

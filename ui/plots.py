@@ -6,6 +6,7 @@ axes and a legend. Builders subsample large inputs (with a fixed seed) so that l
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -24,6 +25,12 @@ def _subsample(rows: np.ndarray, limit: int = MAX_POINTS, seed: int = 0) -> np.n
         return rows
     index = np.random.default_rng(seed).choice(rows.shape[0], size=limit, replace=False)
     return rows[np.sort(index)]
+
+
+def _wrap(label: str, width: int = 20) -> str:
+    """An axis title broken into lines of at most ``width`` characters (Plotly's <br>), so that titles of
+    neighbouring panels do not run into each other."""
+    return "<br>".join(textwrap.wrap(label, width)) or label
 
 
 def _layout(fig: go.Figure, title: str, height: int | None = None) -> go.Figure:
@@ -46,27 +53,43 @@ def corner_plot(samples: np.ndarray, labels: Sequence[str], title: str = "Poster
     fig = make_subplots(rows=d, cols=d, horizontal_spacing=0.03, vertical_spacing=0.03)
     shown = _subsample(samples)
     ref = None if reference is None else _subsample(np.asarray(reference, dtype=float), seed=1)
+    # Traces and axis settings are collected and applied in one call each: per-panel calls re-validate the whole
+    # figure, and this builder runs in the live page's fragment several times a second.
+    traces: list[go.BaseTraceType] = []
+    rows: list[int] = []
+    cols: list[int] = []
+    axes: dict[str, dict] = {}
     for i in range(d):
         for j in range(i + 1):
             first = i == 0 and j == 0
             if i == j:
                 if ref is not None:
-                    fig.add_trace(go.Histogram(x=ref[:, i], name="prior", marker_color=PRIOR_COLOUR, opacity=0.6, histnorm="probability density", showlegend=first, legendgroup="prior"), i + 1, j + 1)
-                fig.add_trace(go.Histogram(x=shown[:, i], name="posterior", marker_color=POSTERIOR_COLOUR, opacity=0.75, histnorm="probability density", showlegend=first, legendgroup="posterior"), i + 1, j + 1)
+                    traces.append(go.Histogram(x=ref[:, i], name="prior", marker_color=PRIOR_COLOUR, opacity=0.6, histnorm="probability density", showlegend=first, legendgroup="prior"))
+                    rows.append(i + 1)
+                    cols.append(j + 1)
+                traces.append(go.Histogram(x=shown[:, i], name="posterior", marker_color=POSTERIOR_COLOUR, opacity=0.75, histnorm="probability density", showlegend=first, legendgroup="posterior"))
             else:
-                fig.add_trace(
-                    go.Scattergl(x=shown[:, j], y=shown[:, i], mode="markers", marker={"size": 3, "color": POSTERIOR_COLOUR, "opacity": 0.35}, name="posterior", showlegend=False, legendgroup="posterior"),
-                    i + 1,
-                    j + 1,
-                )
+                traces.append(go.Scattergl(x=shown[:, j], y=shown[:, i], mode="markers", marker={"size": 3, "color": POSTERIOR_COLOUR, "opacity": 0.35}, name="posterior", showlegend=False, legendgroup="posterior"))
+            rows.append(i + 1)
+            cols.append(j + 1)
+            x_axis, y_axis = _axis_names(i * d + j + 1)
             if i == d - 1:
-                fig.update_xaxes(title_text=labels[j], row=i + 1, col=j + 1)
+                axes[x_axis] = {"title": {"text": _wrap(labels[j]), "font": {"size": 12}}}
             if j == 0 and i > 0:
-                fig.update_yaxes(title_text=labels[i], row=i + 1, col=j + 1)
+                axes[y_axis] = {"title": {"text": _wrap(labels[i]), "font": {"size": 12}}}
             if i == j and i == 0:
-                fig.update_yaxes(title_text="density", row=1, col=1)
-    fig.update_layout(barmode="overlay")
+                axes[y_axis] = {"title": {"text": "density", "font": {"size": 12}}}
+            elif i == j:  # the other marginals' density ticks would sit on the scatter panels' x ticks
+                axes[y_axis] = {"showticklabels": False}
+    fig.add_traces(traces, rows=rows, cols=cols)
+    fig.update_layout(barmode="overlay", **axes)
     return _layout(fig, f"{title} ({samples.shape[0]:,} draws)", height=max(420, 190 * d))
+
+
+def _axis_names(panel: int) -> tuple[str, str]:
+    """Layout keys of the x and y axes of subplot number ``panel`` (1-based, row-major, as make_subplots counts)."""
+    suffix = "" if panel == 1 else str(panel)
+    return f"xaxis{suffix}", f"yaxis{suffix}"
 
 
 def trace_plot(chains: np.ndarray, labels: Sequence[str], title: str = "Chain traces", max_chains: int = 8) -> go.Figure:
@@ -77,15 +100,16 @@ def trace_plot(chains: np.ndarray, labels: Sequence[str], title: str = "Chain tr
         raise ValueError(f"trace_plot: {d} parameters but {len(labels)} labels.")
     fig = make_subplots(rows=d, cols=1, shared_xaxes=True, vertical_spacing=0.04)
     steps = np.arange(t)
-    for k in range(min(c, max_chains)):
-        for i in range(d):
-            fig.add_trace(
-                go.Scattergl(x=steps, y=chains[k, :, i], mode="lines", line={"width": 1, "color": CHAIN_COLOURS[k % len(CHAIN_COLOURS)]}, name=f"chain {k + 1}", legendgroup=f"chain {k + 1}", showlegend=i == 0),
-                i + 1,
-                1,
-            )
-            fig.update_yaxes(title_text=labels[i], row=i + 1, col=1)
-    fig.update_xaxes(title_text="draw (after warm-up, thinned)", row=d, col=1)
+    shown_chains = range(min(c, max_chains))
+    traces = [
+        go.Scattergl(x=steps, y=chains[k, :, i], mode="lines", line={"width": 1, "color": CHAIN_COLOURS[k % len(CHAIN_COLOURS)]}, name=f"chain {k + 1}", legendgroup=f"chain {k + 1}", showlegend=i == 0)
+        for k in shown_chains
+        for i in range(d)
+    ]
+    fig.add_traces(traces, rows=[i + 1 for _ in shown_chains for i in range(d)], cols=1)
+    axes = {_axis_names(i + 1)[1]: {"title": {"text": _wrap(labels[i]), "font": {"size": 12}}} for i in range(d)}
+    axes[_axis_names(d)[0]] = {"title": {"text": "draw (after warm-up, thinned)"}}
+    fig.update_layout(**axes)
     shown = f"{min(c, max_chains)} of {c} chains" if c > max_chains else f"{c} chains"
     return _layout(fig, f"{title} ({shown}, {t} draws each)", height=max(320, 170 * d))
 

@@ -26,29 +26,51 @@ def _box(center: list[float], size: list[float], name: str, colour: str, legend:
     return go.Mesh3d(x=x, y=y, z=z, i=i, j=j, k=k, color=colour, opacity=0.9, name=name, showlegend=legend, legendgroup=group, hovertext=name, hoverinfo="text")
 
 
+INTERFERING = "#d62728"  # parts in at least one interfering pair; no other part uses red
+
+
+def _legend(name: str, interferes: bool, seen: set[str]) -> tuple[str, bool]:
+    """A part's legend name (marked when it interferes) and whether it is the first of that name to be shown."""
+    label = f"{name} (interferes)" if interferes else name
+    first = label not in seen
+    seen.add(label)
+    return label, first
+
+
 def design_view(geometry: dict[str, Any], title: str = "Quadcopter layout") -> go.Figure:
-    """Fuselage (ellipsoid), arms, rotor discs, the seven floor components as boxes, and the centre of gravity."""
+    """Fuselage (ellipsoid), arms, rotor discs, the seven floor components as boxes and the centre of gravity;
+    parts that interfere with another part (``interferes`` flags of :func:`quadcopter.geometry`) in red."""
     fig = go.Figure()
+    seen: set[str] = set()
     length, width, height = (v * MM / 2 for v in geometry["fuselage"]["size"])
     u, v = np.meshgrid(np.linspace(0, 2 * np.pi, 30), np.linspace(0, np.pi, 15))
+    name, _ = _legend("fuselage", geometry["fuselage"]["interferes"], seen)
+    colour = INTERFERING if geometry["fuselage"]["interferes"] else "#9aa5b1"
     fig.add_trace(go.Surface(
         x=length * np.cos(u) * np.sin(v), y=width * np.sin(u) * np.sin(v), z=height * np.cos(v), opacity=0.25, showscale=False,
-        colorscale=[[0, "#9aa5b1"], [1, "#9aa5b1"]], name="fuselage", showlegend=True, hoverinfo="name",
+        colorscale=[[0, colour], [1, colour]], name=name, showlegend=True, hoverinfo="name",
     ))
-    for k, (start, end) in enumerate(geometry["arms"]):
-        fig.add_trace(go.Scatter3d(x=[start[0] * MM, end[0] * MM], y=[start[1] * MM, end[1] * MM], z=[start[2] * MM, end[2] * MM], mode="lines", line={"width": 8, "color": "#333"}, name="arms", legendgroup="arms", showlegend=k == 0))
+    for (start, end), interferes in zip(geometry["arms"], geometry["arms_interfere"], strict=True):
+        name, first = _legend("arms", interferes, seen)
+        fig.add_trace(go.Scatter3d(x=[start[0] * MM, end[0] * MM], y=[start[1] * MM, end[1] * MM], z=[start[2] * MM, end[2] * MM], mode="lines",
+                                   line={"width": 8, "color": INTERFERING if interferes else "#333"}, name=name, legendgroup=name, showlegend=first))
     angle = np.linspace(0, 2 * np.pi, 60)
-    for k, rotor in enumerate(geometry["rotors"]):
+    for rotor in geometry["rotors"]:
         cx, cy, cz = (val * MM for val in rotor["center"])
         r = rotor["prop_radius"] * MM
-        fig.add_trace(go.Scatter3d(x=cx + r * np.cos(angle), y=cy + r * np.sin(angle), z=np.full(60, cz), mode="lines", line={"width": 4, "color": "#1f77b4"}, name="propeller discs", legendgroup="rotors", showlegend=k == 0))
-    palette = ["#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+        name, first = _legend("propeller discs", rotor["interferes"], seen)
+        fig.add_trace(go.Scatter3d(x=cx + r * np.cos(angle), y=cy + r * np.sin(angle), z=np.full(60, cz), mode="lines",
+                                   line={"width": 4, "color": INTERFERING if rotor["interferes"] else "#1f77b4"}, name=name, legendgroup=name, showlegend=first))
+    palette = ["#ff7f0e", "#2ca02c", "#bcbd22", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
     for k, part in enumerate(geometry["components"]):
-        fig.add_trace(_box(part["center"], part["size"], part["name"].lower(), palette[k % len(palette)], True, part["name"]))
+        name, _ = _legend(part["name"].lower(), part["interferes"], seen)
+        fig.add_trace(_box(part["center"], part["size"], name, INTERFERING if part["interferes"] else palette[k % len(palette)], True, part["name"]))
     cg = [v * MM for v in geometry["cg"]]
     fig.add_trace(go.Scatter3d(x=[cg[0]], y=[cg[1]], z=[cg[2]], mode="markers", marker={"size": 6, "color": "black", "symbol": "x"}, name="centre of gravity"))
     fig.update_layout(scene={"xaxis_title": "x, along the fuselage (mm)", "yaxis_title": "y (mm)", "zaxis_title": "z, up (mm)", "aspectmode": "data"})
-    return _layout(fig, f"{title} (mass {geometry['mass']:.2f} kg)", height=560)
+    pairs = geometry["interferences"]
+    clash = f"{pairs} interfering pair{'s' if pairs != 1 else ''}, parts in red" if pairs else "no interference"
+    return _layout(fig, f"{title} (mass {geometry['mass']:.2f} kg, {clash})", height=560)
 
 
 def power_curve(speeds: np.ndarray, power: np.ndarray, feasible: np.ndarray, title: str = "Electrical power in steady flight") -> go.Figure:

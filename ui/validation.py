@@ -24,7 +24,7 @@ class ValidationResult:
     prior_x: np.ndarray  # (M, L) metrics of prior designs
     prior_meets: np.ndarray  # (M,)
     weights: np.ndarray | None  # (N,) normalised importance weights towards p(θ | x in band), or None
-    score: np.ndarray  # (N,) distance from the target (0 = at the band centres), for ranking
+    score: np.ndarray  # (N,) distance from the target (lower is better; see target_score), for ranking
 
     @property
     def fraction(self) -> float:
@@ -48,7 +48,9 @@ class ValidationResult:
 
 
 def target_score(x: np.ndarray, target: Target, scale: np.ndarray) -> np.ndarray:
-    """Per row, the sum over stated metrics of |x − band centre| / scale (one-sided: the violation only)."""
+    """Per row, the sum over stated metrics of the distance from the target in units of ``scale``: |x − v| for a
+    value, and the signed distance past the bound for a one-sided bound (negative inside the band, so that among
+    designs meeting every band those with more margin rank higher)."""
     x = np.asarray(x, dtype=float)
     total = np.zeros(x.shape[0])
     for k, m in enumerate(target.metrics):
@@ -58,7 +60,7 @@ def target_score(x: np.ndarray, target: Target, scale: np.ndarray) -> np.ndarray
         elif m.mode == "free":
             continue
         else:
-            distance = np.maximum(low - x[:, k], 0.0) if m.mode == "at least" else np.maximum(x[:, k] - high, 0.0)
+            distance = low - x[:, k] if m.mode == "at least" else x[:, k] - high
         total += np.where(np.isfinite(distance), distance / scale[k], np.inf)
     return total
 

@@ -6,6 +6,7 @@ Layout under the workspace folder::
     datasets/<id>.npz       theta (N, D), x (N, L), parameter_names, metric_names
     models/<id>.pt          estimator files written by ``dnre_core``
     runs/<id>/...           a run's artifacts (samples, diagnostics, validation results)
+    partial/<name>          finished pieces of a stopped job (simulation batches), so the same job resumes
 
 Every artifact is written atomically before its index row points at it. A run records the process that owns
 it; at start-up, runs left ``queued`` or ``running`` by a process that no longer exists are marked
