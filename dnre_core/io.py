@@ -109,9 +109,9 @@ def _read_payload(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[st
             f"{path}: the file contains pickled Python objects, not just weights; it is refused because loading "
             "it could run code. Use a model saved by dnre-quad (estimator.save)."
         ) from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as e:
+    except (RuntimeError, EOFError, IndexError, KeyError, zipfile.BadZipFile, OSError, ValueError) as e:
         raise ModelFileError(
-            f"{path}: not a readable model file ({str(e).splitlines()[0][:120]}). It may be truncated or not a "
+            f"{path}: not a readable model file ({(str(e).splitlines() or [type(e).__name__])[0][:120]}). It may be truncated or not a "
             "dnre-quad model; re-save or re-download it."
         ) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:

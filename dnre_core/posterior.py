@@ -20,8 +20,8 @@ from torch.distributions import Distribution
 
 from .diagnostics import ChainDiagnostics
 from .estimators import NREEstimator, RatioEstimator
-from .potentials import Potential, RatioPotential
-from .priors import prior_dimension, prior_from_config, sample_prior
+from .potentials import BoxTransformedPotential, Potential, RatioPotential
+from .priors import prior_bounds, prior_dimension, prior_from_config, sample_prior
 from .samplers import ChainRecorder, SampleCallback, hamiltonian_monte_carlo, metropolis_hastings
 from .samplers.adaptation import regularised_covariance
 from .validation import InputError, as_matrix, as_vector
@@ -54,27 +54,36 @@ def initial_states(potential: Potential, num_chains: int, generator: torch.Gener
 def run_sampler(potential: Potential, prior: Distribution, sampler: str, num_samples: int, num_chains: int,
                 warmup_steps: int, thin: int, generator: torch.Generator, callback: SampleCallback | None = None,
                 callback_every: int = 25, initial: Tensor | None = None, parameter_names: list[str] | None = None,
-                **options: Any) -> tuple[Tensor, ChainDiagnostics]:
+                transform: bool = False, **options: Any) -> tuple[Tensor, ChainDiagnostics]:
     """Run ``sampler`` on ``potential`` and return (samples (n, D), diagnostics).
 
-    Samples are taken draw by draw across chains (all chains' first kept draw, then their second...), so a
-    run stopped early returns an equal share from every chain.
+    ``transform=True`` (box priors only) runs the chains in unbounded coordinates (:class:`BoxTransformedPotential`)
+    and records them in θ. Samples are taken draw by draw across chains (all chains' first kept draw, then their
+    second...), so a run stopped early returns an equal share from every chain.
     """
     if sampler not in SAMPLERS:
         raise InputError(f"Unknown sampler {sampler!r}; choose one of {SAMPLERS}.")
     if num_chains < 1 or num_samples < 1 or warmup_steps < 0:
         raise InputError("num_chains and the number of samples must be positive and warmup_steps non-negative.")
     dim = prior_dimension(prior)
+    if initial is not None and tuple(initial.shape) != (num_chains, dim):
+        raise InputError(f"initial states must have shape ({num_chains}, {dim}); got {tuple(initial.shape)}.")
+    to_output = None
+    spread = sample_prior(prior, max(1000, 10 * dim), generator)
+    bounds = prior_bounds(prior)
+    if transform and bounds is not None:
+        box = BoxTransformedPotential(potential, *(b.to(spread) for b in bounds))
+        potential, to_output = box, box.to_theta
+        initial = box.to_z(initial) if initial is not None else None
+        spread = box.to_z(spread)
     if initial is None:
         initial = initial_states(potential, num_chains, generator)
-    elif tuple(initial.shape) != (num_chains, dim):
-        raise InputError(f"initial states must have shape ({num_chains}, {dim}); got {tuple(initial.shape)}.")
-    spread = sample_prior(prior, max(1000, 10 * dim), generator).to(initial)
+    spread = spread.to(initial)
     fallback = torch.diag(torch.var(spread, dim=0))
     initial_covariance = regularised_covariance(initial, fallback) if num_chains > 2 * dim else fallback
     num_draws = math.ceil(num_samples / num_chains)
     recorder = ChainRecorder(num_chains, num_draws, dim, warmup_steps, thin, sampler, callback, callback_every,
-                             parameter_names)
+                             parameter_names, to_output)
     SAMPLER_FUNCTIONS[sampler](potential, initial, recorder, generator, initial_covariance, **options)
     diagnostics = recorder.diagnostics()
     samples = diagnostics.chains.transpose(0, 1).reshape(-1, dim)[:num_samples]
@@ -95,13 +104,19 @@ class RatioPosterior:
             reject a fraction exp(d(θ, θ, x)) of even infinitesimal moves, so HMC's step size collapses to zero
             (measured on the linear-Gaussian test problem: C2ST 0.79 direct vs 0.55 antisymmetric). The
             antisymmetric form is exactly 0 at θ* = θ. NRE/BNRE ratios are differences and consistent either way.
+        anchor: HMC's reference point θ' per trajectory, "current" (default) or "prior" (the paper's); see
+            :class:`~dnre_core.potentials.RatioPotential`.
+        transform: run the chains in unbounded coordinates θ = low + (high − low)·sigmoid(z) (box priors only;
+            default), Jacobian included. HMC needs it on box priors: otherwise trajectories that touch a wall are
+            rejected and the step size shrinks (quadcopter default model, 19-D, 100 chains × 50 draws: max R̂ 10.1
+            and min bulk ESS 115 without, 1.06 and 1,146 with).
         device: where sampling runs.
         **sampler_options: passed to the sampler (e.g. ``target_acceptance``, ``num_leapfrog_steps``).
     """
 
     def __init__(self, estimator: RatioEstimator, prior: Distribution | None = None, sampler: str = "mh",
-                 gradient: str = "direct", ratio: str = "antisymmetric", device: str | torch.device = "cpu",
-                 **sampler_options: Any):
+                 gradient: str = "direct", ratio: str = "antisymmetric", anchor: str = "current", transform: bool = True,
+                 device: str | torch.device = "cpu", **sampler_options: Any):
         if sampler not in SAMPLERS:
             raise InputError(f"Unknown sampler {sampler!r}; choose one of {SAMPLERS}.")
         prior = prior if prior is not None else prior_from_config(estimator.metadata.get("prior"))
@@ -118,6 +133,8 @@ class RatioPosterior:
         self.sampler = sampler
         self.gradient = gradient
         self.ratio = ratio
+        self.anchor = anchor
+        self.transform = transform
         self.sampler_options = sampler_options
         self.default_x: Tensor | None = None
         self.diagnostics: ChainDiagnostics | None = None
@@ -139,7 +156,7 @@ class RatioPosterior:
         return as_vector(x, "x", self.estimator.x_dim, allow_nan=self.estimator.masked).to(self.device)
 
     def potential_for(self, x: Tensor) -> RatioPotential:
-        return RatioPotential(self.estimator, self.prior, x, gradient=self.gradient, ratio=self.ratio)
+        return RatioPotential(self.estimator, self.prior, x, gradient=self.gradient, ratio=self.ratio, anchor=self.anchor)
 
     def observation_warnings(self, x: Any) -> list[str]:
         """Plain-language warnings when x lies outside the range of the training data, metric by metric."""
@@ -171,7 +188,8 @@ class RatioPosterior:
         with torch.no_grad():
             samples, self.diagnostics = run_sampler(
                 self.potential_for(x_o), self.prior, self.sampler, num_samples, num_chains, warmup_steps, thin,
-                generator, callback, callback_every, initial, self.parameter_names, **self.sampler_options)
+                generator, callback, callback_every, initial, self.parameter_names, self.transform,
+                **self.sampler_options)
         if samples.shape[0] < num_samples:  # stopped early: keep what was drawn, (k, D)
             return samples
         return samples.reshape(*sample_shape, -1) if len(sample_shape) else samples[0]

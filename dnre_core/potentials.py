@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 from torch.distributions import Distribution
 
@@ -22,6 +23,7 @@ from .priors import in_support, sample_prior
 
 GRADIENTS = ("direct", "ratio")
 RATIOS = ("direct", "antisymmetric")
+ANCHORS = ("current", "prior")
 
 
 def _run_in_chunks(fn: Callable[[Tensor], Tensor], rows: Tensor, chunk: int = 65536) -> Tensor:
@@ -44,8 +46,8 @@ class Potential:
         """∇θ log π(θ) (up to a constant that may depend on ``anchor``, held fixed): (C, D)."""
         raise NotImplementedError
 
-    def draw_anchor(self, num: int, generator: torch.Generator) -> Tensor:
-        """Reference points θ' (num, D) held fixed along an HMC trajectory."""
+    def anchor_for(self, state: Tensor, generator: torch.Generator) -> Tensor:
+        """Reference points θ' (C, D) held fixed along the HMC trajectories that start at ``state`` (C, D)."""
         raise NotImplementedError
 
     def initial_candidates(self, num: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
@@ -75,8 +77,8 @@ class DensityPotential(Potential):
             (grad,) = torch.autograd.grad(self.log_prob(theta).sum(), theta)
         return grad
 
-    def draw_anchor(self, num: int, generator: torch.Generator) -> Tensor:
-        return sample_prior(self.prior, num, generator)
+    def anchor_for(self, state: Tensor, generator: torch.Generator) -> Tensor:
+        return state  # an explicit density needs no reference point
 
     def initial_candidates(self, num: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
         candidates = sample_prior(self.prior, num, generator)
@@ -95,20 +97,28 @@ class RatioPotential(Potential):
         ratio: ``"direct"`` — ratios (MH/HMC acceptance, Monte Carlo density) from one pass d(θ*, θ, x);
             ``"antisymmetric"`` — ½(d(θ*, θ, x) − d(θ, θ*, x)), zero at θ* = θ by construction (both orders
             evaluated in one batched pass).
+        anchor: HMC's θ', held fixed along a trajectory: ``"current"`` — the trajectory's starting point θ₀, so
+            the trajectory's potential −d(θ, θ₀, x) changes by exactly the acceptance ratio d(θ*, θ₀, x) (for an
+            antisymmetric ratio, d(θ₀, θ₀, x) = 0) and the step size is limited only by the integrator;
+            ``"prior"`` — a fresh prior draw per trajectory (the paper's choice), whose potential disagrees with the
+            acceptance ratio to first order in the step wherever the estimator is not a difference of potentials.
     """
 
     def __init__(self, estimator: RatioEstimator, prior: Distribution, x: Tensor, gradient: str = "direct",
-                 ratio: str = "antisymmetric"):
+                 ratio: str = "antisymmetric", anchor: str = "current"):
         if gradient not in GRADIENTS:
             raise ValueError(f"gradient must be one of {GRADIENTS}; got {gradient!r}.")
         if ratio not in RATIOS:
             raise ValueError(f"ratio must be one of {RATIOS}; got {ratio!r}.")
+        if anchor not in ANCHORS:
+            raise ValueError(f"anchor must be one of {ANCHORS}; got {anchor!r}.")
         self.estimator = estimator
         self.prior = prior
         self.x = x
         self.mask = torch.isfinite(x)
         self.gradient = gradient
         self.ratio = ratio
+        self.anchor = anchor
 
     def _d(self, theta: Tensor, theta_prime: Tensor) -> Tensor:
         return self.estimator.log_ratio(theta, theta_prime, self.x, self.mask)
@@ -132,7 +142,7 @@ class RatioPotential(Potential):
     def grad_log_target(self, theta: Tensor, anchor: Tensor) -> Tensor:
         with torch.enable_grad():
             theta = theta.detach().requires_grad_(True)
-            d = self._d(theta, anchor)
+            d = self.pair_log_ratio(theta, anchor)  # the same ratio form as the acceptance, so they agree
             log_prior = self.prior.log_prob(theta)
             if self.gradient == "direct":
                 (grad,) = torch.autograd.grad((d + log_prior).sum(), theta)
@@ -143,8 +153,12 @@ class RatioPotential(Potential):
                           else torch.zeros_like(theta))
         return grad_r / ratio.detach().unsqueeze(-1) + grad_prior
 
-    def draw_anchor(self, num: int, generator: torch.Generator) -> Tensor:
+    def draw_reference(self, num: int, generator: torch.Generator) -> Tensor:
+        """``num`` prior draws (num, D) on the observation's device."""
         return sample_prior(self.prior, num, generator).to(self.x)
+
+    def anchor_for(self, state: Tensor, generator: torch.Generator) -> Tensor:
+        return state.detach().clone() if self.anchor == "current" else self.draw_reference(state.shape[0], generator)
 
     @torch.no_grad()
     def log_density(self, theta: Tensor, reference: Tensor) -> Tensor:
@@ -167,6 +181,50 @@ class RatioPotential(Potential):
         return self.prior.log_prob(theta) - log_evidence_ratio
 
     def initial_candidates(self, num: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
-        candidates = self.draw_anchor(num, generator)
-        reference = self.draw_anchor(16, generator)
+        candidates = self.draw_reference(num, generator)
+        reference = self.draw_reference(16, generator)
         return candidates, self.log_density(candidates, reference)
+
+
+class BoxTransformedPotential(Potential):
+    """A potential over a box-bounded θ seen in unbounded coordinates z, θ = low + (high − low) · sigmoid(z).
+
+    The density in z includes the Jacobian, log|dθ/dz| = Σ_i log(high_i − low_i) + log σ(z_i) + log σ(−z_i), so
+    a sampler on z targets exactly the same posterior over θ. Flat directions of a box posterior (parameters
+    the data do not inform) become smooth logistic bumps that random walks and HMC cross easily, instead of a
+    box whose walls reject every other proposal. Anchors and the underlying network live in θ space.
+    """
+
+    def __init__(self, potential: Potential, low: Tensor, high: Tensor):
+        self.inner = potential
+        self.low, self.width = low, high - low
+
+    def to_theta(self, z: Tensor) -> Tensor:
+        return self.low + self.width * torch.sigmoid(z)
+
+    def to_z(self, theta: Tensor) -> Tensor:
+        u = ((theta - self.low) / self.width).clamp(1e-6, 1 - 1e-6)
+        return torch.log(u) - torch.log1p(-u)
+
+    def log_jacobian(self, z: Tensor) -> Tensor:
+        return (torch.log(self.width) + F.logsigmoid(z) + F.logsigmoid(-z)).sum(-1)
+
+    def in_support(self, z: Tensor) -> Tensor:
+        return torch.isfinite(z).all(-1) & self.inner.in_support(self.to_theta(z))
+
+    def log_ratio(self, z_new: Tensor, z_old: Tensor) -> Tensor:
+        return (self.inner.log_ratio(self.to_theta(z_new), self.to_theta(z_old))
+                + self.log_jacobian(z_new) - self.log_jacobian(z_old))
+
+    def grad_log_target(self, z: Tensor, anchor: Tensor) -> Tensor:
+        s = torch.sigmoid(z)
+        grad_theta = self.inner.grad_log_target(self.to_theta(z), anchor)
+        return grad_theta * self.width * s * (1 - s) + (1 - 2 * s)
+
+    def anchor_for(self, state: Tensor, generator: torch.Generator) -> Tensor:
+        return self.inner.anchor_for(self.to_theta(state), generator)
+
+    def initial_candidates(self, num: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+        theta, scores = self.inner.initial_candidates(num, generator)
+        z = self.to_z(theta)
+        return z, scores + self.log_jacobian(z)

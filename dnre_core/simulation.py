@@ -85,7 +85,9 @@ def simulate_for_sbi(simulator: Simulator, prior: Distribution, num_simulations:
     run with NumPy's and torch's global generators seeded instead. It must be picklable (a module-level function)
     for ``num_workers > 1`` and for Ray. ``backend="local"`` uses a process pool of ``num_workers`` (in-process for
     1); ``backend="ray"`` submits each batch as a Ray task to the cluster ``ray.init`` connected to (a local one is
-    started when none is), at most ``num_workers`` in flight. ``progress(done, total)`` is called after each batch.
+    started when none is), at most ``num_workers`` in flight. ``progress(done, total)`` is called after each batch;
+    an exception it raises stops the run at once (queued batches are dropped, finished ones stay in ``resume_path``),
+    which is how a caller cancels.
     """
     if int(num_simulations) != num_simulations or num_simulations < 1:
         raise ValueError(f"num_simulations must be a positive integer; got {num_simulations!r}.")
@@ -120,10 +122,14 @@ def simulate_for_sbi(simulator: Simulator, prior: Distribution, num_simulations:
     else:
         with ProcessPoolExecutor(max_workers=num_workers, mp_context=get_context("spawn")) as pool:
             pending = {pool.submit(run_batch, simulator, thetas[b], seeds[b][1]): b for b in todo}
-            while pending:
-                ready, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in ready:
-                    finished(pending.pop(fut), fut.result())
+            try:
+                while pending:
+                    ready, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for fut in ready:
+                        finished(pending.pop(fut), fut.result())
+            except BaseException:  # a failed batch or a progress callback that raised: drop the queued batches
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
     theta = np.concatenate([done[b][0] for b in range(len(sizes))])
     x = np.concatenate([done[b][1] for b in range(len(sizes))])
     return torch.from_numpy(theta), torch.from_numpy(x)

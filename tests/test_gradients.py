@@ -53,14 +53,15 @@ def test_direct_and_ratio_gradients_agree_where_the_ratio_is_well_scaled(cls):
 
 @pytest.mark.parametrize("shift", [-1000.0, 1000.0])
 def test_ratio_gradient_breaks_when_exp_d_under_or_overflows_and_direct_stays_finite(shift):
+    # The raw one-pass ratio d(θ, θ', x) (ratio="direct"): the antisymmetrised default cancels a constant shift.
     theta, anchor = points(200, seed=2)
-    reference = RatioPotential(make_estimator(DNREEstimator), PRIOR, X_O).grad_log_target(theta, anchor)
+    reference = RatioPotential(make_estimator(DNREEstimator), PRIOR, X_O, ratio="direct").grad_log_target(theta, anchor)
     shifted = make_estimator(DNREEstimator, shift)
     with torch.no_grad():
         d = shifted.log_ratio(theta, anchor, X_O)
     assert (d.abs() > 900).all()  # exp(±900) is 0 or inf in float32 (and float64)
-    ratio = RatioPotential(shifted, PRIOR, X_O, gradient="ratio").grad_log_target(theta, anchor)
-    direct = RatioPotential(shifted, PRIOR, X_O, gradient="direct").grad_log_target(theta, anchor)
+    ratio = RatioPotential(shifted, PRIOR, X_O, gradient="ratio", ratio="direct").grad_log_target(theta, anchor)
+    direct = RatioPotential(shifted, PRIOR, X_O, gradient="direct", ratio="direct").grad_log_target(theta, anchor)
     assert not torch.isfinite(ratio).any()  # 0/0 or inf/inf: NaN everywhere
     assert torch.isfinite(direct).all()
     # The shift is a constant: the direct gradient is the unshifted one (same weights, same arithmetic).
@@ -83,7 +84,7 @@ def test_hmc_runs_with_the_ratio_gradient():
 def test_hmc_with_the_ratio_gradient_does_not_crash_when_exp_d_underflows():
     """NaN gradients make every trajectory non-finite: rejected (the chains stay put) rather than an exception."""
     posterior = RatioPosterior(make_estimator(DNREEstimator, -1000.0), PRIOR, sampler="hmc", gradient="ratio",
-                               num_leapfrog_steps=5)
+                               ratio="direct", num_leapfrog_steps=5)
     samples = posterior.sample((40,), x=X_O, num_chains=20, warmup_steps=10, seed=0)
     assert torch.isfinite(samples).all()
     assert float(posterior.diagnostics.acceptance.max()) == 0.0

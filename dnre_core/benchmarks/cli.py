@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from dnre_core.benchmarks.methods import OUR_METHODS, SAMPLERS
+from dnre_core.benchmarks.methods import METHODS, OUR_METHODS, SAMPLERS, samplers_for
 from dnre_core.benchmarks.registry import TASK_NAMES
 from dnre_core.benchmarks.runner import BenchmarkSettings, run_benchmark
 
@@ -38,7 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--tasks", type=parse_names, default=list(TASK_NAMES), help="comma-separated (default: all ten)"
     )
-    parser.add_argument("--methods", type=parse_names, default=list(OUR_METHODS), help="comma-separated: dnre,nre,bnre")
+    parser.add_argument(
+        "--methods",
+        type=parse_names,
+        default=list(OUR_METHODS),
+        help=f"comma-separated, from {','.join(METHODS)} (default: {','.join(OUR_METHODS)})",
+    )
     parser.add_argument("--samplers", type=parse_names, default=list(SAMPLERS), help="comma-separated: mh,hmc")
     parser.add_argument("--budget", type=int, default=10_000, help="simulations per training run (default 10000)")
     parser.add_argument("--observations", type=parse_range, default=list(range(1, 11)), help="e.g. 1-10")
@@ -49,6 +54,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--report", type=Path, default=Path("bench/results/sbibm.md"), help="markdown table to write")
     parser.add_argument("--figures", type=Path, default=Path("bench/figures"), help="folder for PNG figures")
+    parser.add_argument(
+        "--posterior-samples",
+        type=int,
+        default=BenchmarkSettings.num_posterior_samples,
+        help="posterior samples per C2ST (default 10000, sbibm's protocol)",
+    )
+    parser.add_argument(
+        "--reference-samples",
+        type=int,
+        default=BenchmarkSettings.num_reference_samples,
+        help="reference samples per C2ST, the first of sbibm's 10000 (default 10000)",
+    )
     parser.add_argument("--coverage-pairs", type=int, default=BenchmarkSettings.coverage_pairs, help="held-out pairs")
     parser.add_argument("--max-c2st", type=float, default=None, help="exit 1 if a cell of this run has a higher C2ST")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -72,7 +89,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             jobs=args.jobs,
             results_path=args.results,
             progress=not args.no_progress,
-            settings=BenchmarkSettings(coverage_pairs=args.coverage_pairs),
+            settings=BenchmarkSettings(
+                num_posterior_samples=args.posterior_samples,
+                num_reference_samples=args.reference_samples,
+                coverage_pairs=args.coverage_pairs,
+            ),
         )
     except ValueError as error:
         print(f"dnre bench: {error}", file=sys.stderr)
@@ -92,7 +113,7 @@ def _check_gate(records: list[dict], args: argparse.Namespace) -> int:
         if r["kind"] == "cell"
         and r["task"] in args.tasks
         and r["method"] in args.methods
-        and r["sampler"] in args.samplers
+        and r["sampler"] in samplers_for(r["method"], args.samplers)
         and r["observation"] in args.observations
         and r["seed"] in args.seeds
         and r["budget"] == args.budget

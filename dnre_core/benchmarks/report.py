@@ -40,12 +40,16 @@ def markdown_report(
 ) -> str:
     """The BENCHMARKS section as markdown."""
     budgets = sorted({r["budget"] for r in cells})
+    sizes = sorted({tuple(r["c2st_samples"]) for r in cells if r["status"] == "ok"})
     lines = [
         "## Benchmarks: sbibm tasks",
         "",
         f"Produced by `{command}`; simulation budget(s): {', '.join(map(str, budgets)) or 'none'}. Entries are mean ± sd "
-        "over observations and seeds (n = cells); the best mean per task is in bold. Library defaults throughout, "
-        "nothing tuned against the reference posteriors.",
+        "over observations and seeds (n = cells); the best mean per task is in bold. Nothing is tuned against the "
+        "reference posteriors. C2ST: "
+        + ("; ".join(f"{n} posterior samples against {m} reference samples" for n, m in sizes) or "none")
+        + " (sbibm's protocol is 10,000 against 10,000). Each posterior sample is the last draw of its own MCMC "
+        "chain after warm-up (see `dnre_core/benchmarks/methods.py`).",
         "",
     ]
     for title, field, best, fmt in _METRICS:

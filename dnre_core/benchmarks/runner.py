@@ -1,10 +1,11 @@
 """Run benchmark cells (task, method, sampler, observation, seed) at a simulation budget, resumably.
 
 Per (task, method, seed) the method is trained once on ``budget`` simulations and reused for every sampler and
-observation (the estimators are amortised). Per cell: C2ST of ``num_posterior_samples`` posterior draws against
-sbibm's 10,000 reference samples, log posterior density at the true parameter, training and sampling wall time,
-min bulk ESS per second. Per (task, method, sampler, seed): expected coverage on ``coverage_pairs`` held-out
-(θ, x) pairs. Every result is appended to the results file as soon as it exists; a rerun skips what is there.
+observation (the estimators are amortised). Per cell: C2ST of ``num_posterior_samples`` posterior draws against the
+first ``num_reference_samples`` of sbibm's 10,000 reference samples (sbibm's protocol: 10,000 against 10,000), log
+posterior density at the true parameter, training and sampling wall time, min bulk ESS per second. Per (task,
+method, sampler, seed): expected coverage on ``coverage_pairs`` held-out (θ, x) pairs. sbi's peers are measured
+with their one sampler (:data:`~dnre_core.benchmarks.methods.PEER_SAMPLER`) whatever samplers are requested. Every result is appended to the results file as soon as it exists; a rerun skips what is there.
 A failure (training, sampling, a metric) is recorded in place of its results, not raised.
 """
 
@@ -24,7 +25,15 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from dnre_core import c2st, expected_coverage
-from dnre_core.benchmarks.methods import OUR_METHODS, SAMPLERS, FittedMethod, SamplingSettings
+from dnre_core.benchmarks.methods import (
+    METHODS,
+    SAMPLERS,
+    FittedMethod,
+    SamplingSettings,
+    TrainingSettings,
+    fit_method,
+    samplers_for,
+)
 from dnre_core.benchmarks.registry import TASK_NAMES, get_task
 from dnre_core.benchmarks.results import append_record, read_records, record_key
 from dnre_core.benchmarks.tasks import NUM_OBSERVATIONS, BenchmarkTask
@@ -35,14 +44,15 @@ _TRAIN, _HELD_OUT, _SAMPLE, _COVERAGE_SAMPLE = range(4)
 
 @dataclass(frozen=True)
 class BenchmarkSettings:
-    """How each cell is measured (defaults: sbibm's protocol and the issue's 200 coverage pairs)."""
+    """How each cell is measured (defaults: sbibm's C2ST protocol and the issue's 200 coverage pairs)."""
 
     num_posterior_samples: int = 10_000
+    num_reference_samples: int = 10_000
     coverage_pairs: int = 200
     coverage_samples: int = 100
-    coverage_chains: int = 20
     coverage_reference: int = 100
     sampling: SamplingSettings = field(default_factory=SamplingSettings)
+    training: TrainingSettings = field(default_factory=TrainingSettings)
 
 
 @dataclass(frozen=True)
@@ -93,6 +103,11 @@ def run_benchmark(
     """
     _validate(tasks, methods, samplers, budget, observations, seeds, jobs)
     settings = settings or BenchmarkSettings()
+    if settings.num_posterior_samples < 10 or not 10 <= settings.num_reference_samples <= 10_000:
+        raise ValueError(
+            "C2ST needs at least 10 posterior samples and 10 to 10,000 reference samples; got "
+            f"{settings.num_posterior_samples} and {settings.num_reference_samples}."
+        )
     path = Path(results_path)
     done = {record_key(record) for record in read_records(path)}
     groups = [
@@ -128,7 +143,7 @@ def _validate(
 ) -> None:
     for kind, given, allowed in (
         ("task", tasks, TASK_NAMES),
-        ("method", methods, tuple(OUR_METHODS)),
+        ("method", methods, METHODS),
         ("sampler", samplers, SAMPLERS),
     ):
         unknown = [name for name in given if name not in allowed]
@@ -153,13 +168,14 @@ def _missing(
     observations: Sequence[int],
     done: set[tuple[Any, ...]],
 ) -> _Group:
+    own = samplers_for(method, samplers)
     cells = tuple(
         (sampler, obs)
-        for sampler in samplers
+        for sampler in own
         for obs in observations
         if ("cell", task, method, sampler, obs, seed, budget) not in done
     )
-    coverage = tuple(s for s in samplers if ("coverage", task, method, s, None, seed, budget) not in done)
+    coverage = tuple(s for s in own if ("coverage", task, method, s, None, seed, budget) not in done)
     return _Group(task, method, seed, budget, cells, coverage)
 
 
@@ -176,7 +192,7 @@ def _run_group(group: _Group, settings: BenchmarkSettings, path: Path, tick: Cal
     task = get_task(group.task)
     try:
         theta, x = simulations(task, group.budget, derived_seed(group.seed, _TRAIN))
-        fitted = FittedMethod(group.method, task, theta, x, group.seed, settings.sampling)
+        fitted = fit_method(group.method, task, theta, x, group.seed, settings.sampling, settings.training)
     except Exception:  # a method that cannot train on a task is a result, not a crash
         error = traceback.format_exc(limit=3)
         for sampler, obs in group.cells:
@@ -213,8 +229,10 @@ def _cell(
     x_o = task.observation(obs)
     draws = fitted.sample(x_o, sampler, settings.num_posterior_samples, derived_seed(seed, _SAMPLE, obs))
     log_prob_true = fitted.log_prob(task.true_parameters(obs)[None], x_o)
+    reference = task.reference_samples(obs)[: settings.num_reference_samples]
     return {
-        "c2st": c2st(draws.samples, task.reference_samples(obs)),
+        "c2st": c2st(draws.samples, reference),
+        "c2st_samples": [len(draws.samples), len(reference)],
         "log_prob_true": float(log_prob_true[0]),
         "train_seconds": fitted.train_seconds,
         "sample_seconds": draws.seconds,
@@ -231,13 +249,7 @@ def _coverage(
     keep = torch.isfinite(x).all(dim=1)
     log_prob_true, log_prob_samples = [], []
     for j in torch.nonzero(keep).flatten().tolist():
-        draws = fitted.sample(
-            x[j],
-            sampler,
-            settings.coverage_samples,
-            derived_seed(seed, _COVERAGE_SAMPLE, j),
-            num_chains=settings.coverage_chains,
-        )
+        draws = fitted.sample(x[j], sampler, settings.coverage_samples, derived_seed(seed, _COVERAGE_SAMPLE, j))
         log_prob = fitted.log_prob(torch.cat([theta[j : j + 1], draws.samples]), x[j], settings.coverage_reference)
         log_prob_true.append(float(log_prob[0]))
         log_prob_samples.append(log_prob[1:].numpy())

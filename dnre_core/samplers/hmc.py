@@ -1,6 +1,7 @@
 """Vectorised Hamiltonian Monte Carlo with the direct log-ratio gradient (Cobb et al., 2024).
 
-Per iteration and chain: draw a reference θ' (held fixed along the trajectory) and a momentum p ~ N(0, M),
+Per iteration and chain: take a reference θ' (held fixed along the trajectory; by default the starting point,
+see :class:`~dnre_core.potentials.RatioPotential`) and a momentum p ~ N(0, M),
 M = Σ⁻¹ with Σ the warm-up covariance (so the dynamics are preconditioned); run ``num_leapfrog_steps``
 leapfrog steps on the potential U(θ) = −log π(θ; θ'), whose gradient is the potential's
 ``grad_log_target(θ, θ')`` (for DNRE ∇θ d(θ, θ', x)); accept with
@@ -56,7 +57,7 @@ def hamiltonian_monte_carlo(
     window: list[Tensor] = []
     for step in range(recorder.total_steps):
         warming = step < recorder.warmup_steps
-        anchor = potential.draw_anchor(num_chains, generator).to(theta)
+        anchor = potential.anchor_for(theta, generator).to(theta)
         # p = L⁻ᵀ ξ has covariance Σ⁻¹; the velocity Σ p = L ξ; the kinetic energy ½ pᵀΣp = ½|Lᵀp|².
         xi = torch.randn(theta.shape, generator=generator, device=generator.device).to(theta)
         momentum = torch.linalg.solve_triangular(chol.T, xi.T, upper=True).T

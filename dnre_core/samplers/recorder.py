@@ -17,13 +17,15 @@ SampleCallback = Callable[[int, Tensor, ChainDiagnostics], Any]
 class ChainRecorder:
     """Collects draws (C, T, D) after warm-up every ``thin`` steps and calls ``callback`` every ``callback_every`` steps.
 
+    ``to_output`` maps the sampler's state to the recorded parameters (e.g. unbounded z back to θ).
+
     ``callback(step, chains_so_far (C, t, D), diagnostics_so_far)`` returning ``False`` stops the run; what was
     drawn is kept.
     """
 
     def __init__(self, num_chains: int, num_draws: int, dim: int, warmup_steps: int, thin: int, sampler: str,
                  callback: SampleCallback | None = None, callback_every: int = 25,
-                 parameter_names: list[str] | None = None):
+                 parameter_names: list[str] | None = None, to_output: Callable[[Tensor], Tensor] | None = None):
         if thin < 1:
             raise ValueError(f"thin must be at least 1; got {thin}.")
         self.warmup_steps, self.thin, self.sampler = warmup_steps, thin, sampler
@@ -35,6 +37,7 @@ class ChainRecorder:
         self.step_size = torch.zeros(num_chains)
         self.callback, self.callback_every = callback, max(1, callback_every)
         self.parameter_names = parameter_names
+        self.to_output = to_output
         self.start = time.perf_counter()
         self.stopped_early = False
         self.step = 0
@@ -49,7 +52,8 @@ class ChainRecorder:
         self.accepted += accepted.detach().cpu().float()
         self.attempted += 1
         if step >= self.warmup_steps and (step - self.warmup_steps + 1) % self.thin == 0:
-            self.draws[:, self.kept] = theta.detach().cpu()
+            state = theta if self.to_output is None else self.to_output(theta)
+            self.draws[:, self.kept] = state.detach().cpu()
             self.kept += 1
         due = self.step % self.callback_every == 0 or self.step == self.total_steps
         if self.callback is not None and due and self.callback(self.step, self.draws[:, :self.kept], self.diagnostics()) is False:
