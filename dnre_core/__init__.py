@@ -4,6 +4,7 @@ Layers (bottom to top): priors → estimators + losses → trainers → potentia
 diagnostics and metrics. Simulator-agnostic; no UI imports.
 """
 
+from .consistency import consistency_report
 from .diagnostics import ChainDiagnostics
 from .estimators import BNREEstimator, DNREEstimator, NREEstimator, RatioEstimator
 from .io import ModelFileError, load_estimator, read_model_config
@@ -18,5 +19,5 @@ from .version import __version__
 __all__ = [
     "BNRE", "DNRE", "NRE", "BNREEstimator", "BoxUniform", "ChainDiagnostics", "DNREEstimator", "InputError",
     "ModelFileError", "NREEstimator", "RatioEstimator", "RatioPosterior", "TrainingSummary", "__version__", "c2st",
-    "expected_coverage", "load_estimator", "read_model_config", "simulate_for_sbi",
+    "consistency_report", "expected_coverage", "load_estimator", "read_model_config", "simulate_for_sbi",
 ]

@@ -17,6 +17,7 @@ import torch
 from torch import Tensor
 from torch.distributions import Distribution
 
+from .consistency import consistency_report
 from .estimators import BNREEstimator, DNREEstimator, NREEstimator, RatioEstimator
 from .losses import bnre_loss, dnre_loss, nre_loss
 from .priors import in_support, prior_dimension, prior_to_config
@@ -217,6 +218,8 @@ class RatioTrainer:
                 break
         estimator.load_state_dict(best_state)
         estimator.eval()
+        if num_val >= 3:
+            estimator.metadata["consistency"] = consistency_report(estimator, theta_val, x_val, seed=seed)
         estimator.metadata["training"] = {k: v for k, v in summary.as_dict().items() if not k.endswith("losses")}
         self.summary = summary
         self.estimator = estimator
