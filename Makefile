@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= $(or $(STREAMLIT_SERVER_PORT),8501)
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: setup run test lint bench bench-smoke default-model clean
+.PHONY: setup run test test-stability lint bench bench-smoke default-model clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ test: setup browser-setup
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
+test-stability: setup bench-setup
+	$(PY) -m pytest -m stability
+
 lint: setup
 	$(VENV)/bin/ruff check .
 
@@ -39,7 +42,10 @@ bench-setup: $(VENV)/.bench-installed
 
 BENCH_ARGS ?=
 bench: bench-setup
+	$(PY) bench/bench_core.py
+	$(PY) bench/bench_simulator.py
 	$(PY) -m dnre_core.benchmarks $(BENCH_ARGS)
+	$(PY) bench/assemble.py
 
 bench-smoke: bench-setup
 	$(PY) -m dnre_core.benchmarks --tasks two_moons,gaussian_linear --methods dnre --samplers mh,hmc --budget 2000 \

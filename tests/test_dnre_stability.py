@@ -28,7 +28,7 @@ WORST_MEASURED_ANTISYMMETRY = 1.94
 NUM_SIMULATIONS = 10_000
 NUM_SAMPLES = 1000
 
-pytestmark = [pytest.mark.slow,
+pytestmark = [pytest.mark.slow, pytest.mark.stability,
               pytest.mark.skipif(not sbibm_available(), reason="sbibm is not installed: run `make bench-setup`")]
 
 
