@@ -28,6 +28,10 @@ FORMAT = "dnre-quad-estimator"
 FORMAT_VERSION = 1
 
 
+_PICKLE_REFUSED = ("{path}: the file contains pickled Python objects, not just weights; it is refused because "
+                   "loading it could run code. Use a model saved by dnre-quad (estimator.save).")
+
+
 class ModelFileError(ValueError):
     """A model file that cannot be used: missing, truncated, foreign, pickle-bearing or inconsistent."""
 
@@ -102,13 +106,19 @@ def _read_payload(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[st
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file.")
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    if magic[:1] == b"\x80":  # a bare pickle (or torch's legacy format): never unpickled
+        raise ModelFileError(_PICKLE_REFUSED.format(path=path))
+    if magic != b"PK\x03\x04":  # torch.save writes a zip archive
+        raise ModelFileError(
+            f"{path}: not a readable model file (not a PyTorch archive: empty, cut short, or another kind of file). "
+            "Load a model saved by estimator.save or the dashboard's Train page."
+        )
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:
-        raise ModelFileError(
-            f"{path}: the file contains pickled Python objects, not just weights; it is refused because loading "
-            "it could run code. Use a model saved by dnre-quad (estimator.save)."
-        ) from None
+        raise ModelFileError(_PICKLE_REFUSED.format(path=path)) from None
     except (RuntimeError, EOFError, IndexError, KeyError, zipfile.BadZipFile, OSError, ValueError) as e:
         raise ModelFileError(
             f"{path}: not a readable model file ({(str(e).splitlines() or [type(e).__name__])[0][:120]}). It may be truncated or not a "
