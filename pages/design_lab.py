@@ -38,10 +38,11 @@ left, right = st.columns([3, 2])
 left.plotly_chart(plots_quad.design_view(quadcopter.geometry(theta[0]), title="Layout of this design"))
 with right:
     st.markdown("**Metrics (nominal simulation)**")
-    table = pd.DataFrame({"metric": metric_labels(), "this design": metrics})
+    table = pd.DataFrame({"metric": metric_labels(), "this design": metrics.round(3)})
     previous = st.session_state.get("design_metrics")
     if previous is not None:
-        table["re-simulated in Validate (with noise)"] = [previous[m] for m in METRIC_NAMES]
+        table["in Validate"] = [round(previous[m], 3) for m in METRIC_NAMES]
+        st.caption("*in Validate*: the same design re-simulated with manufacturing noise and wind on the Validate page.")
     st.dataframe(table, hide_index=True)
     if detail.failure[0]:
         st.error(f"This design cannot fly: {detail.failure[0]}.")

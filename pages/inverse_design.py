@@ -90,11 +90,11 @@ def show(snap: JobSnapshot) -> None:
     names = [parameter_label[n] for n in shown]
     left, right = st.columns([3, 2])
     if index:
-        left.plotly_chart(plots.corner_plot(data["draws"][:, index], names, title="Posterior (recent draws of all chains)"))
+        left.plotly_chart(plots.corner_plot(data["draws"][:, index], names, title="Posterior, recent draws of all chains"))
         right.plotly_chart(plots.trace_plot(data["chains"][:, :, index], names))
     table.insert(0, "label", [parameter_label.get(n, n) for n in table["parameter"]])
     st.dataframe(
-        table.rename(columns={"rhat": "R̂", "ess_bulk": "bulk ESS", "ess_tail": "tail ESS"}).drop(columns=["parameter"]),
+        table.round({"rhat": 3, "ess_bulk": 0, "ess_tail": 0}).rename(columns={"rhat": "R̂", "ess_bulk": "bulk ESS", "ess_tail": "tail ESS"}).drop(columns=["parameter"]),
         hide_index=True,
     )
 

@@ -111,7 +111,10 @@ def trace_plot(chains: np.ndarray, labels: Sequence[str], title: str = "Chain tr
     axes[_axis_names(d)[0]] = {"title": {"text": "draw (after warm-up, thinned)"}}
     fig.update_layout(**axes)
     shown = f"{min(c, max_chains)} of {c} chains" if c > max_chains else f"{c} chains"
-    return _layout(fig, f"{title} ({shown}, {t} draws each)", height=max(320, 170 * d))
+    fig = _layout(fig, f"{title} ({shown}, {t} draws each)", height=max(320, 170 * d))
+    # The chains' legend wraps into rows in a narrow column: title at the very top, legend rows below it.
+    fig.update_layout(margin={"t": 150}, title={"yref": "container", "y": 0.99, "yanchor": "top"})
+    return fig
 
 
 def loss_curves(histories: Mapping[str, tuple[Sequence[float], Sequence[float]]], title: str = "Training and validation loss") -> go.Figure:

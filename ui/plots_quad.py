@@ -67,10 +67,13 @@ def design_view(geometry: dict[str, Any], title: str = "Quadcopter layout") -> g
         fig.add_trace(_box(part["center"], part["size"], name, INTERFERING if part["interferes"] else palette[k % len(palette)], True, part["name"]))
     cg = [v * MM for v in geometry["cg"]]
     fig.add_trace(go.Scatter3d(x=[cg[0]], y=[cg[1]], z=[cg[2]], mode="markers", marker={"size": 6, "color": "black", "symbol": "x"}, name="centre of gravity"))
-    fig.update_layout(scene={"xaxis_title": "x, along the fuselage (mm)", "yaxis_title": "y (mm)", "zaxis_title": "z, up (mm)", "aspectmode": "data"})
+    fig.update_layout(scene={"xaxis_title": "x, along the fuselage (mm)", "yaxis_title": "y (mm)", "zaxis_title": "z, up (mm)", "aspectmode": "data",
+                             "camera": {"eye": {"x": 1.9, "y": 1.9, "z": 1.1}}})  # far enough for the axis titles
     pairs = geometry["interferences"]
     clash = f"{pairs} interfering pair{'s' if pairs != 1 else ''}, parts in red" if pairs else "no interference"
-    return _layout(fig, f"{title} (mass {geometry['mass']:.2f} kg, {clash})", height=560)
+    fig = _layout(fig, f"{title} (mass {geometry['mass']:.2f} kg, {clash})", height=640)
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": 0.0, "xanchor": "left", "x": 0.0})  # 12 entries: below the scene
+    return fig
 
 
 def power_curve(speeds: np.ndarray, power: np.ndarray, feasible: np.ndarray, title: str = "Electrical power in steady flight") -> go.Figure:
