@@ -1,10 +1,12 @@
 """The benchmark runner's plumbing: resumable results, recorded failures, report and command line.
 
 The estimator is replaced by a stub that samples the prior (training a network is not what these tests check);
-the C2ST is the real classifier on a subset of the reference samples, to keep the tests fast."""
+the C2ST is the real classifier on 300 posterior and 300 reference samples, to keep the tests fast."""
 
 from __future__ import annotations
 
+import importlib.util
+import math
 from pathlib import Path
 from typing import Any
 
@@ -12,15 +14,17 @@ import pytest
 import torch
 from torch import Tensor
 
-from dnre_core import c2st
 from dnre_core.benchmarks import runner, sbibm_available
 from dnre_core.benchmarks.cli import main, parse_range
-from dnre_core.benchmarks.methods import Draws
+from dnre_core.benchmarks.methods import PEER_METHODS, PEER_SAMPLER, Draws, SamplingSettings, last_draws
 from dnre_core.benchmarks.results import read_records
 from dnre_core.benchmarks.runner import BenchmarkSettings, run_benchmark
 
 needs_sbibm = pytest.mark.skipif(not sbibm_available(), reason="sbibm is not installed: run `make bench-setup`")
-SMALL = BenchmarkSettings(num_posterior_samples=300, coverage_pairs=20, coverage_samples=50)
+needs_sbi = pytest.mark.skipif(
+    importlib.util.find_spec("sbi") is None, reason="sbi is not installed: run `make bench-setup`"
+)
+SMALL = BenchmarkSettings(num_posterior_samples=300, num_reference_samples=300, coverage_pairs=20, coverage_samples=50)
 
 
 class PriorStub:
@@ -28,11 +32,11 @@ class PriorStub:
 
     trainings = 0
 
-    def __init__(self, method: str, task: Any, theta: Tensor, x: Tensor, seed: int, settings: Any):
+    def __init__(self, method: str, task: Any, theta: Tensor, x: Tensor, seed: int, *settings: Any):
         type(self).trainings += 1
         self.prior, self.train_seconds = task.prior, 0.0
 
-    def sample(self, x: Tensor, sampler: str, num_samples: int, seed: int, num_chains: int | None = None) -> Draws:
+    def sample(self, x: Tensor, sampler: str, num_samples: int, seed: int) -> Draws:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             return Draws(self.prior.sample((num_samples,)), 0.01, float(num_samples), 1.0)
@@ -49,8 +53,7 @@ class BrokenStub(PriorStub):
 @pytest.fixture
 def stubbed(monkeypatch: pytest.MonkeyPatch) -> None:
     PriorStub.trainings = 0
-    monkeypatch.setattr(runner, "FittedMethod", PriorStub)
-    monkeypatch.setattr(runner, "c2st", lambda a, b: c2st(a, b[: len(a)]))
+    monkeypatch.setattr(runner, "fit_method", PriorStub)
 
 
 def _run(path: Path, **overrides: Any) -> list[dict[str, Any]]:
@@ -75,7 +78,7 @@ def test_a_rerun_skips_done_cells_and_trains_once_per_group(tmp_path: Path, stub
     assert PriorStub.trainings == 1  # one training for 2 samplers × 2 observations + 2 coverage records
     cells = [r for r in records if r["kind"] == "cell"]
     assert len(cells) == 4 and all(r["status"] == "ok" for r in cells)
-    assert all(0.5 < r["c2st"] < 1.0 for r in cells)  # prior draws are distinguishable from the posterior
+    assert all(0.5 < r["c2st"] < 1.0 and r["c2st_samples"] == [300, 300] for r in cells)  # prior ≠ posterior
     coverage = [r for r in records if r["kind"] == "coverage"]
     assert len(coverage) == 2 and all(r["pairs"] == 20 and len(r["coverage"]) == 21 for r in coverage)
     assert len(_run(path)) == 6 and PriorStub.trainings == 1  # nothing left to do
@@ -86,16 +89,13 @@ def test_a_rerun_skips_done_cells_and_trains_once_per_group(tmp_path: Path, stub
 def test_a_failed_training_is_recorded_not_raised(
     tmp_path: Path, stubbed: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(runner, "FittedMethod", BrokenStub)
+    monkeypatch.setattr(runner, "fit_method", BrokenStub)
     records = _run(tmp_path / "results.jsonl")
     assert len(records) == 6 and all(r["status"] == "failed" and "cannot train here" in r["error"] for r in records)
 
 
 @needs_sbibm
-def test_main_writes_report_and_figures_and_gates_on_c2st(
-    tmp_path: Path, stubbed: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(runner, "BenchmarkSettings", lambda coverage_pairs: SMALL)
+def test_main_writes_report_and_figures_and_gates_on_c2st(tmp_path: Path, stubbed: None) -> None:
     args = [
         "--tasks",
         "two_moons",
@@ -115,11 +115,17 @@ def test_main_writes_report_and_figures_and_gates_on_c2st(
         str(tmp_path / "sbibm.md"),
         "--figures",
         str(tmp_path / "figures"),
+        "--posterior-samples",
+        "300",
+        "--reference-samples",
+        "300",
+        "--coverage-pairs",
+        "20",
         "--no-progress",
     ]
     assert main(args) == 0
     report = (tmp_path / "sbibm.md").read_text()
-    assert "| two_moons | **" in report and "(n=1)" in report
+    assert "| two_moons | **" in report and "(n=1)" in report and "300 posterior samples against 300" in report
     for name in ("c2st.png", "coverage.png"):
         assert (tmp_path / "figures" / name).read_bytes()[:4] == b"\x89PNG"
     assert main([*args, "--max-c2st", "0.5"]) == 1  # prior draws fail a strict gate
@@ -132,3 +138,33 @@ def test_bad_arguments_are_clear_errors(tmp_path: Path, capsys: pytest.CaptureFi
     assert "three_moons" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["--observations", "one"])
+
+
+def test_each_posterior_sample_is_the_last_draw_of_its_own_chain() -> None:
+    chains = torch.randn(50, 6, 2, generator=torch.Generator().manual_seed(0))
+    draws = last_draws(chains, seconds=2.0)
+    assert torch.equal(draws.samples, chains[:, -1])
+    assert draws.min_ess > 0 and math.isfinite(draws.max_rhat)
+    assert math.isnan(last_draws(chains[:, :3], seconds=2.0).min_ess)  # too few draws per chain for ESS
+
+
+@needs_sbibm
+@needs_sbi
+def test_sbi_peers_train_and_sample_with_their_default_mcmc(tmp_path: Path) -> None:
+    tiny = BenchmarkSettings(
+        num_posterior_samples=20,
+        num_reference_samples=20,
+        coverage_pairs=3,
+        coverage_samples=10,
+        coverage_reference=10,
+        sampling=SamplingSettings(warmup_steps=20, draws_per_chain=4),
+    )
+    records = _run(tmp_path / "r.jsonl", methods=list(PEER_METHODS), budget=300, observations=[1], settings=tiny)
+    assert all(r["status"] == "ok" for r in records), [r["error"] for r in records]
+    # One sampler per peer (sbi's), whatever samplers were asked for: a cell and a coverage record each.
+    assert sorted((r["method"], r["sampler"], r["kind"]) for r in records) == sorted(
+        (m, PEER_SAMPLER, kind) for m in PEER_METHODS for kind in ("cell", "coverage")
+    )
+    cells = [r for r in records if r["kind"] == "cell"]
+    assert all(0.5 <= r["c2st"] <= 1.0 and math.isfinite(r["log_prob_true"]) for r in cells)
+    assert all(r["c2st_samples"] == [20, 20] and r["train_seconds"] > 0 for r in cells)
