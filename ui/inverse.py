@@ -15,8 +15,8 @@ EXAMPLE = {"Max_Hover_Time_(s)": ("at least", 20.0, 0.0), "mass": ("at most", 4.
 
 # 100 chains x 3,000 MH steps (1,500 warm-up, then every 30th of 1,500 steps kept): about 5 s for the default model on
 # one busy core, well under a minute in the page on a loaded machine. Shorter runs leave the chains far apart in this
-# broad, 19-dimensional posterior (R̂ ≈ 3.4 with 300 warm-up steps and no thinning, 1.27 with these settings, 1.12
-# with dnre_core's MH in unbounded coordinates, in progress); the page warns in plain words whenever R̂ > 1.01.
+# broad, 19-dimensional posterior (R̂ 2.6 with 300 warm-up steps and no thinning, 1.12 with these settings, MH in
+# dnre_core's unbounded coordinates); the page warns in plain words whenever R̂ > 1.01.
 DEFAULT_SETTINGS = SamplingConfig(model_id="", model_path="", target=[], sampler="mh", num_chains=100, warmup_steps=1500, num_samples=5000, thin=30, seed=0)
 
 
