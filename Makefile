@@ -50,7 +50,8 @@ bench: bench-setup
 bench-smoke: bench-setup
 	$(PY) -m dnre_core.benchmarks --tasks two_moons,gaussian_linear --methods dnre --samplers mh,hmc --budget 2000 \
 		--observations 1 --seeds 0 --results bench/results/smoke/results.jsonl --report bench/results/smoke/sbibm.md \
-		--figures bench/results/smoke/figures --coverage-pairs 40 --max-c2st 0.75
+		--figures bench/results/smoke/figures --posterior-samples 1000 --reference-samples 1000 --coverage-pairs 20 \
+		--max-c2st 0.75
 
 # Dashboard (issue 5): the shipped default model, and Debian's chromium for the browser end-to-end test.
 .PHONY: browser-setup

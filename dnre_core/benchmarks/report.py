@@ -49,7 +49,9 @@ def markdown_report(
         "reference posteriors. C2ST: "
         + ("; ".join(f"{n} posterior samples against {m} reference samples" for n, m in sizes) or "none")
         + " (sbibm's protocol is 10,000 against 10,000). Each posterior sample is the last draw of its own MCMC "
-        "chain after warm-up (see `dnre_core/benchmarks/methods.py`).",
+        "chain after warm-up; ESS and R̂ come from each chain's few kept draws, so R̂ measures those short chains, "
+        "not the samples. Training and sampling settings: `TrainingSettings` and `SamplingSettings` in "
+        "`dnre_core/benchmarks/methods.py`, the same for every task.",
         "",
     ]
     for title, field, best, fmt in _METRICS:
