@@ -17,9 +17,17 @@ machine without GPU; absolute seconds vary with load, ratios much less.
 """
 
 
+def as_section(text: str) -> str:
+    """A section whose own top-level "# " title becomes "## " (and every deeper heading one level deeper)."""
+    lines = text.strip().splitlines()
+    if lines and lines[0].startswith("# "):
+        lines = ["#" + line if line.startswith("#") else line for line in lines]
+    return "\n".join(lines) + "\n"
+
+
 def assemble(results_dir: Path, output: Path) -> None:
     sections = sorted(results_dir.glob("*.md"), key=lambda p: (ORDER.index(p.name) if p.name in ORDER else len(ORDER), p.name))
-    parts = [HEADER] + [p.read_text().strip() + "\n" for p in sections]
+    parts = [HEADER] + [as_section(p.read_text()) for p in sections]
     tmp = output.with_suffix(".md.tmp")
     tmp.write_text("\n".join(parts))
     tmp.replace(output)
