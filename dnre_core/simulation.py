@@ -21,6 +21,7 @@ import torch
 from torch import Tensor
 from torch.distributions import Distribution
 
+from dnre_core.io import atomic_write_bytes
 from dnre_core.priors import sample_prior
 
 Simulator = Callable[..., Any]
@@ -68,10 +69,8 @@ def _load_resume(path: str, meta: dict[str, Any]) -> dict[int, tuple[np.ndarray,
 
 
 def _save_resume(path: str, meta: dict[str, Any], done: dict[int, tuple[np.ndarray, np.ndarray]]) -> None:
-    tmp = f"{path}.tmp"
-    torch.save({"meta": meta, "batches": {b: (torch.from_numpy(t), torch.from_numpy(x)) for b, (t, x) in done.items()}},
-               tmp)
-    os.replace(tmp, path)
+    payload = {"meta": meta, "batches": {b: (torch.from_numpy(t), torch.from_numpy(x)) for b, (t, x) in done.items()}}
+    atomic_write_bytes(path, lambda f: torch.save(payload, f))
 
 
 def simulate_for_sbi(simulator: Simulator, prior: Distribution, num_simulations: int, num_workers: int = 1,
