@@ -20,8 +20,6 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse
-import fcntl
-import json
 import statistics
 import sys
 import time
@@ -34,6 +32,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from dnre_core import DNRE, NRE, c2st
 from dnre_core.benchmarks import get_task
+from dnre_core.benchmarks.results import append_record, read_records
 from dnre_core.benchmarks.tasks import BenchmarkTask
 from dnre_core.consistency import consistency_report
 from dnre_core.priors import sample_prior
@@ -83,22 +82,6 @@ def simulations(task: BenchmarkTask, num: int, seed: int) -> tuple[torch.Tensor,
     return theta, task.simulate(theta, seed=seed)
 
 
-def load_results(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-def append_result(path: Path, record: dict[str, Any]) -> None:
-    """Append one JSON line under an exclusive lock (several runner processes may share the file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        handle.write(json.dumps(record) + "\n")
-        handle.flush()
-        fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def run_key(task: str, variant: str, seed: int, num_simulations: int, epochs: int) -> tuple[Any, ...]:
     return task, variant, seed, num_simulations, epochs
 
@@ -142,7 +125,7 @@ def run_seed(task: BenchmarkTask, seed: int, variant_names: list[str], args: arg
                 "acceptance": float(posterior.diagnostics.acceptance.mean()),
                 "warmup_steps": args.warmup_steps, "consistency": diagnostics,
             }
-            append_result(args.results, record)
+            append_record(args.results, record)
             print(f"{task.name} {name} seed {seed}: C2ST {score:.3f}, train {train_seconds:.0f} s "
                   f"({trainer.summary.epochs} epochs, best {trainer.summary.best_epoch}), antisymmetry "
                   f"{diagnostics['posterior']['antisymmetry_error']:.2f}", flush=True)
@@ -202,9 +185,9 @@ def main(argv: list[str] | None = None) -> None:
             task = get_task(task_name)
             for seed in args.seeds:
                 done = {run_key(r["task"], r["variant"], r["seed"], r["num_simulations"], r["epochs_budget"])
-                        for r in load_results(args.results)}
+                        for r in read_records(args.results)}
                 run_seed(task, seed, args.variants, args, done)
-    (args.results.parent / "ablation.md").write_text(summary_markdown(load_results(args.results)))
+    (args.results.parent / "ablation.md").write_text(summary_markdown(read_records(args.results)))
 
 
 if __name__ == "__main__":
