@@ -23,7 +23,7 @@ import argparse
 import statistics
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,19 +49,20 @@ class Variant:
 
     description: str
     method: str = "dnre"
+    head: str = "pairwise"
+    lr_schedule: str = "constant"
     antisymmetry_weight: float = 0.0
     weight_decay: float = 1e-2
     ratio: str = "antisymmetric"
-    trainer_options: dict[str, Any] = field(default_factory=dict)
 
     def training_key(self) -> tuple[Any, ...]:
         """Variants with the same key share one trained estimator (they differ only in sampling)."""
-        return self.method, self.antisymmetry_weight, self.weight_decay
+        return self.method, self.head, self.lr_schedule, self.antisymmetry_weight, self.weight_decay
 
     def trainer(self, task: BenchmarkTask) -> DNRE | NRE:
         if self.method == "nre":
             return NRE(task.prior)
-        return DNRE(task.prior, antisymmetry_weight=self.antisymmetry_weight)
+        return DNRE(task.prior, head=self.head, antisymmetry_weight=self.antisymmetry_weight)
 
 
 VARIANTS: dict[str, Variant] = {
@@ -72,7 +73,14 @@ VARIANTS: dict[str, Variant] = {
     "dnre_penalty_1_direct": Variant("antisymmetry penalty λ = 1, MH on d(θ*, θ, x)", antisymmetry_weight=1.0,
                                      ratio="direct"),
     "dnre_wd_0.1": Variant("weight decay 0.1 (default 0.01), λ = 0, antisymmetric MH", weight_decay=0.1),
-    "nre": Variant("NRE-A (stable reference)", method="nre"),
+    "dnre_cosine": Variant("paper's pairwise head, learning rate annealed (cosine), antisymmetric MH",
+                           lr_schedule="cosine"),
+    "dnre_potential": Variant("potential head d = g(θ,x) − g(θ',x), constant learning rate", head="potential"),
+    "dnre_default": Variant("the default: potential head + cosine learning rate", head="potential",
+                            lr_schedule="cosine"),
+    "nre": Variant("NRE-A (stable reference), constant learning rate", method="nre"),
+    "nre_cosine": Variant("NRE-A with the cosine learning rate (the library's default schedule)", method="nre",
+                          lr_schedule="cosine"),
 }
 
 
@@ -104,7 +112,7 @@ def run_seed(task: BenchmarkTask, seed: int, variant_names: list[str], args: arg
         trainer = variant.trainer(task).append_simulations(theta, x)
         start = time.perf_counter()
         estimator = trainer.train(max_epochs=args.epochs, stop_after_epochs=args.epochs, seed=seed,
-                                  weight_decay=variant.weight_decay)
+                                  weight_decay=variant.weight_decay, lr_schedule=variant.lr_schedule)
         train_seconds = time.perf_counter() - start
         diagnostics = {
             "held_out": consistency_report(estimator, theta_held, x_held, seed=seed),

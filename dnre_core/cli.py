@@ -24,10 +24,11 @@ from typing import Any
 import numpy as np
 from torch import Tensor
 
+from .estimators import DNRE_HEADS
 from .io import ModelFileError, atomic_write_bytes, load_estimator
 from .posterior import RatioPosterior
 from .priors import BoxUniform
-from .training import BNRE, DNRE, NRE
+from .training import BNRE, DNRE, LR_SCHEDULES, NRE
 from .validation import InputError, as_matrix, as_vector
 
 METHODS = ("dnre", "nre", "bnre")
@@ -256,11 +257,12 @@ def command_train(args: argparse.Namespace) -> int:
     theta = as_matrix(theta, "theta")
     prior = load_prior(args, theta.shape[1], theta_names)
     trainer_class = {"dnre": DNRE, "nre": NRE, "bnre": BNRE}[args.method]
+    method_options = {"head": args.head} if args.method == "dnre" else {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         trainer = trainer_class(prior, hidden_features=args.hidden_features, num_layers=args.num_layers,
                                 mask_probability=args.mask_probability, parameter_names=theta_names,
-                                metric_names=x_names).append_simulations(theta, x)
+                                metric_names=x_names, **method_options).append_simulations(theta, x)
         with progress_bar(args.epochs, f"training {args.method.upper()}", not args.no_progress) as bar:
 
             def on_epoch(epoch: int, train_loss: float, val_loss: float) -> None:
@@ -268,7 +270,7 @@ def command_train(args: argparse.Namespace) -> int:
                 bar.update(1)
 
             trainer.train(max_epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
-                          seed=args.seed, callback=on_epoch)
+                          seed=args.seed, callback=on_epoch, lr_schedule=args.lr_schedule)
     report_warnings(caught)
     summary = trainer.summary
     if not math.isfinite(summary.best_val_loss):
@@ -344,6 +346,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=positive_int, default=500, help="maximum epochs; early stopping (default: 500)")
     train.add_argument("--batch-size", type=positive_int, default=512, help="default: 512")
     train.add_argument("--learning-rate", type=float, default=1e-3, help="AdamW learning rate (default: 1e-3)")
+    train.add_argument("--lr-schedule", choices=LR_SCHEDULES, default=None,
+                       help="learning rate annealed to 0 over --epochs (cosine) or constant (default: the estimator's, "
+                            "cosine for DNRE, constant for NRE/BNRE)")
+    train.add_argument("--head", choices=DNRE_HEADS, default="potential",
+                       help="DNRE only: d = g(θ,x) − g(θ',x) (potential, default: consistent by construction) or the "
+                            "paper's d = MLP([θ, θ', x]) (pairwise)")
     train.add_argument("--seed", type=int, default=0, help="seed of every random choice in training (default: 0)")
     train.add_argument("--mask-probability", type=float, default=0.0,
                        help="probability of hiding each metric during training, so targets may leave metrics free "

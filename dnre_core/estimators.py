@@ -1,7 +1,10 @@
 """Ratio estimators: networks that output log-likelihood ratios log p(x|θ) − log p(x|θ').
 
-* :class:`DNREEstimator` — the Direct Neural Ratio Estimator (Cobb et al., 2024): one network
-  d(θ, θ', x) whose output *is* the log-ratio, one forward pass per ratio.
+* :class:`DNREEstimator` — the Direct Neural Ratio Estimator (Cobb et al., 2024): a network d(θ, θ', x) whose
+  output *is* the log-ratio. Two heads: ``"potential"`` (default), d = g(θ, x) − g(θ', x), a difference of one
+  network's outputs, antisymmetric and path-consistent by construction; ``"pairwise"`` (the paper's),
+  d = MLP([θ, θ', x]), one forward pass per ratio but free to violate d(a,b) = −d(b,a) and
+  d(a,b) + d(b,c) = d(a,c), which made it unstable across seeds (issue 6, ``bench/results/ablation.md``).
 * :class:`NREEstimator` — a classifier logit f(θ, x) ≈ log p(x|θ) − log p(x) (Hermans et al., 2020); the
   pairwise log-ratio is the difference f(θ, x) − f(θ', x). BNRE (Delaunoy et al., 2022) uses the same network.
 
@@ -35,6 +38,8 @@ class RatioEstimator(nn.Module):
     """
 
     kind: str = ""
+    #: True when log_ratio(θ, θ', x) = log_potential(θ, x) − log_potential(θ', x) exactly (so d(a,b) = −d(b,a)).
+    exactly_antisymmetric: bool = False
 
     def __init__(
         self,
@@ -65,6 +70,15 @@ class RatioEstimator(nn.Module):
     def input_features(self) -> int:
         raise NotImplementedError
 
+    def extra_config(self) -> dict[str, Any]:
+        """Constructor options beyond the common ones, saved in the model file (JSON-able)."""
+        return {}
+
+    @classmethod
+    def options_from_config(cls, config: dict[str, Any]) -> dict[str, Any]:
+        """The constructor options of :meth:`extra_config` read back from a saved config."""
+        return {}
+
     @property
     def device(self) -> torch.device:
         return self.theta_norm.mean.device
@@ -84,6 +98,7 @@ class RatioEstimator(nn.Module):
             "x_mean": self.x_norm.mean.tolist(),
             "x_std": self.x_norm.std.tolist(),
             "metadata": self.metadata,
+            **self.extra_config(),
         }
 
     def embed_x(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
@@ -100,6 +115,15 @@ class RatioEstimator(nn.Module):
         """log p(x|θ) − log p(x|θ') for θ, θ' (..., D) and x (..., L), broadcast over leading dims → (...)."""
         raise NotImplementedError
 
+    def log_potential(self, theta: Tensor, x: Tensor, mask: Tensor | None = None) -> Tensor:
+        """g(θ, x) (...) with log_ratio = g(θ, x) − g(θ', x), for estimators with ``exactly_antisymmetric``."""
+        raise NotImplementedError(f"A {self.kind} estimator of this form is not a difference of potentials.")
+
+    def _potential_net(self, theta: Tensor, x: Tensor, mask: Tensor | None) -> Tensor:
+        """MLP([z(θ), z(x) (, mask)]) for θ (..., D), x (..., L), broadcast → (...)."""
+        lead, (t, e) = _broadcast_rows(self.theta_norm(theta), self.embed_x(x, mask))
+        return self.net(torch.cat([t, e], dim=-1)).reshape(lead)
+
     def save(self, path: str) -> None:
         """Write weights and JSON config to ``path`` atomically (see :mod:`dnre_core.io`)."""
         from .io import save_estimator
@@ -114,18 +138,54 @@ def _broadcast_rows(*tensors: Tensor) -> tuple[tuple[int, ...], list[Tensor]]:
     return tuple(lead), flat
 
 
+DNRE_HEADS = ("potential", "pairwise")
+
+
 class DNREEstimator(RatioEstimator):
-    """d(θ, θ', x) = MLP([z(θ), z(θ'), z(x) (, mask)]) ≈ log p(x|θ) − log p(x|θ')."""
+    """d(θ, θ', x) ≈ log p(x|θ) − log p(x|θ').
+
+    Args:
+        head: ``"potential"`` (default) — d = g(θ, x) − g(θ', x) with g = MLP([z(θ), z(x) (, mask)]): both
+            arguments are evaluated in one batched pass, and d is exactly antisymmetric and consistent
+            (d(a,b) + d(b,c) = d(a,c)), so every way of sampling it targets the same density. With it, DNRE's loss
+            (both orders, BCE) is the contrastive ratio loss with one contrastive parameter (NRE-B, K = 1; Durkan
+            et al., 2020) and g is learned up to a function of x. ``"pairwise"`` — the paper's
+            d = MLP([z(θ), z(θ'), z(x) (, mask)]).
+        *args, **kwargs: as :class:`RatioEstimator`.
+    """
 
     kind = "DNRE"
 
+    def __init__(self, *args: Any, head: str = "potential", **kwargs: Any):
+        if head not in DNRE_HEADS:
+            raise ValueError(f"head must be one of {DNRE_HEADS}; got {head!r}.")
+        self.head = head  # read by input_features() during RatioEstimator.__init__
+        super().__init__(*args, **kwargs)
+        self.exactly_antisymmetric = head == "potential"
+
     def input_features(self) -> int:
-        return 2 * self.theta_dim + self.x_dim * (2 if self.masked else 1)
+        theta_features = self.theta_dim if self.head == "potential" else 2 * self.theta_dim
+        return theta_features + self.x_dim * (2 if self.masked else 1)
+
+    def extra_config(self) -> dict[str, Any]:
+        return {"head": self.head}
+
+    @classmethod
+    def options_from_config(cls, config: dict[str, Any]) -> dict[str, Any]:
+        return {"head": config.get("head", "pairwise")}  # files written before heads existed are pairwise
+
+    def log_potential(self, theta: Tensor, x: Tensor, mask: Tensor | None = None) -> Tensor:
+        if self.head != "potential":
+            return super().log_potential(theta, x, mask)
+        return self._potential_net(theta, x, mask)
 
     def log_ratio(self, theta: Tensor, theta_prime: Tensor, x: Tensor, mask: Tensor | None = None) -> Tensor:
         ex = self.embed_x(x, mask)
         lead, (t, tp, e) = _broadcast_rows(self.theta_norm(theta), self.theta_norm(theta_prime), ex)
-        return self.net(torch.cat([t, tp, e], dim=-1)).reshape(lead)
+        if self.head == "pairwise":
+            return self.net(torch.cat([t, tp, e], dim=-1)).reshape(lead)
+        both = self.net(torch.cat([torch.cat([t, e], dim=-1), torch.cat([tp, e], dim=-1)])).reshape(2, -1)
+        return (both[0] - both[1]).reshape(lead)
 
     forward = log_ratio
 
@@ -134,14 +194,16 @@ class NREEstimator(RatioEstimator):
     """Classifier logit f(θ, x) = MLP([z(θ), z(x) (, mask)]) ≈ log p(x|θ) − log p(x); used by NRE and BNRE."""
 
     kind = "NRE"
+    exactly_antisymmetric = True
 
     def input_features(self) -> int:
         return self.theta_dim + self.x_dim * (2 if self.masked else 1)
 
     def logit(self, theta: Tensor, x: Tensor, mask: Tensor | None = None) -> Tensor:
         """f(θ, x) for θ (..., D), x (..., L) → (...): the log-ratio against the evidence, up to training error."""
-        lead, (t, e) = _broadcast_rows(self.theta_norm(theta), self.embed_x(x, mask))
-        return self.net(torch.cat([t, e], dim=-1)).reshape(lead)
+        return self._potential_net(theta, x, mask)
+
+    log_potential = logit
 
     def log_ratio(self, theta: Tensor, theta_prime: Tensor, x: Tensor, mask: Tensor | None = None) -> Tensor:
         return self.logit(theta, x, mask) - self.logit(theta_prime, x, mask)

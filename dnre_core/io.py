@@ -91,6 +91,7 @@ def load_estimator(path: str | os.PathLike[str], device: str | torch.device = "c
             activation=config["activation"],
             masked=config["masked"],
             metadata=config.get("metadata", {}),
+            **cls.options_from_config(config),
         )
         estimator.load_state_dict(state, strict=True)
     except (KeyError, TypeError, ValueError, RuntimeError) as e:

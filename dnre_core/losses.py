@@ -30,10 +30,16 @@ def dnre_loss(
 ) -> Tensor:
     """The paper's loss: BCE of d(θ, θ', x) with label 1 and of d(θ', θ, x) with label 0, averaged.
 
+    For an exactly antisymmetric estimator (the potential head) the second order is −d(θ, θ', x), so the
+    estimator is evaluated once (and the antisymmetry penalty is identically zero).
+
     ``antisymmetry_weight`` > 0 adds λ·mean((d(θ,θ',x) + d(θ',θ,x))²), a penalty on the violation of
     d(a,b) = −d(b,a) that costs nothing extra: both orders are evaluated by the loss anyway.
     """
     theta_prime = roll_partner(theta, generator)
+    if estimator.exactly_antisymmetric:  # d(θ', θ, x) = −d(θ, θ', x): one evaluation serves both orders
+        d_joint = estimator.log_ratio(theta, theta_prime, x, mask)
+        return 0.5 * (_bce(d_joint, 1.0) + _bce(-d_joint, 0.0))
     both = estimator.log_ratio(torch.cat([theta, theta_prime]), torch.cat([theta_prime, theta]),
                                torch.cat([x, x]), torch.cat([mask, mask]))
     d_joint, d_swapped = both.chunk(2)

@@ -99,10 +99,10 @@ class RatioPosterior:
         sampler: "mh" (random-walk Metropolis–Hastings) or "hmc".
         gradient: HMC's gradient, "direct" (∇θ of the log-ratio output) or "ratio" (∇r / r, for comparison).
         ratio: the acceptance log-ratio of a DNRE: "antisymmetric" (default), ½(d(θ*, θ, x) − d(θ, θ*, x)), both
-            orders evaluated in one batched forward pass; or "direct", the paper's d(θ*, θ, x). A trained DNRE is
-            not exactly antisymmetric: d(θ, θ, x) is typically −0.5…0.5 rather than 0, which makes the direct form
-            reject a fraction exp(d(θ, θ, x)) of even infinitesimal moves, so HMC's step size collapses to zero
-            (measured on the linear-Gaussian test problem: C2ST 0.79 direct vs 0.55 antisymmetric). The
+            orders evaluated in one batched forward pass; or "direct", the paper's d(θ*, θ, x). Both are the same for
+            the default potential head (antisymmetric by construction). A trained pairwise-head DNRE is not:
+            d(θ, θ, x) is typically −0.5…0.5 rather than 0, which makes the direct form reject a fraction
+            exp(d(θ, θ, x)) of even infinitesimal moves, so HMC's step size collapses to zero (measured on the linear-Gaussian test problem: C2ST 0.79 direct vs 0.55 antisymmetric). The
             antisymmetric form is exactly 0 at θ* = θ. NRE/BNRE ratios are differences and consistent either way.
         anchor: HMC's reference point θ' per trajectory, "current" (default) or "prior" (the paper's); see
             :class:`~dnre_core.potentials.RatioPotential`.

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.distributions import Distribution
 
-from .estimators import NREEstimator, RatioEstimator
+from .estimators import RatioEstimator
 from .priors import in_support, sample_prior
 
 GRADIENTS = ("direct", "ratio")
@@ -123,12 +123,15 @@ class RatioPotential(Potential):
     def _d(self, theta: Tensor, theta_prime: Tensor) -> Tensor:
         return self.estimator.log_ratio(theta, theta_prime, self.x, self.mask)
 
+    def _g(self, theta: Tensor) -> Tensor:
+        return self.estimator.log_potential(theta, self.x, self.mask)
+
     def in_support(self, theta: Tensor) -> Tensor:
         return in_support(self.prior, theta)
 
     def pair_log_ratio(self, theta: Tensor, theta_prime: Tensor) -> Tensor:
         """The estimator's log p(x|θ) − log p(x|θ') in the chosen ``ratio`` form, broadcast → (...)."""
-        if self.ratio == "direct" or isinstance(self.estimator, NREEstimator):
+        if self.ratio == "direct" or self.estimator.exactly_antisymmetric:
             return self._d(theta, theta_prime)
         theta, theta_prime = torch.broadcast_tensors(theta, theta_prime)
         both = self._d(torch.cat([theta, theta_prime]), torch.cat([theta_prime, theta]))
@@ -166,11 +169,14 @@ class RatioPotential(Potential):
 
         d is taken in the potential's ``ratio`` form (antisymmetrised by default), as in sampling.
 
-        For an NRE-type estimator this is log p(θ) + f(θ, x) − logmeanexp_s f(θ_s, x), the same estimate of
-        the evidence through the classifier logits.
+        For an estimator that is a difference of potentials g (NRE-type, or DNRE's potential head) this is
+        log p(θ) + g(θ, x) − logmeanexp_s g(θ_s, x), evaluated as such.
         """
         num_reference = reference.shape[0]
         log_s = torch.log(torch.tensor(float(num_reference), device=theta.device))
+        if self.estimator.exactly_antisymmetric:  # d = g(θ) − g(θ_s): M + S evaluations instead of M·S
+            log_evidence = torch.logsumexp(self._g(reference), dim=0) - log_s
+            return self.prior.log_prob(theta) + _run_in_chunks(self._g, theta) - log_evidence
         chunk_rows = max(1, 2**18 // num_reference)
 
         def chunk(rows: Tensor) -> Tensor:

@@ -18,12 +18,13 @@ from torch import Tensor
 from torch.distributions import Distribution
 
 from .consistency import consistency_report
-from .estimators import BNREEstimator, DNREEstimator, NREEstimator, RatioEstimator
+from .estimators import DNRE_HEADS, BNREEstimator, DNREEstimator, NREEstimator, RatioEstimator
 from .losses import bnre_loss, dnre_loss, nre_loss
 from .priors import in_support, prior_dimension, prior_to_config
 from .validation import InputError, as_matrix, check_zero_variance, drop_non_finite
 
 TrainCallback = Callable[[int, float, float], Any]
+LR_SCHEDULES = ("cosine", "constant")
 
 
 @dataclass
@@ -61,6 +62,8 @@ class RatioTrainer:
     """
 
     estimator_class: type[RatioEstimator] = RatioEstimator
+    #: the learning-rate schedule ``train`` uses unless told otherwise (one of LR_SCHEDULES)
+    default_lr_schedule: str = "constant"
 
     def __init__(
         self,
@@ -138,7 +141,12 @@ class RatioTrainer:
         return self.estimator_class(
             theta_dim=theta.shape[1], x_dim=x.shape[1], theta_mean=theta.mean(0), theta_std=theta.std(0),
             x_mean=x.mean(0), x_std=x.std(0), masked=self.mask_probability > 0, metadata=metadata, **self.net_options,
+            **self.estimator_options(),
         )
+
+    def estimator_options(self) -> dict[str, Any]:
+        """Options of ``estimator_class`` beyond the network sizes (e.g. DNRE's head)."""
+        return {}
 
     def _draw_mask(self, x: Tensor, generator: torch.Generator) -> Tensor:
         if self.mask_probability == 0:
@@ -157,12 +165,21 @@ class RatioTrainer:
         callback: TrainCallback | None = None,
         max_seconds: float | None = None,
         weight_decay: float = 1e-2,
+        lr_schedule: str | None = None,
     ) -> RatioEstimator:
         """Train and return the estimator (best validation weights restored).
 
         ``callback(epoch, train_loss, val_loss)`` runs after every epoch; returning ``False`` stops training
         cleanly. ``max_seconds`` bounds wall time. The same ``seed`` gives the same weights on the same machine.
+        ``lr_schedule``: ``"cosine"`` anneals the learning rate from ``learning_rate`` towards 0 over ``max_epochs``
+        (epoch e uses lr·½(1 + cos(π e / max_epochs))); ``"constant"`` keeps it; ``None`` (default) takes the
+        estimator's :attr:`default_lr_schedule`, the one that measured better for it in the ablation of issue 6
+        (``bench/results/ablation.md``). The schedule is defined by epochs, not seconds, so it is reproducible; when
+        early stopping or ``max_seconds`` ends training first, the rate has not reached 0.
         """
+        lr_schedule = self.default_lr_schedule if lr_schedule is None else lr_schedule
+        if lr_schedule not in LR_SCHEDULES:
+            raise InputError(f"lr_schedule must be one of {LR_SCHEDULES}; got {lr_schedule!r}.")
         if batch_size < 2:
             raise InputError("batch_size must be at least 2: contrastive pairs are formed within a batch.")
         if not 0.0 <= validation_fraction < 1.0:
@@ -191,6 +208,9 @@ class RatioTrainer:
         start = time.perf_counter()
         epochs_since_best = 0
         for epoch in range(max_epochs):
+            if lr_schedule == "cosine":
+                for group in optimizer.param_groups:
+                    group["lr"] = learning_rate * 0.5 * (1.0 + math.cos(math.pi * epoch / max_epochs))
             estimator.train()
             train_loss = self._run_epoch(estimator, theta_train, x_train, batch_size, generator, optimizer, clip_max_norm)
             estimator.eval()
@@ -276,16 +296,31 @@ class RatioTrainer:
 
 
 class DNRE(RatioTrainer):
-    """Direct Neural Ratio Estimation (Cobb et al., AAAI 2024).
+    """Direct Neural Ratio Estimation (Cobb et al., AAAI 2024): the paper's loss, BCE of d(θ, θ', x) (label 1) and
+    d(θ', θ, x) (label 0) with θ' another prior draw from the batch.
 
-    ``antisymmetry_weight`` (default 0, the paper's loss) adds a penalty on d(θ,θ',x) + d(θ',θ,x).
+    Args:
+        head: the network's form (see :class:`~dnre_core.estimators.DNREEstimator`). ``"potential"`` (default),
+            d = g(θ, x) − g(θ', x): consistent by construction; on two_moons (10k simulations, 5 seeds) it turned
+            the paper's seed-to-seed C2ST spread into NRE's (``bench/results/ablation.md``). ``"pairwise"``: the
+            paper's d = MLP([θ, θ', x]).
+        antisymmetry_weight: λ of a penalty λ·mean((d(θ,θ',x) + d(θ',θ,x))²) for the pairwise head (default 0, the
+            paper's loss); the potential head is antisymmetric exactly, so the penalty has no effect there.
+        **options: as :class:`RatioTrainer`.
     """
 
     estimator_class = DNREEstimator
+    default_lr_schedule = "cosine"
 
-    def __init__(self, prior: Distribution, antisymmetry_weight: float = 0.0, **options: Any):
+    def __init__(self, prior: Distribution, head: str = "potential", antisymmetry_weight: float = 0.0, **options: Any):
+        if head not in DNRE_HEADS:
+            raise InputError(f"head must be one of {DNRE_HEADS}; got {head!r}.")
         super().__init__(prior, **options)
+        self.head = head
         self.antisymmetry_weight = float(antisymmetry_weight)
+
+    def estimator_options(self) -> dict[str, Any]:
+        return {"head": self.head}
 
     def loss(self, estimator, theta, x, mask, generator):
         return dnre_loss(estimator, theta, x, mask, generator, self.antisymmetry_weight)

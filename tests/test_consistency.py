@@ -38,7 +38,7 @@ def identity_scaling() -> dict[str, Tensor]:
 
 
 def toy_dnre(offset: float) -> DNREEstimator:
-    estimator = DNREEstimator(DIM, X_DIM, hidden_features=8, num_layers=1, **identity_scaling())
+    estimator = DNREEstimator(DIM, X_DIM, hidden_features=8, num_layers=1, head="pairwise", **identity_scaling())
     estimator.net = OffsetPotentialDifference(offset)
     return estimator.eval()
 

@@ -1,10 +1,10 @@
 """Stability of the default DNRE over seeds on two_moons (issue 6), in the set-up of ``bench/dnre_ablation.py``.
 
-Per seed: 10,000 simulations, the default ``DNRE(prior)`` trained for 200 epochs (early stopping off, best
-validation weights), the default posterior (antisymmetrised MH ratio) sampled with 1,000 chains × 1 draw after
-500 warm-up steps, C2ST against 1,000 sbibm reference samples for observation 1. Everything is seeded, so the
-numbers reproduce the ablation's ``dnre_antisym_sampling`` rows (bench/results/ablation.md) on this machine.
-About 4 minutes on an idle core (3 × 50 s of training, 3 × 20 s of C2ST).
+Per seed: 10,000 simulations, the default ``DNRE(prior)`` (potential head, cosine learning rate) trained for 200
+epochs (early stopping off, best validation weights), the default posterior sampled with 1,000 MH chains × 1 draw
+after 500 warm-up steps, C2ST against 1,000 sbibm reference samples for observation 1. Everything is seeded, so
+the numbers reproduce the ablation's ``dnre_default`` rows (bench/results/ablation.md) on this machine. About
+3–4 minutes on an idle core (5 × ~30 s of training, 5 × ~10 s of sampling and C2ST).
 """
 
 from __future__ import annotations
@@ -19,12 +19,8 @@ from dnre_core.benchmarks import sbibm_available
 from dnre_core.consistency import consistency_report
 from dnre_core.priors import sample_prior
 
-SEEDS = (0, 1, 2)
+SEEDS = (0, 1, 2, 3, 4)
 EPOCHS = 200
-# Measured with these settings (bench/results/ablation.jsonl, dnre_antisym_sampling): C2ST 0.789, 0.796, 0.689;
-# median |d(a,b,x) + d(b,a,x)| on reference-posterior triples 1.94, 0.44, 1.07.
-WORST_MEASURED_C2ST = 0.796
-WORST_MEASURED_ANTISYMMETRY = 1.94
 NUM_SIMULATIONS = 10_000
 NUM_SAMPLES = 1000
 
@@ -51,20 +47,14 @@ def default_dnre_runs() -> list[tuple[float, dict]]:
     return runs
 
 
-@pytest.mark.xfail(strict=True, reason="issue 6 acceptance not reached: the default DNRE measured C2ST 0.69-0.80 "
-                                       "per seed at this budget (bench/results/ablation.md), NRE 0.55")
 def test_default_dnre_meets_the_issue_6_stability_target(default_dnre_runs):
+    """The issue's acceptance: C2ST mean ≤ 0.60 and sd ≤ 0.03 over 5 seeds (the paper's form: 0.69–0.87 per seed)."""
     scores = [score for score, _ in default_dnre_runs]
     assert statistics.mean(scores) <= 0.60 and statistics.stdev(scores) <= 0.03, scores
 
 
-def test_default_dnre_does_not_regress(default_dnre_runs):
-    """Guards what was measured: every seed at most 0.05 above the worst measured seed.
-
-    0.05 covers a C2ST's own noise on 2 × 1,000 points (binomial sd of an accuracy near 0.8 on 2,000
-    predictions ≈ 0.009, so 5 sd) plus floating-point differences between machines; the diagnostics must
-    stay below twice the measured antisymmetry error.
-    """
-    for score, report in default_dnre_runs:
-        assert score <= WORST_MEASURED_C2ST + 0.05, f"C2ST {score:.3f} per seed: {default_dnre_runs}"
-        assert report["antisymmetry_error"] <= 2 * WORST_MEASURED_ANTISYMMETRY, report
+def test_default_dnre_is_consistent_by_construction(default_dnre_runs):
+    """The potential head's antisymmetry and path-consistency errors are float32 round-off (the paper's form: 0.4–1.9)."""
+    for _, report in default_dnre_runs:
+        assert report["median_abs_log_ratio"] > 0.1, report  # the ratios themselves are not trivial...
+        assert report["antisymmetry_error"] < 1e-4 and report["consistency_error"] < 1e-4, report  # ...their errors are

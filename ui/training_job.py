@@ -13,6 +13,8 @@ from typing import Any
 import torch
 
 import dnre_core
+from dnre_core.estimators import DNRE_HEADS
+from dnre_core.training import LR_SCHEDULES
 from ui.jobs import JobContext
 
 ESTIMATORS = {"DNRE": dnre_core.DNRE, "NRE": dnre_core.NRE, "BNRE": dnre_core.BNRE}
@@ -33,6 +35,8 @@ class TrainingConfig:
     stop_after_epochs: int = 20
     seed: int = 0
     max_seconds: float | None = None
+    dnre_head: str = "potential"  # one of DNRE_HEADS
+    lr_schedule: str | None = None  # one of LR_SCHEDULES; None = the estimator's default
 
 
 def train_model(
@@ -47,15 +51,18 @@ def train_model(
 ) -> tuple[dnre_core.RatioEstimator, dnre_core.TrainingSummary]:
     """Train one estimator (shared by the job and the ``make default-model`` script)."""
     prior = dnre_core.BoxUniform(torch.as_tensor(low, dtype=torch.float32), torch.as_tensor(high, dtype=torch.float32))
+    if config.dnre_head not in DNRE_HEADS or config.lr_schedule not in (*LR_SCHEDULES, None):
+        raise dnre_core.InputError(f"Unknown DNRE head {config.dnre_head!r} or learning-rate schedule {config.lr_schedule!r}.")
+    method_options = {"head": config.dnre_head} if config.estimator == "DNRE" else {}
     trainer = ESTIMATORS[config.estimator](
         prior, hidden_features=config.hidden_features, num_layers=config.num_layers, mask_probability=config.mask_probability,
-        parameter_names=parameter_names, metric_names=metric_names,
+        parameter_names=parameter_names, metric_names=metric_names, **method_options,
     )
     trainer.append_simulations(torch.as_tensor(theta, dtype=torch.float32), torch.as_tensor(x, dtype=torch.float32))
     estimator = trainer.train(
         max_epochs=config.max_epochs, batch_size=config.batch_size, learning_rate=config.learning_rate,
         validation_fraction=config.validation_fraction, stop_after_epochs=config.stop_after_epochs, seed=config.seed,
-        callback=callback, max_seconds=config.max_seconds,
+        callback=callback, max_seconds=config.max_seconds, lr_schedule=config.lr_schedule,
     )
     return estimator, trainer.summary
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from functools import partial
 from typing import Any, Protocol
 
 import numpy as np
@@ -29,7 +30,9 @@ from dnre_core import BNRE, DNRE, NRE
 from dnre_core.benchmarks.tasks import BenchmarkTask
 from dnre_core.diagnostics import arviz_summary
 
-OUR_METHODS: dict[str, type] = {"dnre": DNRE, "nre": NRE, "bnre": BNRE}
+OUR_METHODS: dict[str, Callable[..., Any]] = {
+    "dnre": DNRE, "dnre-paper": partial(DNRE, head="pairwise"), "nre": NRE, "bnre": BNRE,
+}  # "dnre-paper": the paper's pairwise network d = MLP([θ, θ', x]) instead of the default potential head
 PEER_METHODS: dict[str, str] = {"sbi-nre-a": "NRE_A", "sbi-nre-b": "NRE_B", "sbi-bnre": "BNRE"}
 METHODS: tuple[str, ...] = (*OUR_METHODS, *PEER_METHODS)
 SAMPLERS = ("mh", "hmc")
