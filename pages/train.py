@@ -5,6 +5,7 @@ import streamlit as st
 
 from ui import plots, session
 from ui.domain import LOWER, UPPER
+from ui.model_checks import consistency_columns, consistency_verdict
 from ui.training_job import DNRE_HEADS, ESTIMATORS, LR_SCHEDULES, TrainingConfig, training_job
 from ui.widgets import job_status
 
@@ -78,7 +79,8 @@ else:
             [
                 {"name": m.name, "estimator": m.kind, "network": f"{m.config.get('num_layers')}×{m.config.get('hidden_features')}",
                  "masking": m.config.get("mask_probability"), "epochs": m.metrics.get("epochs"), "best validation loss": m.metrics.get("best_val_loss"),
-                 "seconds": m.metrics.get("seconds"), "stopped by": m.metrics.get("stopped_by"), "id": m.id}
+                 "seconds": m.metrics.get("seconds"), "stopped by": m.metrics.get("stopped_by"),
+                 **consistency_columns(m.metrics.get("consistency")), "id": m.id}
                 for m in models
             ]
         ),
@@ -87,3 +89,7 @@ else:
     picked = st.multiselect("Loss curves of", models, default=models[:2], format_func=lambda m: f"{m.name} ({m.id})", key="train_compare")
     if picked:
         st.plotly_chart(plots.loss_curves({f"{m.name} ({m.id})": (m.metrics["train_losses"], m.metrics["val_losses"]) for m in picked}, title="Loss curves of the chosen models"))
+        st.caption("Is each model's log-ratio a log-ratio? Antisymmetry and consistency on its validation pairs:")
+        for m in picked:
+            level, message = consistency_verdict(m.metrics.get("consistency"))
+            getattr(st, level)(f"**{m.name}**: {message}")

@@ -89,7 +89,8 @@ def training_job(config: TrainingConfig, low: Any, high: Any) -> Callable[[JobCo
         model_id = ctx.workspace.new_model_id()
         estimator.save(str(ctx.workspace.model_path(model_id)))
         metrics = {k: v for k, v in summary.as_dict().items() if k not in ("train_losses", "val_losses")}
-        metrics.update(train_losses=summary.train_losses, val_losses=summary.val_losses)
+        metrics.update(train_losses=summary.train_losses, val_losses=summary.val_losses,
+                       consistency=estimator.metadata.get("consistency"))
         ctx.workspace.add_model(model_id, config.name, config.estimator, config.dataset_id, asdict(config), metrics)
         return {"model_id": model_id, "best_val_loss": summary.best_val_loss, "epochs": summary.epochs, "stopped_by": summary.stopped_by}
 
