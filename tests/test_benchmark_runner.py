@@ -166,5 +166,6 @@ def test_sbi_peers_train_and_sample_with_their_default_mcmc(tmp_path: Path) -> N
         (m, PEER_SAMPLER, kind) for m in PEER_METHODS for kind in ("cell", "coverage")
     )
     cells = [r for r in records if r["kind"] == "cell"]
-    assert all(0.5 <= r["c2st"] <= 1.0 and math.isfinite(r["log_prob_true"]) for r in cells)
+    # A C2ST accuracy on 20 + 20 points can fall below 0.5 by chance (its sd there is about 0.08): [0, 1] is the range.
+    assert all(0.0 <= r["c2st"] <= 1.0 and math.isfinite(r["log_prob_true"]) for r in cells), cells
     assert all(r["c2st_samples"] == [20, 20] and r["train_seconds"] > 0 for r in cells)

@@ -172,3 +172,21 @@ def test_spread_check_rejects_observations_simulated_from_other_parameters(name:
     n = _SPREAD_CHECK[name][0]
     p_values = _spread_p_values(task, {i: i % 10 + 1 for i in range(1, 11)}, n)
     assert sum(p < 0.05 for p in p_values) >= 9, p_values
+
+
+@needs_sbibm
+@pytest.mark.parametrize("name", ["gaussian_linear", "gaussian_linear_uniform"])
+def test_sample_joint_draws_the_simulator_noise_independently_of_theta(name: str) -> None:
+    """x = θ + ε, ε ~ N(0, 0.1 I) on both tasks: ε must have variance 0.1 and be uncorrelated with θ.
+
+    With 5,000 pairs a sample variance has relative sd √(2/4999) ≈ 0.02 and a correlation sd ≈ 0.014, so the
+    bounds (0.1 and 0.07) are 5 sd. One seed for θ and for the simulator gave ε = θ exactly on gaussian_linear.
+    """
+    theta, x = get_task(name).sample_joint(5000, seed=3)
+    noise = (x - theta).double()
+    assert torch.allclose(noise.var(dim=0), torch.full((10,), 0.1, dtype=torch.float64), rtol=0.1)
+    centred_theta, centred_noise = theta.double() - theta.double().mean(0), noise - noise.mean(0)
+    correlation = (centred_theta * centred_noise).mean(0) / (centred_theta.std(0) * centred_noise.std(0))
+    assert correlation.abs().max() < 0.07, correlation
+    again, _ = get_task(name).sample_joint(5000, seed=3)
+    assert torch.equal(again, theta) and not torch.equal(get_task(name).sample_joint(5000, seed=4)[0], theta)

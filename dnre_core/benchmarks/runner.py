@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch import Tensor
 from tqdm.auto import tqdm
 
 from dnre_core import c2st, expected_coverage
@@ -74,14 +73,6 @@ class _Group:
 def derived_seed(*parts: int) -> int:
     """A 31-bit seed derived from integer ``parts`` (independent streams for different parts)."""
     return int(np.random.SeedSequence(list(parts)).generate_state(1)[0] >> 1)
-
-
-def simulations(task: BenchmarkTask, num: int, seed: int) -> tuple[Tensor, Tensor]:
-    """``num`` prior draws θ (num, D) and their simulations x (num, L), reproducible in ``seed``."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        theta = task.prior.sample((num,))
-    return theta, task.simulate(theta, seed=seed)
 
 
 def run_benchmark(
@@ -191,7 +182,7 @@ def _run_group(group: _Group, settings: BenchmarkSettings, path: Path, tick: Cal
 
     task = get_task(group.task)
     try:
-        theta, x = simulations(task, group.budget, derived_seed(group.seed, _TRAIN))
+        theta, x = task.sample_joint(group.budget, derived_seed(group.seed, _TRAIN))
         fitted = fit_method(group.method, task, theta, x, group.seed, settings.sampling, settings.training)
     except Exception:  # a method that cannot train on a task is a result, not a crash
         error = traceback.format_exc(limit=3)
@@ -245,7 +236,7 @@ def _cell(
 def _coverage(
     task: BenchmarkTask, fitted: FittedMethod, sampler: str, seed: int, settings: BenchmarkSettings
 ) -> dict[str, Any]:
-    theta, x = simulations(task, settings.coverage_pairs, derived_seed(seed, _HELD_OUT))
+    theta, x = task.sample_joint(settings.coverage_pairs, derived_seed(seed, _HELD_OUT))
     keep = torch.isfinite(x).all(dim=1)
     log_prob_true, log_prob_samples = [], []
     for j in torch.nonzero(keep).flatten().tolist():
