@@ -19,9 +19,15 @@ setup: $(VENV)/.installed
 run: setup
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true
 
+# The multi-seed DNRE stability guard (about 5 minutes on one core) runs beside the rest of the suite, which uses
+# one torch thread: on a 2-core machine both finish in about the time of the longer one.
 test: setup browser-setup
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest
+	$(PY) -m pytest -m stability > .stability.log 2>&1 & guard=$$!; \
+	$(PY) -m pytest -m "not stability"; suite=$$?; \
+	wait $$guard; stability=$$?; \
+	echo "--- stability guard (tests/test_dnre_stability.py) ---"; cat .stability.log; \
+	test $$suite -eq 0 -a $$stability -eq 0
 
 test-stability: setup bench-setup
 	$(PY) -m pytest -m stability

@@ -257,7 +257,7 @@ def command_train(args: argparse.Namespace) -> int:
     theta = as_matrix(theta, "theta")
     prior = load_prior(args, theta.shape[1], theta_names)
     trainer_class = {"dnre": DNRE, "nre": NRE, "bnre": BNRE}[args.method]
-    method_options = {"head": args.head} if args.method == "dnre" else {}
+    method_options = {"head": args.head, "num_partners": args.num_partners} if args.method == "dnre" else {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         trainer = trainer_class(prior, hidden_features=args.hidden_features, num_layers=args.num_layers,
@@ -346,12 +346,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=positive_int, default=500, help="maximum epochs; early stopping (default: 500)")
     train.add_argument("--batch-size", type=positive_int, default=512, help="default: 512")
     train.add_argument("--learning-rate", type=float, default=1e-3, help="AdamW learning rate (default: 1e-3)")
-    train.add_argument("--lr-schedule", choices=LR_SCHEDULES, default=None,
-                       help="learning rate annealed to 0 over --epochs (cosine) or constant (default: the estimator's, "
-                            "cosine for DNRE, constant for NRE/BNRE)")
+    train.add_argument("--lr-schedule", choices=LR_SCHEDULES, default="constant",
+                       help="learning rate constant (default) or annealed to 0 over --epochs (cosine)")
     train.add_argument("--head", choices=DNRE_HEADS, default="potential",
                        help="DNRE only: d = g(θ,x) − g(θ',x) (potential, default: consistent by construction) or the "
                             "paper's d = MLP([θ, θ', x]) (pairwise)")
+    train.add_argument("--num-partners", type=positive_int, default=1,
+                       help="DNRE only: other parameters each simulation is contrasted with in the loss (default: 1, "
+                            "the paper's)")
     train.add_argument("--seed", type=int, default=0, help="seed of every random choice in training (default: 0)")
     train.add_argument("--mask-probability", type=float, default=0.0,
                        help="probability of hiding each metric during training, so targets may leave metrics free "

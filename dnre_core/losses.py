@@ -13,11 +13,16 @@ from torch import Tensor
 from .estimators import DNREEstimator, NREEstimator
 
 
+def partner_shifts(batch: int, num: int, generator: torch.Generator) -> list[int]:
+    """``num`` distinct roll shifts in 1..B−1 (at most B − 1 of them), so that each row meets different partners."""
+    if num == 1:
+        return [int(torch.randint(1, batch, (1,), generator=generator))]  # the draw roll_partner makes
+    return (torch.randperm(batch - 1, generator=generator)[:num] + 1).tolist()
+
+
 def roll_partner(theta: Tensor, generator: torch.Generator) -> Tensor:
     """θ' = θ rolled along the batch by a random shift in 1..B−1 (B ≥ 2): (B, D) → (B, D)."""
-    batch = theta.shape[0]
-    shift = int(torch.randint(1, batch, (1,), generator=generator))
-    return torch.roll(theta, shift, dims=0)
+    return torch.roll(theta, partner_shifts(theta.shape[0], 1, generator)[0], dims=0)
 
 
 def _bce(logits: Tensor, label: float) -> Tensor:
@@ -26,22 +31,27 @@ def _bce(logits: Tensor, label: float) -> Tensor:
 
 def dnre_loss(
     estimator: DNREEstimator, theta: Tensor, x: Tensor, mask: Tensor, generator: torch.Generator,
-    antisymmetry_weight: float = 0.0,
+    antisymmetry_weight: float = 0.0, num_partners: int = 1,
 ) -> Tensor:
     """The paper's loss: BCE of d(θ, θ', x) with label 1 and of d(θ', θ, x) with label 0, averaged.
 
-    For an exactly antisymmetric estimator (the potential head) the second order is −d(θ, θ', x), so the
-    estimator is evaluated once (and the antisymmetry penalty is identically zero).
-
+    ``num_partners`` = K pairs each (θ, x) with K other parameters of the batch θ'_1..θ'_K (distinct roll shifts)
+    and averages the loss over the K pairs (the paper: K = 1). For an exactly antisymmetric estimator (the
+    potential head) the second order is −d(θ, θ', x), and d = g(θ, x) − g(θ', x) needs g at the B joint rows once
+    plus the K·B partner rows; the antisymmetry penalty is then identically zero and skipped.
     ``antisymmetry_weight`` > 0 adds λ·mean((d(θ,θ',x) + d(θ',θ,x))²), a penalty on the violation of
     d(a,b) = −d(b,a) that costs nothing extra: both orders are evaluated by the loss anyway.
     """
-    theta_prime = roll_partner(theta, generator)
-    if estimator.exactly_antisymmetric:  # d(θ', θ, x) = −d(θ, θ', x): one evaluation serves both orders
-        d_joint = estimator.log_ratio(theta, theta_prime, x, mask)
+    batch = theta.shape[0]
+    partners = torch.cat([torch.roll(theta, shift, dims=0) for shift in partner_shifts(batch, num_partners, generator)])
+    k = partners.shape[0] // batch
+    if estimator.exactly_antisymmetric:
+        g = estimator.log_potential(torch.cat([theta, partners]), x.repeat(k + 1, 1), mask.repeat(k + 1, 1))
+        d_joint = g[:batch].repeat(k) - g[batch:]
         return 0.5 * (_bce(d_joint, 1.0) + _bce(-d_joint, 0.0))
-    both = estimator.log_ratio(torch.cat([theta, theta_prime]), torch.cat([theta_prime, theta]),
-                               torch.cat([x, x]), torch.cat([mask, mask]))
+    theta_k, x_k, mask_k = theta.repeat(k, 1), x.repeat(k, 1), mask.repeat(k, 1)
+    both = estimator.log_ratio(torch.cat([theta_k, partners]), torch.cat([partners, theta_k]),
+                               torch.cat([x_k, x_k]), torch.cat([mask_k, mask_k]))
     d_joint, d_swapped = both.chunk(2)
     loss = 0.5 * (_bce(d_joint, 1.0) + _bce(d_swapped, 0.0))
     if antisymmetry_weight > 0:

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from dnre_core import DNRE, BoxUniform, DNREEstimator, InputError, load_estimator
-from dnre_core.losses import _bce, dnre_loss, roll_partner
+from dnre_core.losses import _bce, dnre_loss, partner_shifts, roll_partner
 from dnre_core.potentials import RatioPotential
 from dnre_core.priors import sample_prior
 
@@ -61,6 +61,22 @@ def test_potential_head_loss_is_the_papers_two_order_loss():
     assert torch.allclose(fast, two_orders, atol=1e-6)
 
 
+@pytest.mark.parametrize("head", ["potential", "pairwise"])
+def test_several_partners_average_the_pair_loss_over_distinct_partners(head):
+    net = estimator(head)
+    theta, _, _, x = triples(64)
+    mask = torch.ones_like(x, dtype=torch.bool)
+    loss = dnre_loss(net, theta, x, mask, torch.Generator().manual_seed(7), num_partners=4)
+    shifts = partner_shifts(64, 4, torch.Generator().manual_seed(7))
+    assert len(set(shifts)) == 4 and all(1 <= s < 64 for s in shifts)
+    per_partner = []
+    for shift in shifts:
+        partner = torch.roll(theta, shift, dims=0)
+        per_partner.append(0.5 * (_bce(net.log_ratio(theta, partner, x), 1.0) + _bce(net.log_ratio(partner, theta, x), 0.0)))
+    assert torch.allclose(loss, torch.stack(per_partner).mean(), atol=1e-6)
+    assert len(partner_shifts(3, 4, torch.Generator().manual_seed(0))) == 2  # at most B − 1 distinct partners
+
+
 def test_potential_head_density_equals_the_pairwise_monte_carlo_formula():
     net = estimator("potential")
     x_o = torch.tensor([0.4, -0.3])
@@ -107,5 +123,8 @@ def test_trainer_default_is_the_potential_head_and_bad_heads_are_refused():
         max_epochs=2, seed=0).head == "pairwise"
     with pytest.raises(InputError, match="head must be one of"):
         DNRE(PRIOR, head="siamese")
+    for bad in (0, 2.5, True):
+        with pytest.raises(InputError, match="num_partners must be a positive integer"):
+            DNRE(PRIOR, num_partners=bad)
     with pytest.raises(ValueError, match="head must be one of"):
         estimator("siamese")

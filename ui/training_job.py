@@ -36,7 +36,8 @@ class TrainingConfig:
     seed: int = 0
     max_seconds: float | None = None
     dnre_head: str = "potential"  # one of DNRE_HEADS
-    lr_schedule: str | None = None  # one of LR_SCHEDULES; None = the estimator's default
+    dnre_partners: int = 1  # contrastive parameters per simulation in DNRE's loss
+    lr_schedule: str = "constant"  # one of LR_SCHEDULES
 
 
 def train_model(
@@ -51,9 +52,9 @@ def train_model(
 ) -> tuple[dnre_core.RatioEstimator, dnre_core.TrainingSummary]:
     """Train one estimator (shared by the job and the ``make default-model`` script)."""
     prior = dnre_core.BoxUniform(torch.as_tensor(low, dtype=torch.float32), torch.as_tensor(high, dtype=torch.float32))
-    if config.dnre_head not in DNRE_HEADS or config.lr_schedule not in (*LR_SCHEDULES, None):
+    if config.dnre_head not in DNRE_HEADS or config.lr_schedule not in LR_SCHEDULES:
         raise dnre_core.InputError(f"Unknown DNRE head {config.dnre_head!r} or learning-rate schedule {config.lr_schedule!r}.")
-    method_options = {"head": config.dnre_head} if config.estimator == "DNRE" else {}
+    method_options = {"head": config.dnre_head, "num_partners": config.dnre_partners} if config.estimator == "DNRE" else {}
     trainer = ESTIMATORS[config.estimator](
         prior, hidden_features=config.hidden_features, num_layers=config.num_layers, mask_probability=config.mask_probability,
         parameter_names=parameter_names, metric_names=metric_names, **method_options,
