@@ -87,6 +87,6 @@ def test_sampler_callbacks_are_spaced_to_about_a_hundred_per_run() -> None:
     from ui.inverse import DEFAULT_SETTINGS
     from ui.sampling_job import callback_every
 
-    assert callback_every(DEFAULT_SETTINGS) == (600 + 100 * 3) // 100  # 600 warm-up + 100 draws × thin 3: ~100 callbacks
+    assert callback_every(DEFAULT_SETTINGS) == (600 + 100 * 4) // 100  # 600 warm-up + 100 draws × thin 4: ~100 callbacks
     assert callback_every(SamplingConfig("m", "p", [], num_chains=10, warmup_steps=20, num_samples=100)) == 5  # short runs: often
     assert callback_every(SamplingConfig("m", "p", [], num_chains=10, warmup_steps=0, num_samples=10**6, thin=10)) == 250  # long: still live
