@@ -162,14 +162,13 @@ def plot_coverage(coverage: list[dict[str, Any]], path: Path) -> None:
     tasks, columns = sorted({r["task"] for r in coverage}), _columns(coverage)
     ncols = min(len(tasks), 5) or 1
     nrows = max(math.ceil(len(tasks) / ncols), 1)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 3.2 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(max(3.6 * ncols, 7.5), 3.2 * nrows + 1.2), squeeze=False)
     for ax, task in zip(axes.flat, tasks, strict=False):
-        for method, sampler in columns:
+        for index, (method, sampler) in enumerate(columns):  # one colour per (method, sampler) in every panel
             runs = [r for r in coverage if (r["task"], r["method"], r["sampler"]) == (task, method, sampler)]
             if runs:
-                ax.plot(
-                    runs[0]["levels"], np.mean([r["coverage"] for r in runs], axis=0), label=f"{method} ({sampler})"
-                )
+                ax.plot(runs[0]["levels"], np.mean([r["coverage"] for r in runs], axis=0), color=f"C{index % 10}",
+                        linestyle="-" if sampler == "mh" else ":", label=f"{method} ({sampler})")
         ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="calibrated")
         ax.set_title(task)
         ax.set_xlabel("credibility level")
@@ -177,8 +176,12 @@ def plot_coverage(coverage: list[dict[str, Any]], path: Path) -> None:
     for ax in list(axes.flat)[len(tasks) :]:
         ax.axis("off")
     if tasks:
-        axes.flat[0].legend(fontsize="small")
-    fig.suptitle("Expected coverage of highest-density regions (above the diagonal: conservative)")
-    fig.tight_layout()
+        labelled = {}
+        for ax in axes.flat:
+            for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+                labelled.setdefault(label, handle)
+        fig.legend(labelled.values(), labelled.keys(), loc="lower center", ncol=min(len(labelled), 5), fontsize="small")
+    fig.suptitle("Expected coverage of highest-density regions\n(above the diagonal: conservative)", fontsize="medium")
+    fig.tight_layout(rect=(0, 0.14, 1, 1))
     fig.savefig(path, dpi=120)
     plt.close(fig)
