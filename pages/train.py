@@ -3,10 +3,12 @@
 import pandas as pd
 import streamlit as st
 
+from dnre_core.estimators import DNRE_HEADS
+from dnre_core.training import LR_SCHEDULES
 from ui import plots, session
 from ui.domain import LOWER, UPPER
 from ui.model_checks import consistency_columns, consistency_verdict
-from ui.training_job import DNRE_HEADS, ESTIMATORS, LR_SCHEDULES, TrainingConfig, training_job
+from ui.training_job import ESTIMATORS, TrainingConfig, training_job
 from ui.widgets import job_status
 
 st.title("Train")

@@ -13,8 +13,6 @@ from typing import Any
 import torch
 
 import dnre_core
-from dnre_core.estimators import DNRE_HEADS
-from dnre_core.training import LR_SCHEDULES
 from ui.jobs import JobContext
 
 ESTIMATORS = {"DNRE": dnre_core.DNRE, "NRE": dnre_core.NRE, "BNRE": dnre_core.BNRE}
@@ -35,9 +33,9 @@ class TrainingConfig:
     stop_after_epochs: int = 20
     seed: int = 0
     max_seconds: float | None = None
-    dnre_head: str = "potential"  # one of DNRE_HEADS
+    dnre_head: str = "potential"  # one of dnre_core.estimators.DNRE_HEADS (DNRE validates it)
     dnre_partners: int = 1  # contrastive parameters per simulation in DNRE's loss
-    lr_schedule: str = "constant"  # one of LR_SCHEDULES
+    lr_schedule: str = "constant"  # one of dnre_core.training.LR_SCHEDULES (train() validates it)
 
 
 def train_model(
@@ -52,8 +50,6 @@ def train_model(
 ) -> tuple[dnre_core.RatioEstimator, dnre_core.TrainingSummary]:
     """Train one estimator (shared by the job and the ``make default-model`` script)."""
     prior = dnre_core.BoxUniform(torch.as_tensor(low, dtype=torch.float32), torch.as_tensor(high, dtype=torch.float32))
-    if config.dnre_head not in DNRE_HEADS or config.lr_schedule not in LR_SCHEDULES:
-        raise dnre_core.InputError(f"Unknown DNRE head {config.dnre_head!r} or learning-rate schedule {config.lr_schedule!r}.")
     method_options = {"head": config.dnre_head, "num_partners": config.dnre_partners} if config.estimator == "DNRE" else {}
     trainer = ESTIMATORS[config.estimator](
         prior, hidden_features=config.hidden_features, num_layers=config.num_layers, mask_probability=config.mask_probability,
