@@ -53,11 +53,13 @@ class Variant:
     lr_schedule: str = "constant"
     antisymmetry_weight: float = 0.0
     weight_decay: float = 1e-2
+    weight_averaging: float = 0.0
     ratio: str = "antisymmetric"
 
     def training_key(self) -> tuple[Any, ...]:
         """Variants with the same key share one trained estimator (they differ only in sampling)."""
-        return self.method, self.head, self.num_partners, self.lr_schedule, self.antisymmetry_weight, self.weight_decay
+        return (self.method, self.head, self.num_partners, self.lr_schedule, self.antisymmetry_weight, self.weight_decay,
+                self.weight_averaging)
 
     def trainer(self, task: BenchmarkTask) -> DNRE | NRE:
         if self.method == "nre":
@@ -82,7 +84,11 @@ VARIANTS: dict[str, Variant] = {
                                      lr_schedule="cosine"),
     "dnre_partners_4": Variant("potential head, 4 partners per simulation in the loss (≈ 2.2× the cost per epoch)",
                                head="potential", num_partners=4),
+    "dnre_potential_ema": Variant("potential head, weights averaged (EMA, decay 0.99 per optimiser step)",
+                                  head="potential", weight_averaging=0.99),
     "nre": Variant("NRE-A (stable reference), constant learning rate", method="nre"),
+    "nre_ema": Variant("NRE-A, weights averaged (EMA, decay 0.99 per optimiser step)", method="nre",
+                       weight_averaging=0.99),
     "nre_cosine": Variant("NRE-A with the cosine learning rate", method="nre",
                           lr_schedule="cosine"),
 }
@@ -127,7 +133,8 @@ def run_seed(task: BenchmarkTask, seed: int, variant_names: list[str], args: arg
         trainer = variant.trainer(task).append_simulations(theta, x)
         start = time.perf_counter()
         estimator = trainer.train(max_epochs=args.epochs, stop_after_epochs=args.epochs, seed=seed,
-                                  weight_decay=variant.weight_decay, lr_schedule=variant.lr_schedule)
+                                  weight_decay=variant.weight_decay, lr_schedule=variant.lr_schedule,
+                                  weight_averaging=variant.weight_averaging)
         train_seconds = time.perf_counter() - start
         diagnostics = {
             "held_out": consistency_report(estimator, theta_held, x_held, seed=seed),

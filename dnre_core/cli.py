@@ -28,7 +28,7 @@ from .estimators import DNRE_HEADS
 from .io import ModelFileError, atomic_write_bytes, load_estimator
 from .posterior import RatioPosterior
 from .priors import BoxUniform
-from .training import BNRE, DNRE, LR_SCHEDULES, NRE
+from .training import BNRE, DEFAULT_WEIGHT_AVERAGING, DNRE, LR_SCHEDULES, NRE
 from .validation import InputError, as_matrix, as_vector
 
 METHODS = ("dnre", "nre", "bnre")
@@ -270,7 +270,8 @@ def command_train(args: argparse.Namespace) -> int:
                 bar.update(1)
 
             trainer.train(max_epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
-                          seed=args.seed, callback=on_epoch, lr_schedule=args.lr_schedule)
+                          seed=args.seed, callback=on_epoch, lr_schedule=args.lr_schedule,
+                          weight_averaging=args.weight_averaging)
     report_warnings(caught)
     summary = trainer.summary
     if not math.isfinite(summary.best_val_loss):
@@ -348,6 +349,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--learning-rate", type=float, default=1e-3, help="AdamW learning rate (default: 1e-3)")
     train.add_argument("--lr-schedule", choices=LR_SCHEDULES, default="constant",
                        help="learning rate constant (default) or annealed to 0 over --epochs (cosine)")
+    train.add_argument("--weight-averaging", type=float, default=DEFAULT_WEIGHT_AVERAGING, metavar="DECAY",
+                       help="keep an exponential moving average of the weights with this decay per optimiser step "
+                            f"and return it; 0 returns the last iterate (default: {DEFAULT_WEIGHT_AVERAGING})")
     train.add_argument("--head", choices=DNRE_HEADS, default="potential",
                        help="DNRE only: d = g(θ,x) − g(θ',x) (potential, default: consistent by construction) or the "
                             "paper's d = MLP([θ, θ', x]) (pairwise)")

@@ -124,6 +124,12 @@ class RatioEstimator(nn.Module):
         lead, (t, e) = _broadcast_rows(self.theta_norm(theta), self.embed_x(x, mask))
         return self.net(torch.cat([t, e], dim=-1)).reshape(lead)
 
+    def _potential_difference(self, theta: Tensor, theta_prime: Tensor, x: Tensor, mask: Tensor | None) -> Tensor:
+        """g(θ, x) − g(θ', x) for θ, θ' (..., D), x (..., L), broadcast → (...), both in one batched pass."""
+        lead, (t, tp, e) = _broadcast_rows(self.theta_norm(theta), self.theta_norm(theta_prime), self.embed_x(x, mask))
+        both = self.net(torch.cat([torch.cat([t, e], dim=-1), torch.cat([tp, e], dim=-1)])).reshape(2, -1)
+        return (both[0] - both[1]).reshape(lead)
+
     def save(self, path: str) -> None:
         """Write weights and JSON config to ``path`` atomically (see :mod:`dnre_core.io`)."""
         from .io import save_estimator
@@ -180,12 +186,10 @@ class DNREEstimator(RatioEstimator):
         return self._potential_net(theta, x, mask)
 
     def log_ratio(self, theta: Tensor, theta_prime: Tensor, x: Tensor, mask: Tensor | None = None) -> Tensor:
-        ex = self.embed_x(x, mask)
-        lead, (t, tp, e) = _broadcast_rows(self.theta_norm(theta), self.theta_norm(theta_prime), ex)
-        if self.head == "pairwise":
-            return self.net(torch.cat([t, tp, e], dim=-1)).reshape(lead)
-        both = self.net(torch.cat([torch.cat([t, e], dim=-1), torch.cat([tp, e], dim=-1)])).reshape(2, -1)
-        return (both[0] - both[1]).reshape(lead)
+        if self.head == "potential":
+            return self._potential_difference(theta, theta_prime, x, mask)
+        lead, (t, tp, e) = _broadcast_rows(self.theta_norm(theta), self.theta_norm(theta_prime), self.embed_x(x, mask))
+        return self.net(torch.cat([t, tp, e], dim=-1)).reshape(lead)
 
     forward = log_ratio
 
@@ -206,7 +210,7 @@ class NREEstimator(RatioEstimator):
     log_potential = logit
 
     def log_ratio(self, theta: Tensor, theta_prime: Tensor, x: Tensor, mask: Tensor | None = None) -> Tensor:
-        return self.logit(theta, x, mask) - self.logit(theta_prime, x, mask)
+        return self._potential_difference(theta, theta_prime, x, mask)
 
     forward = logit
 

@@ -13,6 +13,7 @@ from typing import Any
 import torch
 
 import dnre_core
+from dnre_core.training import DEFAULT_WEIGHT_AVERAGING
 from ui.jobs import JobContext
 
 ESTIMATORS = {"DNRE": dnre_core.DNRE, "NRE": dnre_core.NRE, "BNRE": dnre_core.BNRE}
@@ -36,6 +37,7 @@ class TrainingConfig:
     dnre_head: str = "potential"  # one of dnre_core.estimators.DNRE_HEADS (DNRE validates it)
     dnre_partners: int = 1  # contrastive parameters per simulation in DNRE's loss
     lr_schedule: str = "constant"  # one of dnre_core.training.LR_SCHEDULES (train() validates it)
+    weight_averaging: float = DEFAULT_WEIGHT_AVERAGING  # EMA decay of the returned weights per step; 0 = last iterate
 
 
 def train_model(
@@ -60,6 +62,7 @@ def train_model(
         max_epochs=config.max_epochs, batch_size=config.batch_size, learning_rate=config.learning_rate,
         validation_fraction=config.validation_fraction, stop_after_epochs=config.stop_after_epochs, seed=config.seed,
         callback=callback, max_seconds=config.max_seconds, lr_schedule=config.lr_schedule,
+        weight_averaging=config.weight_averaging,
     )
     return estimator, trainer.summary
 

@@ -1,0 +1,58 @@
+"""Weight averaging in training: the returned weights are the exponential moving average of the optimiser's iterates."""
+
+import pytest
+import torch
+from torch.optim.optimizer import register_optimizer_step_post_hook
+
+from dnre_core import DNRE, NRE, BoxUniform, InputError
+from dnre_core.priors import sample_prior
+
+DIM, X_DIM, NUM = 3, 2, 200
+PRIOR = BoxUniform(-2 * torch.ones(DIM), 2 * torch.ones(DIM))
+
+
+def simulations() -> tuple[torch.Tensor, torch.Tensor]:
+    theta = sample_prior(PRIOR, NUM, torch.Generator().manual_seed(0))
+    return theta, theta[:, :X_DIM] + 0.1 * torch.randn(NUM, X_DIM, generator=torch.Generator().manual_seed(1))
+
+
+def train_recording_iterates(trainer_class, weight_averaging: float) -> tuple[dict, list[list[torch.Tensor]]]:
+    """Train one epoch in 4 optimiser steps; return the trained weights and the parameters after every step."""
+    iterates: list[list[torch.Tensor]] = []
+    handle = register_optimizer_step_post_hook(
+        lambda optimizer, args, kwargs: iterates.append(
+            [p.detach().clone() for group in optimizer.param_groups for p in group["params"]]))
+    try:
+        trainer = trainer_class(PRIOR, hidden_features=16, num_layers=2).append_simulations(*simulations())
+        estimator = trainer.train(max_epochs=1, batch_size=45, seed=3, weight_averaging=weight_averaging)
+    finally:
+        handle.remove()
+    return dict(estimator.net.named_parameters()), iterates
+
+
+@pytest.mark.parametrize("trainer_class", [DNRE, NRE])
+def test_returned_weights_are_the_exponential_moving_average_of_the_iterates(trainer_class):
+    decay = 0.7
+    averaged, iterates = train_recording_iterates(trainer_class, decay)
+    plain, plain_iterates = train_recording_iterates(trainer_class, 0.0)
+    assert len(iterates) == 4  # 180 training rows in batches of 45
+    for step_a, step_b in zip(iterates, plain_iterates, strict=True):  # averaging does not change the optimisation
+        assert all(torch.equal(a, b) for a, b in zip(step_a, step_b, strict=True))
+    expected = iterates[0]  # the average starts at the first iterate
+    for step in iterates[1:]:
+        expected = [decay * e + (1 - decay) * p for e, p in zip(expected, step, strict=True)]
+    # the estimator's own parameters come first in the optimiser's list, in named_parameters() order of .net
+    net_parameters = list(averaged.values())
+    last_iterate = iterates[-1][-len(net_parameters):]
+    for got, want, final in zip(net_parameters, expected[-len(net_parameters):], last_iterate, strict=True):
+        torch.testing.assert_close(got.detach(), want, rtol=1e-5, atol=1e-6)
+        assert not torch.allclose(got.detach(), final)  # ...and it is not simply the last iterate
+    for got, final in zip(plain.values(), plain_iterates[-1][-len(net_parameters):], strict=True):
+        assert torch.equal(got.detach(), final)  # without averaging: the last iterate
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.0, 1.5])
+def test_weight_averaging_outside_zero_one_is_refused(bad):
+    trainer = DNRE(PRIOR, hidden_features=16, num_layers=2).append_simulations(*simulations())
+    with pytest.raises(InputError, match="weight_averaging"):
+        trainer.train(max_epochs=1, weight_averaging=bad)
