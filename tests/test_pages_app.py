@@ -84,3 +84,33 @@ def test_inverse_design_rejects_a_target_outside_the_models_range() -> None:
 def test_benchmarks_page_renders() -> None:
     at = _run("benchmarks.py")
     assert at.title[0].value == "Benchmarks"
+
+
+def test_train_page_trains_with_the_chosen_options(empty_workspace: Path) -> None:
+    """With a data set in the workspace the page offers every option and passes them to the training job."""
+    import time
+
+    import numpy as np
+
+    import quadcopter
+    from ui.workspace import Workspace
+
+    rng = np.random.default_rng(0)
+    theta = rng.uniform(quadcopter.LOWER, quadcopter.UPPER, size=(300, len(quadcopter.PARAMETER_NAMES)))
+    x = quadcopter.simulate(theta, seed=0)
+    Workspace(empty_workspace).add_dataset("tiny", theta, x, list(quadcopter.PARAMETER_NAMES),
+                                           list(quadcopter.METRIC_NAMES), source="test")
+    at = _run("train.py")
+    assert at.number_input(key="train_averaging").value == 0.99  # the library's default
+    for key, value in {"train_hidden": 16, "train_layers": 1, "train_epochs": 3, "train_averaging": 0.9}.items():
+        at.number_input(key=key).set_value(value)
+    at.selectbox(key="train_head").set_value("pairwise")
+    next(b for b in at.button if b.label == "Train").click().run()
+    assert not at.exception, at.exception
+    workspace = Workspace(empty_workspace)
+    deadline = time.monotonic() + 120
+    while not workspace.models() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    (model,) = workspace.models()
+    assert model.config["weight_averaging"] == 0.9 and model.config["dnre_head"] == "pairwise"
+    assert model.config["max_epochs"] == 3 and model.metrics["epochs"] == 3
