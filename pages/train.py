@@ -11,6 +11,9 @@ from ui.model_checks import consistency_columns, consistency_verdict
 from ui.training_job import ESTIMATORS, TrainingConfig, training_job
 from ui.widgets import job_status
 
+AVERAGING_NOTE = ("Validation losses are those of the averaged weights (the weights the model keeps); with weight "
+                  "averaging on they trail the training loss for the first few hundred optimiser steps.")
+
 st.title("Train")
 workspace, runner = session.workspace(), session.runner()
 datasets = workspace.datasets()
@@ -61,6 +64,7 @@ def show_live() -> None:
     job_status(runner, snap)
     if snap.data.get("train_losses"):
         st.plotly_chart(plots.loss_curves({snap.name: (snap.data["train_losses"], snap.data["val_losses"])}, title=f"Loss of {snap.name}"))
+        st.caption(AVERAGING_NOTE)
 
 
 @st.fragment(run_every=1.0)
@@ -97,6 +101,7 @@ else:
     picked = st.multiselect("Loss curves of", models, default=models[:2], format_func=lambda m: f"{m.name} ({m.id})", key="train_compare")
     if picked:
         st.plotly_chart(plots.loss_curves({f"{m.name} ({m.id})": (m.metrics["train_losses"], m.metrics["val_losses"]) for m in picked}, title="Loss curves of the chosen models"))
+        st.caption(AVERAGING_NOTE)
         st.caption("Is each model's log-ratio a log-ratio? Antisymmetry and consistency on its validation pairs:")
         for m in picked:
             level, message = consistency_verdict(m.metrics.get("consistency"))

@@ -169,3 +169,21 @@ def test_sbi_peers_train_and_sample_with_their_default_mcmc(tmp_path: Path) -> N
     # A C2ST accuracy on 20 + 20 points can fall below 0.5 by chance (its sd there is about 0.08): [0, 1] is the range.
     assert all(0.0 <= r["c2st"] <= 1.0 and math.isfinite(r["log_prob_true"]) for r in cells), cells
     assert all(r["c2st_samples"] == [20, 20] and r["train_seconds"] > 0 for r in cells)
+
+
+@needs_sbibm
+def test_a_results_file_from_other_settings_is_not_resumed(tmp_path: Path, stubbed: None) -> None:
+    """Records carry the settings that produced them; resuming with other settings is refused, nothing is written."""
+    path = tmp_path / "results.jsonl"
+    records = _run(path, observations=[1])
+    assert all(r["settings"] == runner.settings_record(SMALL) for r in records)
+    assert records[0]["settings"]["training"]["weight_averaging"] == SMALL.training.weight_averaging
+    before = path.read_text()
+    other = BenchmarkSettings(num_posterior_samples=300, num_reference_samples=300, coverage_pairs=10)
+    with pytest.raises(ValueError, match="coverage_pairs.*write this run to a new --results file"):
+        _run(path, observations=[1, 2], settings=other)
+    legacy = tmp_path / "legacy.jsonl"  # written before records carried their settings
+    legacy.write_text(before.replace('"settings":', '"old_settings":'))
+    with pytest.raises(ValueError, match="not recorded"):
+        _run(legacy, observations=[1, 2])
+    assert path.read_text() == before and PriorStub.trainings == 1

@@ -101,7 +101,8 @@ def test_train_page_trains_with_the_chosen_options(empty_workspace: Path) -> Non
     Workspace(empty_workspace).add_dataset("tiny", theta, x, list(quadcopter.PARAMETER_NAMES),
                                            list(quadcopter.METRIC_NAMES), source="test")
     at = _run("train.py")
-    assert at.number_input(key="train_averaging").value == 0.99  # the library's default
+    assert at.number_input(key="train_averaging").value == 0.99  # the library's defaults
+    assert at.selectbox(key="train_schedule").value == "constant"
     for key, value in {"train_hidden": 16, "train_layers": 1, "train_epochs": 3, "train_averaging": 0.9}.items():
         at.number_input(key=key).set_value(value)
     at.selectbox(key="train_head").set_value("pairwise")

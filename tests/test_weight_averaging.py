@@ -16,31 +16,33 @@ def simulations() -> tuple[torch.Tensor, torch.Tensor]:
     return theta, theta[:, :X_DIM] + 0.1 * torch.randn(NUM, X_DIM, generator=torch.Generator().manual_seed(1))
 
 
-def train_recording_iterates(trainer_class, weight_averaging: float) -> tuple[dict, list[list[torch.Tensor]]]:
-    """Train one epoch in 4 optimiser steps; return the trained weights and the parameters after every step."""
+def train_recording_iterates(trainer_class, weight_averaging: float, batch_size: int) -> tuple[dict, list[list[torch.Tensor]]]:
+    """Train one epoch on 180 rows; return the trained weights and the parameters after every optimiser step."""
     iterates: list[list[torch.Tensor]] = []
     handle = register_optimizer_step_post_hook(
         lambda optimizer, args, kwargs: iterates.append(
             [p.detach().clone() for group in optimizer.param_groups for p in group["params"]]))
     try:
         trainer = trainer_class(PRIOR, hidden_features=16, num_layers=2).append_simulations(*simulations())
-        estimator = trainer.train(max_epochs=1, batch_size=45, seed=3, weight_averaging=weight_averaging)
+        estimator = trainer.train(max_epochs=1, batch_size=batch_size, seed=3, weight_averaging=weight_averaging)
     finally:
         handle.remove()
     return dict(estimator.net.named_parameters()), iterates
 
 
 @pytest.mark.parametrize("trainer_class", [DNRE, NRE])
-def test_returned_weights_are_the_exponential_moving_average_of_the_iterates(trainer_class):
+@pytest.mark.parametrize("batch_size", [45, 4])  # 4 steps, all in the decay's warm-up; 45 steps, mostly past it
+def test_returned_weights_are_the_exponential_moving_average_of_the_iterates(trainer_class, batch_size):
     decay = 0.7
-    averaged, iterates = train_recording_iterates(trainer_class, decay)
-    plain, plain_iterates = train_recording_iterates(trainer_class, 0.0)
-    assert len(iterates) == 4  # 180 training rows in batches of 45
+    averaged, iterates = train_recording_iterates(trainer_class, decay, batch_size)
+    plain, plain_iterates = train_recording_iterates(trainer_class, 0.0, batch_size)
+    assert len(iterates) == 180 // batch_size
     for step_a, step_b in zip(iterates, plain_iterates, strict=True):  # averaging does not change the optimisation
         assert all(torch.equal(a, b) for a, b in zip(step_a, step_b, strict=True))
-    expected = iterates[0]  # the average starts at the first iterate
-    for step in iterates[1:]:
-        expected = [decay * e + (1 - decay) * p for e, p in zip(expected, step, strict=True)]
+    expected = iterates[0]  # the average starts at the first iterate...
+    for n, step in enumerate(iterates[1:], start=1):
+        d = min(decay, (1 + n) / (10 + n))  # ...with the decay warmed up: (1 + n) / (10 + n) < 0.7 while n ≤ 20
+        expected = [d * e + (1 - d) * p for e, p in zip(expected, step, strict=True)]
     # the estimator's own parameters come first in the optimiser's list, in named_parameters() order of .net
     net_parameters = list(averaged.values())
     last_iterate = iterates[-1][-len(net_parameters):]

@@ -127,7 +127,11 @@ def loss_curves(histories: Mapping[str, tuple[Sequence[float], Sequence[float]]]
         fig.add_trace(go.Scatter(x=np.arange(1, len(val) + 1), y=list(val), mode="lines", name=f"{name}: validation", line={"color": colour, "dash": "dash"}))
     fig.update_xaxes(title_text="epoch")
     fig.update_yaxes(title_text="loss (binary cross-entropy, nats)")
-    return _layout(fig, title, height=420)
+    fig = _layout(fig, title, height=420 + 22 * len(histories))
+    # Model names are long: the legend goes under the plot, where its rows cannot run into the title.
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0.0},
+                      margin={"t": 60, "b": 90 + 22 * len(histories)})
+    return fig
 
 
 def _grid(n: int, cols: int) -> tuple[int, int]:

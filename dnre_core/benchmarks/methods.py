@@ -29,6 +29,7 @@ from torch import Tensor
 from dnre_core import BNRE, DNRE, NRE
 from dnre_core.benchmarks.tasks import BenchmarkTask
 from dnre_core.diagnostics import arviz_summary
+from dnre_core.training import DEFAULT_WEIGHT_AVERAGING
 
 OUR_METHODS: dict[str, Callable[..., Any]] = {
     "dnre": DNRE, "dnre-paper": partial(DNRE, head="pairwise"), "nre": NRE, "bnre": BNRE,
@@ -64,6 +65,7 @@ class TrainingSettings:
 
     batch_size: int = 128
     stop_after_epochs: int = 50
+    weight_averaging: float = DEFAULT_WEIGHT_AVERAGING  # recorded with each result: it changed in issue 6
 
     def options(self) -> dict[str, Any]:
         return asdict(self)

@@ -11,11 +11,12 @@ A failure (training, sampling, a metric) is recorded in place of its results, no
 
 from __future__ import annotations
 
+import json
 import math
 import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +101,9 @@ def run_benchmark(
             f"{settings.num_posterior_samples} and {settings.num_reference_samples}."
         )
     path = Path(results_path)
-    done = {record_key(record) for record in read_records(path)}
+    recorded = read_records(path)
+    _check_same_settings(recorded, settings, path)
+    done = {record_key(record) for record in recorded}
     groups = [
         group
         for task in tasks
@@ -121,6 +124,24 @@ def run_benchmark(
                 bar.update(futures[future].size)
     bar.close()
     return read_records(path)
+
+
+def settings_record(settings: BenchmarkSettings) -> dict[str, Any]:
+    """The settings as stored in every record (JSON-able): what produced the numbers, checked on resume."""
+    return json.loads(json.dumps(asdict(settings)))
+
+
+def _check_same_settings(records: list[dict[str, Any]], settings: BenchmarkSettings, path: Path) -> None:
+    """Refuse to resume a results file whose records were measured with other settings (or by an older version)."""
+    current = settings_record(settings)
+    other = next((r.get("settings") for r in records if r.get("settings") != current), current)
+    if other != current:
+        differ = sorted(k for k in current if (other or {}).get(k) != current[k]) if other else ["(not recorded)"]
+        raise ValueError(
+            f"{path} holds results measured with other settings ({', '.join(differ)}; recorded: {other}, now: "
+            f"{current}). Mixing them in one table would be wrong: write this run to a new --results file, or "
+            "rerun with the settings of that file."
+        )
 
 
 def _validate(
@@ -173,7 +194,8 @@ def _missing(
 def _run_group(group: _Group, settings: BenchmarkSettings, path: Path, tick: Callable[[], Any] | None) -> None:
     """Train once, then append every owed cell and coverage record (a failure becomes a failed record)."""
     torch.set_num_threads(1)
-    base = {"task": group.task, "method": group.method, "seed": group.seed, "budget": group.budget}
+    base = {"task": group.task, "method": group.method, "seed": group.seed, "budget": group.budget,
+            "settings": settings_record(settings)}
 
     def emit(record: dict[str, Any]) -> None:
         append_record(path, record)
