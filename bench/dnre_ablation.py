@@ -78,16 +78,16 @@ VARIANTS: dict[str, Variant] = {
     "dnre_wd_0.1": Variant("weight decay 0.1 (default 0.01), λ = 0, antisymmetric MH", weight_decay=0.1),
     "dnre_cosine": Variant("paper's pairwise head, learning rate annealed (cosine), antisymmetric MH",
                            lr_schedule="cosine"),
-    "dnre_potential": Variant("the default: potential head d = g(θ,x) − g(θ',x), one partner, constant learning rate",
-                              head="potential"),
+    "dnre_potential": Variant("potential head d = g(θ,x) − g(θ',x), one partner, constant learning rate, the optimiser's "
+                              "last iterate (the default before weight averaging)", head="potential"),
     "dnre_potential_cosine": Variant("potential head with the cosine learning rate", head="potential",
                                      lr_schedule="cosine"),
     "dnre_partners_4": Variant("potential head, 4 partners per simulation in the loss (≈ 2.2× the cost per epoch)",
                                head="potential", num_partners=4),
-    "dnre_potential_ema": Variant("potential head, weights averaged (EMA, decay 0.99 per optimiser step)",
+    "dnre_potential_ema": Variant("the default: potential head, weights averaged over optimiser steps (EMA, decay 0.99)",
                                   head="potential", weight_averaging=0.99),
-    "nre": Variant("NRE-A (stable reference), constant learning rate", method="nre"),
-    "nre_ema": Variant("NRE-A, weights averaged (EMA, decay 0.99 per optimiser step)", method="nre",
+    "nre": Variant("NRE-A, constant learning rate, last iterate (the default before weight averaging)", method="nre"),
+    "nre_ema": Variant("NRE-A with the same weight averaging (what NRE(prior) does now)", method="nre",
                        weight_averaging=0.99),
     "nre_cosine": Variant("NRE-A with the cosine learning rate", method="nre",
                           lr_schedule="cosine"),
@@ -184,12 +184,13 @@ def summary_markdown(records: list[dict[str, Any]]) -> str:
                   "| variant | seeds | C2ST mean ± sd | C2ST per seed | \\|d(a,b)+d(b,a)\\| | "
                   "\\|d(a,b)+d(b,c)−d(a,c)\\| | \\|d(a,b)\\| | d(a,a) | epochs | train s |",
                   "|---|---|---|---|---|---|---|---|---|---|"]
-        for name in [v for v in VARIANTS if any(r["variant"] == v for r in rows)]:
-            runs = sorted((r for r in rows if r["variant"] == name), key=lambda r: r["seed"])
+        arms = sorted({(r["epochs_budget"], r["variant"]) for r in rows}, key=lambda a: (a[0], list(VARIANTS).index(a[1])))
+        for epochs, name in arms:
+            runs = sorted((r for r in rows if r["variant"] == name and r["epochs_budget"] == epochs), key=lambda r: r["seed"])
             post = [r["consistency"]["posterior"] for r in runs]
             per_seed = ", ".join(f"{r['seed']}: {r['c2st']:.3f}" for r in runs)
             lines.append(
-                f"| {name} | {len(runs)} | {_mean_sd([r['c2st'] for r in runs])} | {per_seed} | "
+                f"| {name} @ {epochs} epochs | {len(runs)} | {_mean_sd([r['c2st'] for r in runs])} | {per_seed} | "
                 f"{_mean_sd([p['antisymmetry_error'] for p in post])} | {_mean_sd([p['consistency_error'] for p in post])} | "
                 f"{_mean_sd([p['median_abs_log_ratio'] for p in post])} | {_mean_sd([p['self_ratio_mean'] for p in post])} | "
                 f"{statistics.mean(r['epochs'] for r in runs):.0f} | {statistics.mean(r['train_seconds'] for r in runs):.0f} |")
