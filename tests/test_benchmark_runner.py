@@ -180,7 +180,7 @@ def test_a_results_file_from_other_settings_is_not_resumed(tmp_path: Path, stubb
     assert records[0]["settings"]["training"]["weight_averaging"] == SMALL.training.weight_averaging
     before = path.read_text()
     other = BenchmarkSettings(num_posterior_samples=300, num_reference_samples=300, coverage_pairs=10)
-    with pytest.raises(ValueError, match="coverage_pairs.*write this run to a new --results file"):
+    with pytest.raises(ValueError, match=r"coverage_pairs.*write this run to a new --results file"):
         _run(path, observations=[1, 2], settings=other)
     legacy = tmp_path / "legacy.jsonl"  # written before records carried their settings
     legacy.write_text(before.replace('"settings":', '"old_settings":'))

@@ -148,3 +148,15 @@ def test_bench_is_delegated_to_the_benchmark_cli(capsys):
         main(["bench", "--help"])
     assert info.value.code == 0
     assert capsys.readouterr().out.startswith("usage: dnre bench")
+
+
+def test_weight_averaging_is_passed_to_training_and_checked(workdir, capsys):
+    base = ["train", "--data", str(workdir / "sims.csv"), "--theta-columns", "mass,span", "--prior-low", "-2,-2",
+            "--prior-high", "2,2", "--seed", "0", *SMALL_NET]
+    line = run_bad([*base, "--out", str(workdir / "bad.pt"), "--weight-averaging", "1.5"], capsys)
+    assert "weight_averaging" in line and "[0, 1)" in line
+    assert not (workdir / "bad.pt").exists()
+    for decay, name in ((0.0, "last.pt"), (0.9, "averaged.pt")):
+        assert main([*base, "--out", str(workdir / name), "--weight-averaging", str(decay)]) == 0
+    last, averaged = (dnre_core.load_estimator(workdir / name) for name in ("last.pt", "averaged.pt"))
+    assert not torch.equal(last.net[0].weight, averaged.net[0].weight)  # same data and seed, different weights
