@@ -104,13 +104,18 @@ DEFAULT_RATIONALE = "\n\n".join([
     "posterior-region points, where the pairwise network extrapolates. The potential head never compares two points "
     "inside the network, so it has no such error, and every way of sampling it (MH, HMC with any anchor, the Monte "
     "Carlo density) targets one density. On two_moons it brought the paper's form (0.797 ± 0.030) to NRE's level "
-    "(0.573 ± 0.039 against 0.560 ± 0.041), with NRE's seed-to-seed spread.",
+    "(0.573 ± 0.039 against 0.560 ± 0.041), with NRE's seed-to-seed spread. Repairing the pairwise head instead did "
+    "not work: against its antisymmetrised sampling (0.767 ± 0.052), an antisymmetry penalty (λ = 1, "
+    "`dnre_penalty_1`) made it steady but wrong (0.915 ± 0.006, the antisymmetry error down from 0.77 to 0.11) and "
+    "ten times the weight decay (`dnre_wd_0.1`) gave 0.807 ± 0.036.",
     "**Why weight averaging.** At a constant learning rate the weights keep jittering from step to step, and the "
     "best-validation epoch picks one noisy iterate; the spread that remained with the potential head came from there. "
     "The other directions did not remove it: 4 partners per simulation (`dnre_partners_4`, ≈ 2.2× the cost) or 500 "
     "epochs (seeds 0 and 1, a side run: 0.516, 0.634) moved the mean more than the spread, 4 partners at equal wall "
     "time did not win (80 epochs, seed 0, a side run: 0.697), and cosine annealing made things worse "
-    "(`dnre_potential_cosine`). Averaging the iterates (Polyak–Ruppert, as an EMA; about 5 % more time per epoch) "
+    "(`dnre_potential_cosine`). Ensembles of separately trained networks were not tried: at equal wall time each "
+    "member gets a fraction of the epochs, and the 1,000-epoch rows below show that epochs are what these networks "
+    "lack. Averaging the iterates (Polyak–Ruppert, as an EMA; about 5 % more time per epoch) "
     "took the default to 0.500 ± 0.022 on two_moons at 200 epochs, inside the issue's target (mean ≤ 0.60, "
     "sd ≤ 0.03); NRE gains as much (0.517 ± 0.012).",
     "**gaussian_mixture and slcp, and the budget.** The issue measured with 150 s of training; 200 epochs of the "
