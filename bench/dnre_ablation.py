@@ -23,7 +23,7 @@ import argparse
 import statistics
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -57,9 +57,9 @@ class Variant:
     ratio: str = "antisymmetric"
 
     def training_key(self) -> tuple[Any, ...]:
-        """Variants with the same key share one trained estimator (they differ only in sampling)."""
-        return (self.method, self.head, self.num_partners, self.lr_schedule, self.antisymmetry_weight, self.weight_decay,
-                self.weight_averaging)
+        """Variants with the same key share one trained estimator (they differ only in sampling): every field but
+        the description and the sampled ratio."""
+        return tuple(getattr(self, f.name) for f in fields(self) if f.name not in ("description", "ratio"))
 
     def trainer(self, task: BenchmarkTask) -> DNRE | NRE:
         if self.method == "nre":

@@ -198,8 +198,8 @@ class RatioTrainer:
         two_moons measured C2ST 0.646 ± 0.086 with it against 0.573 ± 0.039 without (``bench/results/ablation.md``).
         ``weight_averaging``: decay d ∈ [0, 1) of an exponential moving average of the weights, updated after every
         optimiser step (w̄ ← d·w̄ + (1 − d)·w, starting at the first step's weights, d warmed up as in
-        :func:`ema_with_warmup`; ``AveragedModel`` of ``torch.optim.swa_utils``). Validation, the best-epoch choice and the returned estimator use w̄; 0 returns the
-        optimiser's last iterate. The default 0.99 averages over about 100 steps and took DNRE on two_moons from
+        :func:`ema_with_warmup`; ``AveragedModel`` of ``torch.optim.swa_utils``). Validation, the best-epoch choice
+        and the returned estimator use w̄; 0 returns the optimiser's last iterate. The default 0.99 averages over about 100 steps and took DNRE on two_moons from
         C2ST 0.573 ± 0.039 to 0.500 ± 0.022 over 5 seeds (issue 6).
         """
         if not 0.0 <= weight_averaging < 1.0:

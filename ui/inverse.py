@@ -20,7 +20,8 @@ EXAMPLE = {"Max_Hover_Time_(s)": ("at least", 20.0, 0.0), "mass": ("at most", 4.
 SAMPLERS = ["hmc", "mh"]
 # HMC in logit coordinates mixes across the broad 19-D posterior: on the example target with the shipped model
 # (potential head, averaged weights) max R̂ 1.008 and min bulk ESS ~6,100 keeping every 4th step, ~13 s on an idle
-# core (the earlier model without weight averaging: R̂ 1.005, every 3rd step gave R̂ 1.010, which the page flags); MH with 1,500 warm-up steps and every 30th step kept reached R̂ 1.095 in 2 s.
+# core (the earlier model without weight averaging: R̂ 1.005; every 3rd step gave R̂ 1.010, which the page flags).
+# MH with 1,500 warm-up steps and every 30th step kept reached R̂ 1.095 in 2 s.
 DEFAULT_SETTINGS = SamplingConfig(model_id="", model_path="", target=[], sampler="hmc", num_chains=100, warmup_steps=600, num_samples=10000, thin=4, seed=0)
 
 

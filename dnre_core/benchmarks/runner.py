@@ -134,9 +134,10 @@ def settings_record(settings: BenchmarkSettings) -> dict[str, Any]:
 def _check_same_settings(records: list[dict[str, Any]], settings: BenchmarkSettings, path: Path) -> None:
     """Refuse to resume a results file whose records were measured with other settings (or by an older version)."""
     current = settings_record(settings)
-    other = next((r.get("settings") for r in records if r.get("settings") != current), current)
-    if other != current:
-        differ = sorted(k for k in current if (other or {}).get(k) != current[k]) if other else ["(not recorded)"]
+    mismatched = next((r for r in records if r.get("settings") != current), None)
+    if mismatched is not None:
+        other = mismatched.get("settings")
+        differ = sorted(k for k in current if other.get(k) != current[k]) if other else ["(not recorded)"]
         raise ValueError(
             f"{path} holds results measured with other settings ({', '.join(differ)}; recorded: {other}, now: "
             f"{current}). Mixing them in one table would be wrong: write this run to a new --results file, or "
