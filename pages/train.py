@@ -12,7 +12,8 @@ from ui.training_job import ESTIMATORS, TrainingConfig, training_job
 from ui.widgets import job_status
 
 AVERAGING_NOTE = ("Validation losses are those of the averaged weights (the weights the model keeps); with weight "
-                  "averaging on they trail the training loss for the first few hundred optimiser steps.")
+                  "averaging on they can trail the training loss slightly, since the average spans up to about 100 "
+                  "optimiser steps.")
 
 st.title("Train")
 workspace, runner = session.workspace(), session.runner()
