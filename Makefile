@@ -49,6 +49,7 @@ bench-setup: $(VENV)/.bench-installed
 BENCH_ARGS ?=
 bench: bench-setup
 	$(PY) bench/bench_core.py
+	$(PY) bench/bench_gpu.py  # measures only where CUDA is present
 	$(PY) bench/bench_simulator.py
 	$(PY) -m dnre_core.benchmarks $(BENCH_ARGS)
 	$(PY) bench/assemble.py

@@ -10,6 +10,7 @@ After sampling, ``posterior.diagnostics`` holds ArviZ R̂ and ESS, acceptance, s
 
 from __future__ import annotations
 
+import copy
 import inspect
 import math
 from typing import Any
@@ -127,8 +128,9 @@ class RatioPosterior:
         allowed = set(inspect.signature(SAMPLER_FUNCTIONS[sampler]).parameters) - set(SAMPLER_ARGUMENTS)
         if sampler_options.keys() - allowed:
             raise InputError(f"Unknown {sampler} option(s) {sorted(sampler_options.keys() - allowed)}; allowed: {sorted(allowed)}.")
-        self.device = torch.device(device)
-        self.estimator = estimator.to(self.device).eval()
+        self.device = torch.empty(0, device=device).device  # "cuda" → "cuda:0", comparable with a tensor's device
+        # A copy on another device: moving the caller's module in place would break posteriors that share it.
+        self.estimator = (estimator if estimator.device == self.device else copy.deepcopy(estimator).to(self.device)).eval()
         self.prior = prior.to(self.device) if hasattr(prior, "to") else prior
         self.sampler = sampler
         self.gradient = gradient
@@ -177,6 +179,9 @@ class RatioPosterior:
                callback_every: int = 25, initial: Tensor | None = None) -> Tensor:
         """Draw ``prod(sample_shape)`` samples (n, D) by MCMC; diagnostics in ``self.diagnostics``.
 
+        Samples and chains come back on the CPU whatever ``device`` the chains ran on; ``initial`` (C, D) may be
+        given on any device.
+
         ``callback(step, chains_so_far, diagnostics_so_far)`` runs every ``callback_every`` steps; returning
         False stops early and keeps what was drawn: the result is then (k, D) with k < n. The same seed gives
         the same samples.
@@ -185,6 +190,7 @@ class RatioPosterior:
         x_o = self._observation(x)
         generator = torch.Generator(device="cpu").manual_seed(
             int(seed) if seed is not None else int(torch.randint(0, 2**62, (1,))))
+        initial = initial.to(self.device) if initial is not None else None
         with torch.no_grad():
             samples, self.diagnostics = run_sampler(
                 self.potential_for(x_o), self.prior, self.sampler, num_samples, num_chains, warmup_steps, thin,
