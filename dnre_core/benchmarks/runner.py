@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch import Tensor
 from tqdm.auto import tqdm
 
 from dnre_core import c2st, expected_coverage
@@ -192,6 +193,11 @@ def _missing(
     return _Group(task, method, seed, budget, cells, coverage)
 
 
+def training_data(task: BenchmarkTask, budget: int, seed: int) -> tuple[Tensor, Tensor]:
+    """The simulations θ (budget, D), x (budget, L) every method is trained on for ``seed``."""
+    return task.sample_joint(budget, derived_seed(seed, _TRAIN))
+
+
 def _run_group(group: _Group, settings: BenchmarkSettings, path: Path, tick: Callable[[], Any] | None) -> None:
     """Train once, then append every owed cell and coverage record (a failure becomes a failed record)."""
     torch.set_num_threads(1)
@@ -205,7 +211,7 @@ def _run_group(group: _Group, settings: BenchmarkSettings, path: Path, tick: Cal
 
     task = get_task(group.task)
     try:
-        theta, x = task.sample_joint(group.budget, derived_seed(group.seed, _TRAIN))
+        theta, x = training_data(task, group.budget, group.seed)
         fitted = fit_method(group.method, task, theta, x, group.seed, settings.sampling, settings.training)
     except Exception:  # a method that cannot train on a task is a result, not a crash
         error = traceback.format_exc(limit=3)
