@@ -56,6 +56,7 @@ def markdown_report(
     ]
     for title, field, best, fmt in _METRICS:
         lines += [f"### {title}", "", *_table(cells, field, best, fmt), ""]
+    lines += [*goals_section(cells, coverage), ""]
     lines += [
         "### Expected coverage (mean of coverage − level over 21 levels; ≥ 0 is conservative)",
         "",
@@ -79,6 +80,72 @@ def markdown_report(
         "",
     ]
     return "\n".join(lines)
+
+
+def _mean_c2st(cells: list[dict[str, Any]]) -> dict[tuple[str, str, str], float]:
+    """Mean C2ST per (task, method, sampler) over the successful cells."""
+    values: dict[tuple[str, str, str], list[float]] = defaultdict(list)
+    for r in cells:
+        if r["status"] == "ok" and r.get("c2st") is not None:
+            values[(r["task"], r["method"], r["sampler"])].append(float(r["c2st"]))
+    return {key: float(np.mean(v)) for key, v in values.items()}
+
+
+def coverage_shortfall(record: dict[str, Any]) -> float:
+    """The largest shortfall of coverage below the level (≥ 0), in binomial standard errors of the coverage at that
+    level with the record's number of pairs: about 2 or less is what a calibrated posterior gives by chance."""
+    levels, cover = np.asarray(record["levels"]), np.asarray(record["coverage"])
+    inner = (levels > 0) & (levels < 1)
+    se = np.sqrt(levels[inner] * (1 - levels[inner]) / record["pairs"])
+    return float(max(0.0, np.max((levels[inner] - cover[inner]) / se)))
+
+
+def goals_section(cells: list[dict[str, Any]], coverage: list[dict[str, Any]]) -> list[str]:
+    """Issue 4's goals per task, from what is recorded: DNRE (MH) against the best other ratio estimator, DNRE's HMC
+    against its MH, and DNRE's coverage."""
+    means = _mean_c2st(cells)
+    tasks = sorted({task for task, method, _ in means if method == "dnre"})
+    if not tasks:
+        return []
+    lines = [
+        "### Goals (issue 4), from the records above",
+        "",
+        "| task | DNRE (MH) | best other (method, C2ST) | DNRE ≤ best other | DNRE HMC − MH (goal ≤ 0.03) | DNRE coverage, "
+        "mean gap / worst shortfall in s.e. (MH) |",
+        "|---|---|---|---|---|---|",
+    ]
+    wins = compared = hmc_ok = hmc_measured = 0
+    for task in tasks:
+        dnre = means.get((task, "dnre", "mh"))
+        others = {(m, s): v for (t, m, s), v in means.items() if t == task and m not in ("dnre", "dnre-paper")}
+        best = min(others.items(), key=lambda item: item[1]) if others else None
+        row = [task, f"{dnre:.3f}" if dnre is not None else "–"]
+        if best is not None and dnre is not None:
+            compared += 1
+            wins += dnre <= best[1]
+            row += [f"{best[0][0]} ({best[0][1]}) {best[1]:.3f}", "yes" if dnre <= best[1] else "no"]
+        else:
+            row += ["–", "–"]
+        hmc = means.get((task, "dnre", "hmc"))
+        if hmc is not None and dnre is not None:
+            hmc_measured += 1
+            hmc_ok += abs(hmc - dnre) <= 0.03
+            row.append(f"{hmc - dnre:+.3f}")
+        else:
+            row.append("–")
+        runs = [r for r in coverage if (r["task"], r["method"], r["sampler"]) == (task, "dnre", "mh")]
+        row.append(f"{np.mean([np.mean(np.subtract(r['coverage'], r['levels'])) for r in runs]):+.3f} / "
+                   f"{max(coverage_shortfall(r) for r in runs):.1f}" if runs else "–")
+        lines.append("| " + " | ".join(row) + " |")
+    peers = sorted({m for _, m, _ in means if m not in ("dnre", "dnre-paper")})
+    lines += [
+        "",
+        f"DNRE's mean C2ST is at or below the best other estimator's ({', '.join(peers) or 'none recorded'}) on "
+        f"{wins} of {compared} tasks (goal: 8 of 10 with all peers); HMC is within 0.03 of MH on {hmc_ok} of "
+        f"{hmc_measured}. Coverage: a mean gap ≥ 0 is conservative on average; a worst shortfall above about 2 "
+        "standard errors is more than chance at that number of pairs.",
+    ]
+    return lines
 
 
 def _columns(records: list[dict[str, Any]]) -> list[Column]:
