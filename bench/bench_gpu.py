@@ -53,19 +53,25 @@ def synchronised(device: str, work: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def median_after_warm_up(measure: Callable[[], float]) -> float:
+    """Median of ``REPEATS`` calls of ``measure`` (seconds) after one untimed call (kernels loaded, caches filled)."""
+    measure()
+    return statistics.median(measure() for _ in range(REPEATS))
+
+
 def median_seconds(device: str, work: Callable[[], object]) -> float:
-    synchronised(device, work)  # warm-up: kernels loaded, allocator and caches filled
-    return statistics.median(synchronised(device, work) for _ in range(REPEATS))
+    return median_after_warm_up(lambda: synchronised(device, work))
 
 
 def mh_chain_steps_per_second(trainer: dnre_core.DNRE, x_o: torch.Tensor, device: str, chains: int) -> float:
     """Chain-steps per second of the sampler's own loop (its recorded seconds: ArviZ's summary afterwards excluded)."""
     posterior = trainer.build_posterior(sampler="mh", device=device)
-    runs = []
-    for _ in range(REPEATS + 1):  # the first run warms up
+
+    def sampler_seconds() -> float:
         posterior.sample((chains * MH_DRAWS,), x=x_o, num_chains=chains, warmup_steps=MH_WARMUP, seed=0)
-        runs.append(posterior.diagnostics.seconds)
-    return chains * (MH_WARMUP + MH_DRAWS) / statistics.median(runs[1:])
+        return posterior.diagnostics.seconds
+
+    return chains * (MH_WARMUP + MH_DRAWS) / median_after_warm_up(sampler_seconds)
 
 
 def epoch_seconds(theta: torch.Tensor, x: torch.Tensor, prior: dnre_core.BoxUniform, device: str, batch: int) -> float:

@@ -67,8 +67,7 @@ def probe(task_name: str, method: str) -> dict[str, Any]:
     settings = TrainingSettings()
     trainer = OUR_METHODS[method](task.prior).append_simulations(theta, x)
     start = time.perf_counter()
-    trainer.train(seed=SEED, batch_size=settings.batch_size, weight_averaging=settings.weight_averaging,
-                  stop_after_epochs=LONG_PATIENCE, max_epochs=MAX_EPOCHS)
+    trainer.train(seed=SEED, **(settings.options() | {"stop_after_epochs": LONG_PATIENCE, "max_epochs": MAX_EPOCHS}))
     return {"task": task_name, "method": method, "budget": BUDGET, "seed": SEED, "patience": LONG_PATIENCE,
             "batch_size": settings.batch_size, "weight_averaging": settings.weight_averaging,
             "val_losses": trainer.summary.val_losses, "seconds": time.perf_counter() - start,

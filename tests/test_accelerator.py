@@ -39,12 +39,16 @@ def cpu_trainers(linear_gaussian, small_data):
     return trainers
 
 
+def copied_to_device(estimator: dnre_core.RatioEstimator, tmp_path) -> dnre_core.RatioEstimator:
+    """``estimator`` saved to a model file and loaded onto the device."""
+    estimator.save(tmp_path / "model.pt")
+    return dnre_core.load_estimator(tmp_path / "model.pt", device=DEVICE)
+
+
 @pytest.mark.parametrize("kind", ["DNRE", "NRE", "BNRE"])
 def test_a_cpu_trained_estimator_gives_the_same_log_ratios_on_the_device(cpu_trainers, linear_gaussian, tmp_path, kind):
     estimator = cpu_trainers[kind].estimator
-    path = tmp_path / "model.pt"
-    estimator.save(path)
-    moved = dnre_core.load_estimator(path, device=DEVICE)
+    moved = copied_to_device(estimator, tmp_path)
     assert moved.device.type == DEVICE
     theta, x = linear_gaussian.sample_joint(500, seed=11)
     theta_prime = linear_gaussian.sample_prior(500, seed=12)
@@ -109,8 +113,7 @@ def test_log_prob_on_the_device_matches_the_cpu(cpu_trainers, linear_gaussian, k
 def test_consistency_report_on_the_device_matches_the_cpu(cpu_trainers, linear_gaussian, small_data, tmp_path):
     theta, x = small_data
     estimator = cpu_trainers["DNRE"].estimator
-    estimator.save(tmp_path / "model.pt")
-    moved = dnre_core.load_estimator(tmp_path / "model.pt", device=DEVICE)
+    moved = copied_to_device(estimator, tmp_path)
     expected = consistency_report(estimator, theta, x, num_triples=500, seed=0)
     got = consistency_report(moved, theta, x, num_triples=500, seed=0)
     numbers = [key for key, value in expected.items() if isinstance(value, float)]

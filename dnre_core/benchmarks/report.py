@@ -82,13 +82,18 @@ def markdown_report(
     return "\n".join(lines)
 
 
-def _mean_c2st(cells: list[dict[str, Any]]) -> dict[tuple[str, str, str], float]:
-    """Mean C2ST per (task, method, sampler) over the successful cells."""
-    values: dict[tuple[str, str, str], list[float]] = defaultdict(list)
+def _field_values(cells: list[dict[str, Any]], field: str) -> dict[tuple[str, Column], list[float]]:
+    """``field``'s values per (task, (method, sampler)) over the successful cells that recorded it."""
+    values: dict[tuple[str, Column], list[float]] = defaultdict(list)
     for r in cells:
-        if r["status"] == "ok" and r.get("c2st") is not None:
-            values[(r["task"], r["method"], r["sampler"])].append(float(r["c2st"]))
-    return {key: float(np.mean(v)) for key, v in values.items()}
+        if r["status"] == "ok" and r.get(field) is not None:
+            values[(r["task"], (r["method"], r["sampler"]))].append(float(r[field]))
+    return values
+
+
+def coverage_gap(record: dict[str, Any]) -> float:
+    """Mean of coverage − level over a coverage record's levels (≥ 0: conservative on average)."""
+    return float(np.mean(np.subtract(record["coverage"], record["levels"])))
 
 
 def coverage_shortfall(record: dict[str, Any]) -> float:
@@ -103,7 +108,8 @@ def coverage_shortfall(record: dict[str, Any]) -> float:
 def goals_section(cells: list[dict[str, Any]], coverage: list[dict[str, Any]]) -> list[str]:
     """Issue 4's goals per task, from what is recorded: DNRE (MH) against the best other ratio estimator, DNRE's HMC
     against its MH, and DNRE's coverage."""
-    means = _mean_c2st(cells)
+    means = {(task, method, sampler): float(np.mean(v))
+             for (task, (method, sampler)), v in _field_values(cells, "c2st").items()}
     tasks = sorted({task for task, method, _ in means if method == "dnre"})
     if not tasks:
         return []
@@ -134,7 +140,7 @@ def goals_section(cells: list[dict[str, Any]], coverage: list[dict[str, Any]]) -
         else:
             row.append("–")
         runs = [r for r in coverage if (r["task"], r["method"], r["sampler"]) == (task, "dnre", "mh")]
-        row.append(f"{np.mean([np.mean(np.subtract(r['coverage'], r['levels'])) for r in runs]):+.3f} / "
+        row.append(f"{np.mean([coverage_gap(r) for r in runs]):+.3f} / "
                    f"{max(coverage_shortfall(r) for r in runs):.1f}" if runs else "–")
         lines.append("| " + " | ".join(row) + " |")
     peers = sorted({m for _, m, _ in means if m not in ("dnre", "dnre-paper")})
@@ -154,10 +160,7 @@ def _columns(records: list[dict[str, Any]]) -> list[Column]:
 
 def _table(cells: list[dict[str, Any]], field: str, best: Callable[[list[float]], float] | None, fmt: str) -> list[str]:
     columns = _columns(cells)
-    values: dict[tuple[str, Column], list[float]] = defaultdict(list)
-    for r in cells:
-        if r["status"] == "ok" and r.get(field) is not None:
-            values[(r["task"], (r["method"], r["sampler"]))].append(float(r[field]))
+    values = _field_values(cells, field)
     lines = ["| task | " + " | ".join(f"{m} {s}" for m, s in columns) + " |", "|---" * (len(columns) + 1) + "|"]
     for task in sorted({r["task"] for r in cells}):
         means = {c: float(np.mean(values[(task, c)])) for c in columns if values[(task, c)]}
@@ -178,7 +181,7 @@ def _coverage_table(coverage: list[dict[str, Any]]) -> list[str]:
     columns = _columns(coverage)
     gaps: dict[tuple[str, Column], list[float]] = defaultdict(list)
     for r in coverage:
-        gaps[(r["task"], (r["method"], r["sampler"]))].append(float(np.mean(np.subtract(r["coverage"], r["levels"]))))
+        gaps[(r["task"], (r["method"], r["sampler"]))].append(coverage_gap(r))
     lines = ["| task | " + " | ".join(f"{m} {s}" for m, s in columns) + " |", "|---" * (len(columns) + 1) + "|"]
     for task in sorted({r["task"] for r in coverage}):
         row = [f"{np.mean(g):+.3f} (seeds={len(g)})" if (g := gaps[(task, c)]) else "–" for c in columns]
@@ -199,14 +202,13 @@ def plot_c2st(cells: list[dict[str, Any]], path: Path) -> None:
     """C2ST (mean ± sd) per task for each (method, sampler), as offset points with error bars."""
     plt = _pyplot()
     ok = [r for r in cells if r["status"] == "ok"]
-    tasks, columns = sorted({r["task"] for r in ok}), _columns(ok)
+    tasks, columns, values = sorted({r["task"] for r in ok}), _columns(ok), _field_values(ok, "c2st")
     fig, ax = plt.subplots(figsize=(max(6.0, 1.2 * len(tasks) + 2), 4.5))
     width = 0.8 / max(len(columns), 1)
     for k, (method, sampler) in enumerate(columns):
         xs, means, sds = [], [], []
         for t, task in enumerate(tasks):
-            v = [r["c2st"] for r in ok if (r["task"], r["method"], r["sampler"]) == (task, method, sampler)]
-            if v:
+            if v := values.get((task, (method, sampler))):
                 xs.append(t - 0.4 + width * (k + 0.5))
                 means.append(np.mean(v))
                 sds.append(np.std(v))
