@@ -22,7 +22,7 @@ from torch.distributions import Distribution
 from .diagnostics import ChainDiagnostics
 from .estimators import NREEstimator, RatioEstimator
 from .potentials import BoxTransformedPotential, Potential, RatioPotential
-from .priors import prior_bounds, prior_dimension, prior_from_config, sample_prior
+from .priors import prior_bounds, prior_dimension, prior_from_config, prior_log_prob, sample_prior
 from .samplers import ChainRecorder, SampleCallback, hamiltonian_monte_carlo, metropolis_hastings
 from .samplers.adaptation import regularised_covariance
 from .validation import InputError, as_matrix, as_vector
@@ -211,6 +211,6 @@ class RatioPosterior:
         x_o = self._observation(x)
         with torch.no_grad():
             if isinstance(self.estimator, NREEstimator):
-                return self.prior.log_prob(theta_t) + self.estimator.logit(theta_t, x_o, torch.isfinite(x_o))
+                return prior_log_prob(self.prior, theta_t) + self.estimator.logit(theta_t, x_o, torch.isfinite(x_o))
             reference = sample_prior(self.prior, num_reference, torch.Generator().manual_seed(seed)).to(self.device)
             return self.potential_for(x_o).log_density(theta_t, reference)

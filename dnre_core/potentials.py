@@ -19,7 +19,7 @@ from torch import Tensor
 from torch.distributions import Distribution
 
 from .estimators import RatioEstimator
-from .priors import in_support, sample_prior
+from .priors import in_support, prior_log_prob, sample_prior
 
 GRADIENTS = ("direct", "ratio")
 RATIOS = ("direct", "antisymmetric")
@@ -176,7 +176,7 @@ class RatioPotential(Potential):
         log_s = torch.log(torch.tensor(float(num_reference), device=theta.device))
         if self.estimator.exactly_antisymmetric:  # d = g(θ) − g(θ_s): M + S evaluations instead of M·S
             log_evidence = torch.logsumexp(self._g(reference), dim=0) - log_s
-            return self.prior.log_prob(theta) + _run_in_chunks(self._g, theta) - log_evidence
+            return prior_log_prob(self.prior, theta) + _run_in_chunks(self._g, theta) - log_evidence
         chunk_rows = max(1, 2**18 // num_reference)
 
         def chunk(rows: Tensor) -> Tensor:
@@ -184,7 +184,7 @@ class RatioPotential(Potential):
             return torch.logsumexp(-d, dim=1) - log_s
 
         log_evidence_ratio = _run_in_chunks(chunk, theta, chunk_rows)
-        return self.prior.log_prob(theta) - log_evidence_ratio
+        return prior_log_prob(self.prior, theta) - log_evidence_ratio
 
     def initial_candidates(self, num: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
         candidates = self.draw_reference(num, generator)

@@ -62,13 +62,39 @@ def prior_bounds(prior: Distribution) -> tuple[Tensor, Tensor] | None:
     return None
 
 
+def _support_check(prior: Distribution, theta: Tensor) -> Tensor:
+    """Boolean mask (...,) of rows of ``theta`` (..., D) that are finite and satisfy ``prior.support``."""
+    inside = torch.isfinite(theta).all(dim=-1)
+    try:
+        support = prior.support
+    except NotImplementedError:  # a distribution that does not declare its support: only finiteness is known
+        return inside
+    check = support.check(theta)
+    return inside & (check.all(dim=-1) if check.dim() == theta.dim() else check)
+
+
+def prior_log_prob(prior: Distribution, theta: Tensor) -> Tensor:
+    """``log p(θ)`` (...,) for ``theta`` (..., D), ``-inf`` outside the support instead of an error.
+
+    torch's distributions validate their arguments by default and raise on values outside the support (a
+    LogNormal prior at a negative proposal); samplers propose such values all the time, so the prior is only
+    evaluated on the rows inside its support.
+    """
+    inside = _support_check(prior, theta)
+    if bool(inside.all()):
+        return prior.log_prob(theta)
+    log_prob = torch.full(inside.shape, float("-inf"), dtype=theta.dtype, device=theta.device)
+    log_prob[inside] = prior.log_prob(theta[inside]).to(theta.dtype)
+    return log_prob
+
+
 def in_support(prior: Distribution, theta: Tensor) -> Tensor:
-    """Boolean mask (...,) of rows of ``theta`` (..., D) with finite prior log density."""
+    """Boolean mask (...,) of rows of ``theta`` (..., D) with finite prior log density (never raises)."""
     bounds = prior_bounds(prior)
     if bounds is not None:
         low, high = (b.to(theta) for b in bounds)
         return ((theta >= low) & (theta <= high)).all(dim=-1)
-    return torch.isfinite(prior.log_prob(theta))
+    return torch.isfinite(prior_log_prob(prior, theta))
 
 
 def prior_to_config(prior: Distribution) -> dict[str, Any] | None:

@@ -93,6 +93,12 @@ def test_a_failed_training_is_recorded_not_raised(
     monkeypatch.setattr(runner, "fit_method", BrokenStub)
     records = _run(tmp_path / "results.jsonl")
     assert len(records) == 6 and all(r["status"] == "failed" and "cannot train here" in r["error"] for r in records)
+    monkeypatch.setattr(runner, "fit_method", PriorStub)
+    PriorStub.trainings = 0
+    assert _run(tmp_path / "results.jsonl") == records and PriorStub.trainings == 0  # failures count as done
+    retried = _run(tmp_path / "results.jsonl", retry_failed=True)  # after a fix: run them again
+    assert PriorStub.trainings == 1 and len(retried) == 6 and all(r["status"] == "ok" for r in retried)
+    assert len(read_records(tmp_path / "results.jsonl")) == 12  # the file keeps the failures as history
 
 
 @needs_sbibm

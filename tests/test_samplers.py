@@ -5,9 +5,10 @@ import math
 import pytest
 import torch
 
-from dnre_core import BoxUniform
+from dnre_core import NRE, BoxUniform
 from dnre_core.posterior import run_sampler
 from dnre_core.potentials import DensityPotential
+from dnre_core.priors import in_support, prior_log_prob, sample_prior
 
 DIM = 5
 
@@ -83,3 +84,46 @@ def test_same_seed_same_draws_and_callback_can_stop():
     assert calls == [10, 20, 30, 40]
     assert diagnostics.stopped_early and diagnostics.num_draws == 20
     assert samples.shape == (20 * 50, DIM)
+
+
+def lognormal_prior() -> torch.distributions.Distribution:
+    """A prior whose support is not a box and whose ``log_prob`` raises outside it (torch's argument validation)."""
+    base = torch.distributions.LogNormal(torch.zeros(2), 0.5 * torch.ones(2), validate_args=True)
+    return torch.distributions.Independent(base, 1, validate_args=True)
+
+
+def test_priors_with_validated_support_give_minus_infinity_instead_of_raising():
+    prior = lognormal_prior()
+    theta = torch.tensor([[1.0, 2.0], [-0.5, 1.0], [1.0, float("nan")], [0.0, 1.0]])
+    with pytest.raises(ValueError):
+        prior.log_prob(theta)  # what the library must not let through
+    log_prob = prior_log_prob(prior, theta)
+    assert torch.isfinite(log_prob[0]) and torch.isclose(log_prob[0], prior.log_prob(theta[:1])[0])
+    assert torch.isneginf(log_prob[1:]).all()
+    assert in_support(prior, theta).tolist() == [True, False, False, False]
+
+
+@pytest.mark.parametrize("sampler", ["mh", "hmc"])
+def test_samples_a_lognormal_prior_whose_proposals_cross_zero(sampler):
+    """Random-walk and leapfrog proposals below zero are rejected, not raised on; log θ has the prior's mean 0."""
+    prior = lognormal_prior()
+    samples, diagnostics = run_sampler(DensityPotential(prior.log_prob, prior), prior, sampler, num_samples=20_000,
+                                       num_chains=200, warmup_steps=300, thin=1,
+                                       generator=torch.Generator().manual_seed(3))
+    assert (samples > 0).all()
+    ess = torch.as_tensor(diagnostics.ess_bulk, dtype=torch.float32)
+    assert (samples.log().mean(0).abs() < 5 * 0.5 / ess.sqrt()).all()  # 5 Monte Carlo standard errors of the mean
+
+
+def test_ratio_posterior_under_a_lognormal_prior_samples_and_scores_outside_the_support():
+    """The sbibm sir / lotka_volterra failure: an NRE posterior under a LogNormal prior, proposals below zero."""
+    prior = lognormal_prior()
+    trainer = NRE(prior).append_simulations(sample_prior(prior, 200, torch.Generator().manual_seed(4)),
+                                            torch.randn(200, 3, generator=torch.Generator().manual_seed(5)))
+    trainer.train(seed=0, max_epochs=2)
+    posterior = trainer.build_posterior(sampler="mh")
+    x_o = torch.zeros(3)
+    samples = posterior.sample((400,), x=x_o, num_chains=100, warmup_steps=50, seed=0)
+    assert (samples > 0).all()
+    log_prob = posterior.log_prob(torch.tensor([[1.0, 1.0], [-1.0, 1.0]]), x=x_o)
+    assert torch.isfinite(log_prob[0]) and torch.isneginf(log_prob[1])

@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--coverage-pairs", type=int, default=BenchmarkSettings.coverage_pairs, help="held-out pairs")
     parser.add_argument("--max-c2st", type=float, default=None, help="exit 1 if a cell of this run has a higher C2ST")
+    parser.add_argument(
+        "--retry-failed", action="store_true", help="run again the cells whose newest record failed (after a fix)"
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     return parser
 
@@ -94,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 num_reference_samples=args.reference_samples,
                 coverage_pairs=args.coverage_pairs,
             ),
+            retry_failed=args.retry_failed,
         )
     except ValueError as error:
         print(f"dnre bench: {error}", file=sys.stderr)

@@ -6,7 +6,9 @@ Two kinds of record (field ``kind``):
   ``train_seconds``, ``sample_seconds``, ``min_ess``, ``min_ess_per_second``, ``max_rhat``, ``status``, ``error``.
 - ``"coverage"``: one (task, method, sampler, seed, budget) over held-out pairs: ``levels`` and ``coverage`` (K,).
 
-A record with ``status == "failed"`` (and its ``error``) counts as done: a rerun does not retry it.
+A record with ``status == "failed"`` (and its ``error``) counts as done: a rerun does not retry it, unless asked to
+(``--retry-failed``, after a fix); the retry appends a new record, and the newest record of each key is the one
+that counts (:func:`latest_records`). The file keeps the history.
 """
 
 from __future__ import annotations
@@ -36,6 +38,14 @@ def read_records(path: Path) -> list[dict[str, Any]]:
         except json.JSONDecodeError:
             continue
     return records
+
+
+def latest_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The newest record of each :func:`record_key` among ``records`` (in file order), in order of first appearance."""
+    latest: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for record in records:
+        latest[record_key(record)] = record
+    return list(latest.values())
 
 
 def append_record(path: Path, record: dict[str, Any]) -> None:

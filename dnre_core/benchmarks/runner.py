@@ -36,7 +36,7 @@ from dnre_core.benchmarks.methods import (
     samplers_for,
 )
 from dnre_core.benchmarks.registry import TASK_NAMES, get_task
-from dnre_core.benchmarks.results import append_record, read_records, record_key
+from dnre_core.benchmarks.results import append_record, latest_records, read_records, record_key
 from dnre_core.benchmarks.tasks import NUM_OBSERVATIONS, BenchmarkTask
 
 # Purposes of derived seeds, so that training data, held-out pairs and MCMC runs use independent streams.
@@ -88,11 +88,13 @@ def run_benchmark(
     results_path: str | Path = "bench/results/sbibm.jsonl",
     progress: bool = True,
     settings: BenchmarkSettings | None = None,
+    retry_failed: bool = False,
 ) -> list[dict[str, Any]]:
     """Run every missing cell of tasks × methods × samplers × observations × seeds at ``budget`` simulations.
 
     ``jobs`` > 1 trains and evaluates that many (task, method, seed) groups in parallel processes (one torch
-    thread each). Returns all records of the results file (earlier runs included).
+    thread each). A cell whose newest record failed counts as done unless ``retry_failed``. Returns the newest
+    record of every key in the results file (earlier runs included).
     """
     _validate(tasks, methods, samplers, budget, observations, seeds, jobs)
     settings = settings or BenchmarkSettings()
@@ -102,9 +104,9 @@ def run_benchmark(
             f"{settings.num_posterior_samples} and {settings.num_reference_samples}."
         )
     path = Path(results_path)
-    recorded = read_records(path)
+    recorded = latest_records(read_records(path))
     _check_same_settings(recorded, settings, path)
-    done = {record_key(record) for record in recorded}
+    done = {record_key(record) for record in recorded if not (retry_failed and record["status"] != "ok")}
     groups = [
         group
         for task in tasks
@@ -124,7 +126,7 @@ def run_benchmark(
                 future.result()
                 bar.update(futures[future].size)
     bar.close()
-    return read_records(path)
+    return latest_records(read_records(path))
 
 
 def settings_record(settings: BenchmarkSettings) -> dict[str, Any]:
