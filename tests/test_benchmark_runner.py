@@ -196,14 +196,16 @@ def test_a_results_file_from_other_settings_is_not_resumed(tmp_path: Path, stubb
     assert path.read_text() == before and PriorStub.trainings == 1
 
 
-def _cell(task: str, method: str, sampler: str, c2st: float) -> dict[str, Any]:
-    return {"kind": "cell", "task": task, "method": method, "sampler": sampler, "c2st": c2st, "status": "ok"}
+def _cell(task: str, method: str, sampler: str, c2st: float, observation: int = 1) -> dict[str, Any]:
+    return {"kind": "cell", "task": task, "method": method, "sampler": sampler, "c2st": c2st, "status": "ok",
+            "observation": observation, "seed": 0}
 
 
 def test_the_goals_section_compares_dnre_with_the_best_other_estimator_and_hmc_with_mh() -> None:
     cells = [
-        _cell("a", "dnre", "mh", 0.60), _cell("a", "dnre", "mh", 0.62), _cell("a", "dnre", "hmc", 0.70),
-        _cell("a", "nre", "mh", 0.65), _cell("a", "bnre", "mh", 0.63), _cell("a", "dnre-paper", "mh", 0.55),
+        _cell("a", "dnre", "mh", 0.60), _cell("a", "dnre", "mh", 0.62, 2), _cell("a", "dnre", "hmc", 0.70),
+        _cell("a", "nre", "mh", 0.65), _cell("a", "bnre", "mh", 0.63), _cell("a", "bnre", "mh", 0.64, 2),
+        _cell("a", "dnre-paper", "mh", 0.55),
         _cell("b", "dnre", "mh", 0.80), _cell("b", "dnre", "hmc", 0.82), _cell("b", "sbi-nre-a", "slice", 0.75),
         {"kind": "cell", "task": "b", "method": "nre", "sampler": "mh", "status": "failed", "error": "x"},
     ]
@@ -212,7 +214,9 @@ def test_the_goals_section_compares_dnre_with_the_best_other_estimator_and_hmc_w
     overconfident = calibrated | {"task": "b", "coverage": [max(0.0, level - 0.2) for level in levels]}
     lines = goals_section(cells, [calibrated, overconfident])
     rows = {line.split(" | ")[0].strip("| "): line for line in lines if line.startswith("| a ") or line.startswith("| b ")}
-    assert "bnre (mh) 0.630 | yes | +0.090 | +0.000 / 0.0" in rows["a"]  # the pairwise variant is not a peer
-    assert "sbi-nre-a (slice) 0.750 | no | +0.020 |" in rows["b"]
+    # the pairwise variant is not a peer; paired differences −0.03 and −0.02: mean −0.025, s.e. 0.005
+    assert "bnre (mh) 0.635 | yes | -0.025 ± 0.005 (n=2) | +0.090 | +0.000 / 0.0" in rows["a"]
+    assert "sbi-nre-a (slice) 0.750 | no | +0.050 ± nan (n=1) | +0.020 |" in rows["b"]
     assert float(rows["b"].rsplit("/", 1)[1].strip(" |")) > 2  # 0.2 below the diagonal at 50 pairs: far beyond chance
-    assert "on 1 of 2 tasks" in lines[-1] and "within 0.03 of MH on 1 of 2" in lines[-1]
+    assert "on 1 of 2 tasks" in lines[-1] and "two standard errors of the paired difference on 1 of 2" in lines[-1]
+    assert "within 0.03 of MH on 1 of 2" in lines[-1]
