@@ -136,6 +136,12 @@ def test_main_writes_report_and_figures_and_gates_on_c2st(tmp_path: Path, stubbe
     for name in ("c2st.png", "coverage.png"):
         assert (tmp_path / "figures" / name).read_bytes()[:4] == b"\x89PNG"
     assert main([*args, "--max-c2st", "0.5"]) == 1  # prior draws fail a strict gate
+    (tmp_path / "intro.md").write_text("# A written introduction\n\nWhat this run is.\n")
+    assert main([*args, "--preamble", str(tmp_path / "intro.md")]) == 0  # nothing to run: the report is rewritten
+    report = (tmp_path / "sbibm.md").read_text()
+    assert report.startswith("# A written introduction\n\nWhat this run is.\n\nProduced by `dnre bench")
+    assert "## Benchmarks: sbibm tasks" not in report and "| two_moons | **" in report
+    assert main([*args, "--preamble", str(tmp_path / "missing.md")]) == 2
     assert len(read_records(tmp_path / "r.jsonl")) == 2
 
 

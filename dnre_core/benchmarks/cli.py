@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--report", type=Path, default=Path("bench/results/sbibm.md"), help="markdown table to write")
     parser.add_argument("--figures", type=Path, default=Path("bench/figures"), help="folder for PNG figures")
     parser.add_argument(
+        "--preamble", type=Path, default=None, help="markdown file put at the top of the report instead of its title"
+    )
+    parser.add_argument(
         "--posterior-samples",
         type=int,
         default=BenchmarkSettings.num_posterior_samples,
@@ -82,6 +85,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     torch.set_num_threads(1)
     try:
+        preamble = args.preamble.read_text() if args.preamble is not None else None
+    except OSError as error:
+        print(f"dnre bench: cannot read the preamble {args.preamble}: {error.strerror}", file=sys.stderr)
+        return 2
+    try:
         records = run_benchmark(
             args.tasks,
             args.methods,
@@ -103,7 +111,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"dnre bench: {error}", file=sys.stderr)
         return 2
     write_report(
-        records, args.report, args.figures, command="dnre bench " + " ".join(sys.argv[1:] if argv is None else argv)
+        records,
+        args.report,
+        args.figures,
+        command="dnre bench " + " ".join(sys.argv[1:] if argv is None else argv),
+        preamble=preamble,
     )
     print(f"Wrote {args.report} and figures under {args.figures}/")
     return _check_gate(records, args)

@@ -24,12 +24,21 @@ _METRICS: tuple[tuple[str, str, Callable[[list[float]], float] | None, str], ...
 )
 
 
-def write_report(records: list[dict[str, Any]], report_path: Path, figures_dir: Path, command: str) -> None:
-    """Write the markdown report to ``report_path`` and ``c2st.png`` / ``coverage.png`` under ``figures_dir``."""
+def write_report(
+    records: list[dict[str, Any]], report_path: Path, figures_dir: Path, command: str, preamble: str | None = None
+) -> None:
+    """Write the markdown report to ``report_path`` and ``c2st.png`` / ``coverage.png`` under ``figures_dir``.
+
+    ``preamble``: markdown (a title and what the run is) that replaces the default title, so that a report with a
+    written introduction can be regenerated as it stands.
+    """
     cells = [r for r in records if r["kind"] == "cell"]
     coverage = [r for r in records if r["kind"] == "coverage" and r["status"] == "ok"]
     report_path.parent.mkdir(parents=True, exist_ok=True)
-    report_path.write_text(markdown_report(cells, coverage, command, figures_dir, report_path.parent))
+    body = markdown_report(cells, coverage, command, figures_dir, report_path.parent)
+    if preamble is not None:
+        body = preamble.strip() + "\n\n" + body.split("\n", 2)[2]  # the default title and its blank line go
+    report_path.write_text(body)
     figures_dir.mkdir(parents=True, exist_ok=True)
     plot_c2st(cells, figures_dir / "c2st.png")
     plot_coverage(coverage, figures_dir / "coverage.png")
