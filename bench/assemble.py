@@ -5,6 +5,8 @@ Run by ``make bench`` after the individual benchmarks; sections appear in a fixe
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -18,17 +20,29 @@ less.
 """
 
 
-def as_section(text: str) -> str:
-    """A section whose own top-level "# " title becomes "## " (and every deeper heading one level deeper)."""
+IMAGE_LINK = re.compile(r"(!\[[^\]]*\]\()([^)\s]+)(\))")
+
+
+def as_section(text: str, source_dir: Path, output_dir: Path) -> str:
+    """A section whose own top-level "# " title becomes "## " (and every deeper heading one level deeper), with
+    relative image links (written relative to ``source_dir``) rewritten relative to ``output_dir``."""
     lines = text.strip().splitlines()
     if lines and lines[0].startswith("# "):
         lines = ["#" + line if line.startswith("#") else line for line in lines]
-    return "\n".join(lines) + "\n"
+
+    def relink(match: re.Match[str]) -> str:
+        target = match[2]
+        if "://" in target or Path(target).is_absolute():
+            return match[0]
+        moved = os.path.relpath((source_dir / target).resolve(), output_dir.resolve())
+        return f"{match[1]}{Path(moved).as_posix()}{match[3]}"
+
+    return "\n".join(IMAGE_LINK.sub(relink, line) for line in lines) + "\n"
 
 
 def assemble(results_dir: Path, output: Path) -> None:
     sections = sorted(results_dir.glob("*.md"), key=lambda p: (ORDER.index(p.name) if p.name in ORDER else len(ORDER), p.name))
-    parts = [HEADER] + [as_section(p.read_text()) for p in sections]
+    parts = [HEADER] + [as_section(p.read_text(), p.parent, output.parent) for p in sections]
     tmp = output.with_suffix(".md.tmp")
     tmp.write_text("\n".join(parts))
     tmp.replace(output)

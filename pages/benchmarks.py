@@ -9,13 +9,18 @@ from ui import session
 from ui.bench_job import throughput_job
 from ui.inverse import example_target
 from ui.models import scan_models
+from ui.report_view import ImageBlock, report_blocks
 from ui.widgets import job_status
 
 REPORT = Path(__file__).resolve().parents[1] / "BENCHMARKS.md"
 
 st.title("Benchmarks")
 if REPORT.exists():
-    st.markdown(REPORT.read_text(encoding="utf-8"))
+    for block in report_blocks(REPORT.read_text(encoding="utf-8"), REPORT.parent):
+        if isinstance(block, ImageBlock):
+            st.image(str(block.path), caption=block.caption)
+        else:
+            st.markdown(block.markdown)
 else:
     st.info("No benchmark report yet: `make bench` writes BENCHMARKS.md (the sbibm tasks, DNRE against NRE and BNRE).")
 

@@ -81,7 +81,7 @@ def markdown_report(
             for r in failures
         ]
         lines.append("")
-    rel = Path(os.path.relpath(figures_dir, report_dir))
+    rel = Path(os.path.relpath(figures_dir.resolve(), report_dir.resolve()))
     lines += [
         f"![C2ST per task and method]({rel / 'c2st.png'})",
         "",
