@@ -11,6 +11,7 @@ import torch
 
 from dnre_core.benchmarks.methods import METHODS, OUR_METHODS, SAMPLERS, samplers_for
 from dnre_core.benchmarks.registry import TASK_NAMES
+from dnre_core.benchmarks.results import latest_records, read_records
 from dnre_core.benchmarks.runner import BenchmarkSettings, run_benchmark
 
 
@@ -74,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--retry-failed", action="store_true", help="run again the cells whose newest record failed (after a fix)"
     )
+    parser.add_argument(
+        "--report-only", action="store_true", help="write the report and figures from the results file; run nothing"
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     return parser
 
@@ -89,6 +93,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         print(f"dnre bench: cannot read the preamble {args.preamble}: {error.strerror}", file=sys.stderr)
         return 2
+    if args.report_only:
+        records = latest_records(read_records(args.results))
+        if not records:
+            print(f"dnre bench: no results in {args.results} to report; run the benchmark first.", file=sys.stderr)
+            return 2
+        write_report(records, args.report, args.figures, command=_command(argv), preamble=preamble)
+        print(f"Wrote {args.report} and figures under {args.figures}/ from {args.results} (nothing run)")
+        return 0
     try:
         records = run_benchmark(
             args.tasks,
@@ -114,11 +126,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         records,
         args.report,
         args.figures,
-        command="dnre bench " + " ".join(sys.argv[1:] if argv is None else argv),
+        command=_command(argv),
         preamble=preamble,
     )
     print(f"Wrote {args.report} and figures under {args.figures}/")
     return _check_gate(records, args)
+
+
+def _command(argv: Sequence[str] | None) -> str:
+    return "dnre bench " + " ".join(sys.argv[1:] if argv is None else argv)
 
 
 def _check_gate(records: list[dict], args: argparse.Namespace) -> int:
