@@ -247,7 +247,7 @@ def plot_c2st(cells: list[dict[str, Any]], path: Path) -> None:
     ax.set_xlabel("task")
     ax.set_ylabel("C2ST accuracy (mean ± sd)")
     ax.set_title("C2ST against sbibm reference posteriors")
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the axes, never over points
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
