@@ -139,7 +139,7 @@ def test_main_writes_report_and_figures_and_gates_on_c2st(tmp_path: Path, stubbe
     (tmp_path / "intro.md").write_text("# A written introduction\n\nWhat this run is.\n")
     assert main([*args, "--preamble", str(tmp_path / "intro.md")]) == 0  # nothing to run: the report is rewritten
     report = (tmp_path / "sbibm.md").read_text()
-    assert report.startswith("# A written introduction\n\nWhat this run is.\n\nProduced by `dnre bench")
+    assert report.startswith("# A written introduction\n\nWhat this run is.\n\nTables and figures written by `dnre bench")
     assert "## Benchmarks: sbibm tasks" not in report and "| two_moons | **" in report
     assert main([*args, "--preamble", str(tmp_path / "missing.md")]) == 2
     (tmp_path / "sbibm.md").unlink()

@@ -53,7 +53,7 @@ def markdown_report(
     lines = [
         "## Benchmarks: sbibm tasks",
         "",
-        f"Produced by `{command}`; simulation budget(s): {', '.join(map(str, budgets)) or 'none'}. Entries are mean ± sd "
+        f"Tables and figures written by `{command}` from every record of its results file; simulation budget(s): {', '.join(map(str, budgets)) or 'none'}. Entries are mean ± sd "
         "over observations and seeds (n = cells); the best mean per task is in bold. Nothing is tuned against the "
         "reference posteriors. C2ST: "
         + ("; ".join(f"{n} posterior samples against {m} reference samples" for n, m in sizes) or "none")
