@@ -21,8 +21,3 @@ def test_sections_are_demoted_and_figure_links_follow_the_output(tmp_path: Path)
     assert "![C2ST](bench/figures/full/c2st.png)" in text  # was relative to bench/results
     assert "![Remote](https://example.org/a.png)" in text
 
-
-def test_every_figure_the_projects_report_links_exists() -> None:
-    text = (ROOT / "BENCHMARKS.md").read_text()
-    links = [line.split("](", 1)[1].rstrip(")") for line in text.splitlines() if line.startswith("![")]
-    assert links and all((ROOT / link).is_file() for link in links), links

@@ -24,6 +24,9 @@ _METRICS: tuple[tuple[str, str, Callable[[list[float]], float] | None, str], ...
 )
 
 
+DEFAULT_TITLE = "## Benchmarks: sbibm tasks"
+
+
 def write_report(
     records: list[dict[str, Any]], report_path: Path, figures_dir: Path, command: str, preamble: str | None = None
 ) -> None:
@@ -35,23 +38,26 @@ def write_report(
     cells = [r for r in records if r["kind"] == "cell"]
     coverage = [r for r in records if r["kind"] == "coverage" and r["status"] == "ok"]
     report_path.parent.mkdir(parents=True, exist_ok=True)
-    body = markdown_report(cells, coverage, command, figures_dir, report_path.parent)
-    if preamble is not None:
-        body = preamble.strip() + "\n\n" + body.split("\n", 2)[2]  # the default title and its blank line go
-    report_path.write_text(body)
+    title = preamble.strip() if preamble is not None else DEFAULT_TITLE
+    report_path.write_text(markdown_report(cells, coverage, command, figures_dir, report_path.parent, title))
     figures_dir.mkdir(parents=True, exist_ok=True)
     plot_c2st(cells, figures_dir / "c2st.png")
     plot_coverage(coverage, figures_dir / "coverage.png")
 
 
 def markdown_report(
-    cells: list[dict[str, Any]], coverage: list[dict[str, Any]], command: str, figures_dir: Path, report_dir: Path
+    cells: list[dict[str, Any]],
+    coverage: list[dict[str, Any]],
+    command: str,
+    figures_dir: Path,
+    report_dir: Path,
+    title: str = DEFAULT_TITLE,
 ) -> str:
-    """The BENCHMARKS section as markdown."""
+    """The BENCHMARKS section as markdown, under ``title`` (a heading, or a written introduction)."""
     budgets = sorted({r["budget"] for r in cells})
     sizes = sorted({tuple(r["c2st_samples"]) for r in cells if r["status"] == "ok"})
     lines = [
-        "## Benchmarks: sbibm tasks",
+        title,
         "",
         f"Tables and figures written by `{command}` from every record of its results file; simulation budget(s): {', '.join(map(str, budgets)) or 'none'}. Entries are mean ± sd "
         "over observations and seeds (n = cells); the best mean per task is in bold. Nothing is tuned against the "
