@@ -22,7 +22,7 @@ from torch.distributions import Distribution
 from .diagnostics import ChainDiagnostics
 from .estimators import NREEstimator, RatioEstimator
 from .potentials import BoxTransformedPotential, Potential, RatioPotential
-from .priors import prior_bounds, prior_dimension, prior_from_config, prior_log_prob, sample_prior
+from .priors import prior_bounds, prior_dimension, prior_from_config, prior_log_prob, prior_on_device, sample_prior
 from .samplers import ChainRecorder, SampleCallback, hamiltonian_monte_carlo, metropolis_hastings
 from .samplers.adaptation import regularised_covariance
 from .validation import InputError, as_matrix, as_vector
@@ -131,7 +131,7 @@ class RatioPosterior:
         self.device = torch.empty(0, device=device).device  # "cuda" → "cuda:0", comparable with a tensor's device
         # A copy on another device: moving the caller's module in place would break posteriors that share it.
         self.estimator = (estimator if estimator.device == self.device else copy.deepcopy(estimator).to(self.device)).eval()
-        self.prior = prior.to(self.device) if hasattr(prior, "to") else prior
+        self.prior = prior_on_device(prior, self.device)
         self.sampler = sampler
         self.gradient = gradient
         self.ratio = ratio

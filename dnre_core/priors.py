@@ -7,11 +7,11 @@ the support without evaluating the network, and which round-trip through model f
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torch import Tensor
-from torch.distributions import Distribution, Independent, Uniform
+from torch.distributions import Distribution, Independent, Uniform, constraints
 
 
 class BoxUniform(Independent):
@@ -95,6 +95,60 @@ def in_support(prior: Distribution, theta: Tensor) -> Tensor:
         low, high = (b.to(theta) for b in bounds)
         return ((theta >= low) & (theta <= high)).all(dim=-1)
     return torch.isfinite(prior_log_prob(prior, theta))
+
+
+class _ConstraintOn(constraints.Constraint):
+    """A support constraint checked on the device its distribution's parameters live on."""
+
+    def __init__(self, base: constraints.Constraint, device: torch.device):
+        self.base = base
+        self.device = device
+        self.is_discrete = base.is_discrete
+        self.event_dim = base.event_dim
+        super().__init__()
+
+    def check(self, value: Tensor) -> Tensor:
+        return self.base.check(value.to(self.device)).to(value.device)
+
+
+class PriorOnDevice(Distribution):
+    """A prior whose parameters stay on their own device, used with θ on another one (a CUDA posterior).
+
+    torch's distributions have no ``.to``: a LogNormal built on the CPU fails on CUDA values. This wrapper moves
+    each value to the prior's device for ``log_prob`` (differentiably, for HMC) and returns results, and
+    draws, on ``device``. Events (D,), as the wrapped prior's.
+    """
+
+    arg_constraints: ClassVar[dict[str, constraints.Constraint]] = {}
+
+    def __init__(self, prior: Distribution, device: torch.device):
+        self.prior = prior
+        self.device = device
+        with torch.random.fork_rng(devices=[]):  # one draw finds the parameters' device, leaving the RNG as it was
+            self.home = prior.sample().device
+        super().__init__(prior.batch_shape, prior.event_shape, validate_args=False)
+
+    @property
+    def support(self) -> constraints.Constraint:
+        return _ConstraintOn(self.prior.support, self.home)
+
+    def sample(self, sample_shape: torch.Size | tuple[int, ...] = ()) -> Tensor:
+        return self.prior.sample(sample_shape).to(self.device)
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        return self.prior.log_prob(value.to(self.home)).to(value.device)
+
+
+def prior_on_device(prior: Distribution, device: torch.device) -> Distribution:
+    """``prior`` for θ on ``device``: a box prior is rebuilt there; any other is wrapped in :class:`PriorOnDevice`
+    unless it has a ``to`` method of its own (or already lives there)."""
+    bounds = prior_bounds(prior)
+    if bounds is not None:
+        return BoxUniform(*bounds, device=device)
+    if hasattr(prior, "to"):
+        return prior.to(device)
+    wrapped = PriorOnDevice(prior, device)
+    return prior if wrapped.home == device else wrapped
 
 
 def prior_to_config(prior: Distribution) -> dict[str, Any] | None:

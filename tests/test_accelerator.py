@@ -122,6 +122,39 @@ def test_consistency_report_on_the_device_matches_the_cpu(cpu_trainers, linear_g
         assert abs(got[key] - expected[key]) <= ATOL * max(1.0, abs(expected[key])), key
 
 
+@pytest.fixture(scope="module")
+def lognormal_trainer():
+    """A DNRE under a validating LogNormal prior whose parameters live on the CPU (as sbibm's sir prior does)."""
+    base = torch.distributions.LogNormal(torch.zeros(2), 0.5 * torch.ones(2), validate_args=True)
+    prior = torch.distributions.Independent(base, 1, validate_args=True)
+    theta = dnre_core.priors.sample_prior(prior, 2000, torch.Generator().manual_seed(4))
+    x = theta.log() + 0.3 * torch.randn(2000, 2, generator=torch.Generator().manual_seed(5))
+    trainer = dnre_core.DNRE(prior).append_simulations(theta, x)
+    trainer.train(max_epochs=3, seed=0)
+    return trainer
+
+
+@pytest.mark.parametrize("sampler", ["mh", "hmc"])
+def test_a_prior_with_cpu_parameters_samples_on_the_device(lognormal_trainer, sampler):
+    """torch distributions have no ``.to``: the posterior evaluates such a prior on its own device (proposals below
+    zero are rejected there, not raised on) and the chains run on the device, drawing what the CPU's draw."""
+    x_o = torch.tensor([0.2, -0.1])
+    options = {"x": x_o, "num_chains": 1000, "warmup_steps": 100, "seed": 5}
+    on_cpu = lognormal_trainer.build_posterior(sampler=sampler).sample((1000,), **options)
+    on_dev = lognormal_trainer.build_posterior(sampler=sampler, device=DEVICE).sample((1000,), **options)
+    assert (on_dev > 0).all()
+    assert dnre_core.c2st(on_dev, on_cpu) <= 0.6  # a gross-error bound, as for the box prior above
+
+
+def test_log_prob_under_a_prior_with_cpu_parameters_matches_the_cpu(lognormal_trainer):
+    x_o = torch.tensor([0.2, -0.1])
+    theta = torch.tensor([[1.0, 0.8], [0.5, 2.0], [-0.5, 1.0]])  # the last row lies outside the support
+    expected = lognormal_trainer.build_posterior().log_prob(theta, x=x_o, num_reference=500)
+    got = lognormal_trainer.build_posterior(device=DEVICE).log_prob(theta, x=x_o, num_reference=500)
+    assert torch.isneginf(got[2]) and torch.isneginf(expected[2])
+    torch.testing.assert_close(got[:2].cpu(), expected[:2], atol=ATOL, rtol=ATOL)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["DNRE", "NRE", "BNRE"])
 def test_training_on_the_device_learns_the_exact_posterior(linear_gaussian, tmp_path, kind):

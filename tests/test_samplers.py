@@ -8,7 +8,7 @@ import torch
 from dnre_core import NRE, BoxUniform
 from dnre_core.posterior import run_sampler
 from dnre_core.potentials import DensityPotential
-from dnre_core.priors import in_support, prior_log_prob, sample_prior
+from dnre_core.priors import PriorOnDevice, in_support, prior_log_prob, prior_on_device, sample_prior
 
 DIM = 5
 
@@ -127,3 +127,20 @@ def test_ratio_posterior_under_a_lognormal_prior_samples_and_scores_outside_the_
     assert (samples > 0).all()
     log_prob = posterior.log_prob(torch.tensor([[1.0, 1.0], [-1.0, 1.0]]), x=x_o)
     assert torch.isfinite(log_prob[0]) and torch.isneginf(log_prob[1])
+
+
+def test_a_prior_is_prepared_for_the_posteriors_device():
+    """Box priors are rebuilt on the device, priors already there are kept, others are wrapped (the wrapper keeps the
+    prior's values, support and seeded draws; tests/test_accelerator.py checks it across devices)."""
+    cpu = torch.device("cpu")
+    box = torch.distributions.Independent(torch.distributions.Uniform(torch.zeros(2), torch.ones(2)), 1)
+    assert isinstance(prior_on_device(box, cpu), BoxUniform)
+    prior = lognormal_prior()
+    assert prior_on_device(prior, cpu) is prior
+    wrapped = PriorOnDevice(prior, cpu)
+    assert wrapped.event_shape == prior.event_shape and wrapped.home == cpu
+    theta = torch.tensor([[1.0, 2.0], [-0.5, 1.0]])
+    assert torch.equal(prior_log_prob(wrapped, theta), prior_log_prob(prior, theta))
+    assert in_support(wrapped, theta).tolist() == [True, False]
+    draws = [sample_prior(p, 5, torch.Generator().manual_seed(1)) for p in (prior, wrapped)]
+    assert torch.equal(*draws)
