@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -233,3 +234,22 @@ def test_the_goals_section_compares_dnre_with_the_best_other_estimator_and_hmc_w
     assert "on 1 of 2 tasks" in lines[-1] and "two standard errors of the paired difference on 1 of 2" in lines[-1]
     assert "within 0.03 of MH on 1 of 2" in lines[-1]
     assert "DNRE HMC − MH, paired mean" in lines[2]
+
+
+def _die_in_the_worker(*args: Any) -> None:
+    os._exit(9)  # what the kernel's out-of-memory killer does to a worker, as the pool sees it
+
+
+def test_a_worker_that_dies_is_a_clear_error_that_says_how_to_resume(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "r.jsonl"
+    monkeypatch.setattr(runner, "_run_group", _die_in_the_worker)
+    monkeypatch.setattr(runner, "_missing",
+                        lambda task, method, seed, budget, *rest: runner._Group(task, method, seed, budget, (("mh", 1),), ()))
+    code = main(["--tasks", "two_moons,slcp", "--methods", "nre", "--samplers", "mh", "--seeds", "0", "--jobs", "2",
+                 "--results", str(path), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert "worker process stopped abruptly" in err and "out of memory" in err and "fewer --jobs" in err
+    assert "two_moons/nre/seed 0" in err and str(path) in err

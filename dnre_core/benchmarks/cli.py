@@ -12,7 +12,7 @@ import torch
 from dnre_core.benchmarks.methods import METHODS, OUR_METHODS, SAMPLERS, samplers_for
 from dnre_core.benchmarks.registry import TASK_NAMES
 from dnre_core.benchmarks.results import latest_records, read_records
-from dnre_core.benchmarks.runner import BenchmarkSettings, run_benchmark
+from dnre_core.benchmarks.runner import BenchmarkSettings, WorkerDiedError, run_benchmark
 
 
 def parse_names(text: str) -> list[str]:
@@ -122,6 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:
         print(f"dnre bench: {error}", file=sys.stderr)
         return 2
+    except WorkerDiedError as error:
+        print(f"dnre bench: {error}", file=sys.stderr)
+        return 1
     write_report(
         records,
         args.report,

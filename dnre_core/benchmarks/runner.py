@@ -16,6 +16,7 @@ import math
 import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,10 +124,24 @@ def run_benchmark(
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             futures = {pool.submit(_run_group, group, settings, path, None): group for group in groups}
             for future in as_completed(futures):
-                future.result()
+                try:
+                    future.result()
+                except BrokenProcessPool as error:
+                    running = sorted({f"{g.task}/{g.method}/seed {g.seed}" for f, g in futures.items() if not f.done()
+                                      or f.exception() is not None})
+                    raise WorkerDiedError(
+                        f"A benchmark worker process stopped abruptly (the system kills a process that runs out of "
+                        f"memory; `dmesg` says whether it did) while these groups were unfinished: {', '.join(running)}."
+                        f" The cells finished so far are kept in {path}: run the same command again to resume it, "
+                        "with fewer --jobs if memory is short."
+                    ) from error
                 bar.update(futures[future].size)
     bar.close()
     return latest_records(read_records(path))
+
+
+class WorkerDiedError(RuntimeError):
+    """A worker process of a parallel benchmark run died (killed by the system, typically for lack of memory)."""
 
 
 def settings_record(settings: BenchmarkSettings) -> dict[str, Any]:

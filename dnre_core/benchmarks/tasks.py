@@ -19,7 +19,7 @@ import torch
 from torch import Tensor
 from torch.distributions import Distribution, MultivariateNormal
 
-from dnre_core.benchmarks.sbibm_source import sbibm_pickles_allowed, sbibm_task
+from dnre_core.benchmarks.sbibm_source import sbibm_pickles_allowed, sbibm_task, student_t_sampled_in_row_chunks
 from dnre_core.priors import BoxUniform, sample_prior
 
 NUM_OBSERVATIONS = 10
@@ -96,7 +96,7 @@ class SbibmTask(BenchmarkTask):
 
     def _simulate(self, theta: Tensor, seed: int) -> Tensor:
         # sbibm's simulators draw from torch's global generator through pyro; fork it so the caller's is untouched.
-        with torch.random.fork_rng(devices=[]), sbibm_pickles_allowed():
+        with torch.random.fork_rng(devices=[]), sbibm_pickles_allowed(), student_t_sampled_in_row_chunks():
             torch.manual_seed(seed)
             return self._simulator(theta)
 
