@@ -124,8 +124,7 @@ class PriorOnDevice(Distribution):
     def __init__(self, prior: Distribution, device: torch.device):
         self.prior = prior
         self.device = device
-        with torch.random.fork_rng(devices=[]):  # one draw finds the parameters' device, leaving the RNG as it was
-            self.home = prior.sample().device
+        self.home = parameter_device(prior)
         super().__init__(prior.batch_shape, prior.event_shape, validate_args=False)
 
     @property
@@ -147,8 +146,13 @@ def prior_on_device(prior: Distribution, device: torch.device) -> Distribution:
         return BoxUniform(*bounds, device=device)
     if hasattr(prior, "to"):
         return prior.to(device)
-    wrapped = PriorOnDevice(prior, device)
-    return prior if wrapped.home == device else wrapped
+    return prior if parameter_device(prior) == device else PriorOnDevice(prior, device)
+
+
+def parameter_device(prior: Distribution) -> torch.device:
+    """The device a prior's parameters live on, read off one draw (torch's global RNG left as it was)."""
+    with torch.random.fork_rng(devices=[]):
+        return prior.sample().device
 
 
 def prior_to_config(prior: Distribution) -> dict[str, Any] | None:

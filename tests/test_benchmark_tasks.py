@@ -11,7 +11,12 @@ import torch
 
 from dnre_core.benchmarks import TASK_NAMES, BenchmarkTask, SbibmMissingError, get_task, sbibm_available
 from dnre_core.benchmarks.ode_tasks import OdeTask, solve_batch
-from dnre_core.benchmarks.sbibm_source import require_sbibm, sbibm_task
+from dnre_core.benchmarks.sbibm_source import (
+    require_sbibm,
+    sbibm_pickles_allowed,
+    sbibm_task,
+    student_t_sampled_in_row_chunks,
+)
 from dnre_core.priors import BoxUniform
 
 needs_sbibm = pytest.mark.skipif(not sbibm_available(), reason="sbibm is not installed: run `make bench-setup`")
@@ -196,8 +201,6 @@ def test_sample_joint_draws_the_simulator_noise_independently_of_theta(name: str
 def test_slcp_distractors_samples_its_student_t_mixture_in_row_chunks_bit_for_bit() -> None:
     """The chunked product that bounds slcp_distractors' memory (13.5 GB → about 1 GB at 10,000 simulations, measured)
     gives pyro's own samples exactly, also across chunk boundaries (7 rows a chunk here)."""
-    from dnre_core.benchmarks.sbibm_source import sbibm_pickles_allowed, student_t_sampled_in_row_chunks
-
     task = sbibm_task("slcp_distractors")
     with sbibm_pickles_allowed():
         mixture = torch.load(task.path / "files" / "gmm.torch")
