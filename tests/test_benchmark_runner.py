@@ -191,6 +191,23 @@ def test_sbi_peers_train_and_sample_with_their_default_mcmc(tmp_path: Path) -> N
 
 
 @needs_sbibm
+def test_zero_coverage_pairs_is_a_c2st_only_run_and_its_report_is_written(tmp_path: Path, stubbed: None) -> None:
+    c2st_only = BenchmarkSettings(num_posterior_samples=300, num_reference_samples=300, coverage_pairs=0)
+    records = _run(tmp_path / "r.jsonl", settings=c2st_only)
+    assert sorted((r["kind"], r["sampler"], r["observation"]) for r in records) == [
+        ("cell", s, o) for s in ("hmc", "mh") for o in (1, 2)
+    ]
+    args = ["--tasks", "two_moons", "--methods", "dnre", "--samplers", "mh,hmc", "--budget", "100",
+            "--observations", "1-2", "--seeds", "0", "--posterior-samples", "300", "--reference-samples", "300",
+            "--coverage-pairs", "0", "--results", str(tmp_path / "r.jsonl"), "--report", str(tmp_path / "r.md"),
+            "--figures", str(tmp_path / "figures"), "--no-progress"]
+    assert main(args) == 0 and PriorStub.trainings == 1  # nothing left to run; the report is written
+    assert "| two_moons | " in (tmp_path / "r.md").read_text()
+    with pytest.raises(ValueError, match="coverage_pairs must be 0"):
+        _run(tmp_path / "other.jsonl", settings=BenchmarkSettings(coverage_pairs=-1))
+
+
+@needs_sbibm
 def test_a_results_file_from_other_settings_is_not_resumed(tmp_path: Path, stubbed: None) -> None:
     """Records carry the settings that produced them; resuming with other settings is refused, nothing is written."""
     path = tmp_path / "results.jsonl"

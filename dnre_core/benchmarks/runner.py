@@ -4,7 +4,7 @@ Per (task, method, seed) the method is trained once on ``budget`` simulations an
 observation (the estimators are amortised). Per cell: C2ST of ``num_posterior_samples`` posterior draws against the
 first ``num_reference_samples`` of sbibm's 10,000 reference samples (sbibm's protocol: 10,000 against 10,000), log
 posterior density at the true parameter, training and sampling wall time, min bulk ESS per second. Per (task,
-method, sampler, seed): expected coverage on ``coverage_pairs`` held-out (θ, x) pairs. sbi's peers are measured
+method, sampler, seed): expected coverage on ``coverage_pairs`` held-out (θ, x) pairs (none with 0: a C2ST-only run). sbi's peers are measured
 with their one sampler (:data:`~dnre_core.benchmarks.methods.PEER_SAMPLER`) whatever samplers are requested. Every result is appended to the results file as soon as it exists; a rerun skips what is there.
 A failure (training, sampling, a metric) is recorded in place of its results, not raised.
 """
@@ -104,6 +104,8 @@ def run_benchmark(
             "C2ST needs at least 10 posterior samples and 10 to 10,000 reference samples; got "
             f"{settings.num_posterior_samples} and {settings.num_reference_samples}."
         )
+    if settings.coverage_pairs < 0:
+        raise ValueError(f"coverage_pairs must be 0 (no coverage) or more; got {settings.coverage_pairs}.")
     path = Path(results_path)
     recorded = latest_records(read_records(path))
     _check_same_settings(recorded, settings, path)
@@ -113,7 +115,7 @@ def run_benchmark(
         for task in tasks
         for method in methods
         for seed in seeds
-        if (group := _missing(task, method, seed, budget, samplers, observations, done)).size
+        if (group := _missing(task, method, seed, budget, samplers, observations, done, settings.coverage_pairs > 0)).size
     ]
     bar = tqdm(total=sum(g.size for g in groups), desc="benchmark", unit="cell", disable=not progress)
     if jobs == 1:
@@ -198,6 +200,7 @@ def _missing(
     samplers: Sequence[str],
     observations: Sequence[int],
     done: set[tuple[Any, ...]],
+    with_coverage: bool,
 ) -> _Group:
     own = samplers_for(method, samplers)
     cells = tuple(
@@ -206,7 +209,9 @@ def _missing(
         for obs in observations
         if ("cell", task, method, sampler, obs, seed, budget) not in done
     )
-    coverage = tuple(s for s in own if ("coverage", task, method, s, None, seed, budget) not in done)
+    coverage = tuple(
+        s for s in own if with_coverage and ("coverage", task, method, s, None, seed, budget) not in done
+    )
     return _Group(task, method, seed, budget, cells, coverage)
 
 

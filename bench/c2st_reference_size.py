@@ -1,0 +1,117 @@
+"""How much does the full run's smaller C2ST (1,000 against 1,000 samples) change its verdicts? (issue 4)
+
+sbibm's protocol compares 10,000 posterior samples with 10,000 reference samples. The full run
+(``bench/results/sbibm_full.jsonl``) uses 1,000 against 1,000 to fit a 2-core machine. This script trains the same
+models again (same seed, same simulations, same settings: the runner is deterministic, so each model is the one
+behind the full run's cell, which the identical log density at the true parameter confirms) and measures C2ST with
+10,000 against 10,000 on a subset of cells (no coverage). It writes, per task and method, both means and their
+paired difference, and per task DNRE − NRE under both sample sizes.
+
+Resumable (the runner's results file ``bench/results/c2st_10k.jsonl``); writes ``bench/results/c2st_reference_size.md``.
+
+Run: .venv/bin/python bench/c2st_reference_size.py [--jobs 2] [--report-only]
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from dnre_core.benchmarks.results import latest_records, read_records
+from dnre_core.benchmarks.runner import BenchmarkSettings, run_benchmark
+from dnre_core.io import atomic_write_bytes
+
+RESULTS = Path(__file__).resolve().parent / "results"
+FULL_RUN = RESULTS / "sbibm_full.jsonl"
+LARGE_RUN = RESULTS / "c2st_10k.jsonl"
+TASKS = ("two_moons", "sir", "slcp")  # DNRE behind NRE on the first two in the full run, ahead on the third
+METHODS = ("dnre", "nre")
+OBSERVATIONS = (1, 2, 3, 4, 5)
+SEED, BUDGET = 0, 10_000
+LARGE = BenchmarkSettings(num_posterior_samples=10_000, num_reference_samples=10_000, coverage_pairs=0)
+
+
+def paired_cells(full: list[dict[str, Any]], large: list[dict[str, Any]]) -> list[tuple[dict, dict]]:
+    """(full-run cell, 10,000-sample cell) pairs of the same task, method, sampler, observation, seed and budget."""
+
+    def key(r: dict[str, Any]) -> tuple[Any, ...]:
+        return r["task"], r["method"], r["sampler"], r["observation"], r["seed"], r["budget"]
+
+    small = {key(r): r for r in full if r["kind"] == "cell" and r["status"] == "ok"}
+    return [(small[key(r)], r) for r in large if r["kind"] == "cell" and r["status"] == "ok" and key(r) in small]
+
+
+def _mean_se(values: list[float]) -> str:
+    v = np.asarray(values, dtype=float)
+    se = v.std(ddof=1) / np.sqrt(len(v)) if len(v) > 1 else float("nan")
+    return f"{v.mean():+.3f} ± {se:.3f}"
+
+
+def summary_markdown(pairs: list[tuple[dict, dict]]) -> str:
+    same_model = sum(s["log_prob_true"] == g["log_prob_true"] for s, g in pairs)
+    lines = [
+        "# C2ST with 10,000 against 10,000 samples (sbibm's protocol) beside the full run's 1,000 against 1,000",
+        "",
+        "Written by `bench/c2st_reference_size.py` (one torch thread per job, this project's 2-core machine, "
+        f"2026-11-26): the full run's models for tasks {', '.join(TASKS)}, methods {', '.join(METHODS)} (MH), seed "
+        f"{SEED}, observations {OBSERVATIONS[0]}–{OBSERVATIONS[-1]}, trained again and measured with 10,000 posterior "
+        f"samples against sbibm's 10,000 reference samples. The same model is behind both numbers of a pair: the log "
+        f"density at the true parameter is identical in {same_model} of {len(pairs)} pairs.",
+        "",
+        "| task | method | cells | C2ST 1k | C2ST 10k | 10k − 1k, paired mean ± s.e. |",
+        "|---|---|---|---|---|---|",
+    ]
+    groups: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for small, large in pairs:
+        groups.setdefault((small["task"], small["method"]), []).append((small["c2st"], large["c2st"]))
+    for (task, method), values in sorted(groups.items()):
+        s, g = np.array(values).T
+        lines.append(f"| {task} | {method} | {len(values)} | {s.mean():.3f} | {g.mean():.3f} | {_mean_se(list(g - s))} |")
+    lines += [
+        "",
+        "DNRE − NRE on the same observations, paired mean ± s.e. (negative: DNRE closer to the reference):",
+        "",
+        "| task | observations | at 1k | at 10k |",
+        "|---|---|---|---|",
+    ]
+    for task in sorted({t for t, _ in groups}):
+        by_obs = {
+            (small["method"], small["observation"]): (small["c2st"], large["c2st"])
+            for small, large in pairs
+            if small["task"] == task
+        }
+        both = sorted(o for m, o in by_obs if m == "dnre" and ("nre", o) in by_obs)
+        if both:
+            diffs = np.array([np.subtract(by_obs["dnre", o], by_obs["nre", o]) for o in both])
+            lines.append(f"| {task} | {len(both)} | {_mean_se(list(diffs[:, 0]))} | {_mean_se(list(diffs[:, 1]))} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--report-only", action="store_true", help="write the summary from the recorded cells")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    print(f"torch threads: {torch.get_num_threads()}, jobs: {args.jobs}")
+    if not args.report_only:
+        run_benchmark(TASKS, METHODS, ["mh"], BUDGET, OBSERVATIONS, [SEED], args.jobs, LARGE_RUN, progress=False,
+                      settings=LARGE)
+    pairs = paired_cells(latest_records(read_records(FULL_RUN)), latest_records(read_records(LARGE_RUN)))
+    text = summary_markdown(pairs)
+    atomic_write_bytes(RESULTS / "c2st_reference_size.md", lambda f: f.write(text.encode()))
+    print(f"Wrote {RESULTS / 'c2st_reference_size.md'} ({len(pairs)} paired cells)")
+
+
+if __name__ == "__main__":
+    main()
