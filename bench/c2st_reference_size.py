@@ -62,11 +62,12 @@ def summary_markdown(pairs: list[tuple[dict, dict]]) -> str:
     lines = [
         "# C2ST with 10,000 against 10,000 samples (sbibm's protocol) beside the full run's 1,000 against 1,000",
         "",
-        "Written by `bench/c2st_reference_size.py` (one torch thread per job, this project's 2-core machine, "
-        f"2026-11-26): the full run's models for tasks {', '.join(TASKS)}, methods {', '.join(METHODS)} (MH), seed "
-        f"{SEED}, observations {OBSERVATIONS[0]}–{OBSERVATIONS[-1]}, trained again and measured with 10,000 posterior "
-        f"samples against sbibm's 10,000 reference samples. The same model is behind both numbers of a pair: the log "
-        f"density at the true parameter is identical in {same_model} of {len(pairs)} pairs.",
+        "Written by `bench/c2st_reference_size.py` (one torch thread per job, this project's 2-core machine "
+        f"without GPU; results in `bench/results/c2st_10k.jsonl`): the full run's models for tasks {', '.join(TASKS)}, "
+        f"methods {', '.join(METHODS)} (MH), seed {SEED}, observations {OBSERVATIONS[0]}–{OBSERVATIONS[-1]}, trained "
+        "again and measured with 10,000 posterior samples against sbibm's 10,000 reference samples. The same model is "
+        f"behind both numbers of a pair: the log density at the true parameter is identical in {same_model} of "
+        f"{len(pairs)} pairs.",
         "",
         "| task | method | cells | C2ST 1k | C2ST 10k | 10k − 1k, paired mean ± s.e. |",
         "|---|---|---|---|---|---|",
@@ -76,7 +77,8 @@ def summary_markdown(pairs: list[tuple[dict, dict]]) -> str:
         groups.setdefault((small["task"], small["method"]), []).append((small["c2st"], large["c2st"]))
     for (task, method), values in sorted(groups.items()):
         s, g = np.array(values).T
-        lines.append(f"| {task} | {method} | {len(values)} | {s.mean():.3f} | {g.mean():.3f} | {_mean_se(list(g - s))} |")
+        change = _mean_se(list(g - s))
+        lines.append(f"| {task} | {method} | {len(values)} | {s.mean():.3f} | {g.mean():.3f} | {change} |")
     lines += [
         "",
         "DNRE − NRE on the same observations, paired mean ± s.e. (negative: DNRE closer to the reference):",
