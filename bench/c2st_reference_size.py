@@ -27,7 +27,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from dnre_core.benchmarks.results import latest_records, read_records
+from dnre_core.benchmarks.report import paired_difference
+from dnre_core.benchmarks.results import latest_records, read_records, record_key
 from dnre_core.benchmarks.runner import BenchmarkSettings, run_benchmark
 from dnre_core.io import atomic_write_bytes
 
@@ -42,13 +43,14 @@ LARGE = BenchmarkSettings(num_posterior_samples=10_000, num_reference_samples=10
 
 
 def paired_cells(full: list[dict[str, Any]], large: list[dict[str, Any]]) -> list[tuple[dict, dict]]:
-    """(full-run cell, 10,000-sample cell) pairs of the same task, method, sampler, observation, seed and budget."""
-
-    def key(r: dict[str, Any]) -> tuple[Any, ...]:
-        return r["task"], r["method"], r["sampler"], r["observation"], r["seed"], r["budget"]
-
-    small = {key(r): r for r in full if r["kind"] == "cell" and r["status"] == "ok"}
-    return [(small[key(r)], r) for r in large if r["kind"] == "cell" and r["status"] == "ok" and key(r) in small]
+    """(full-run cell, 10,000-sample cell) pairs with the same record key (task, method, sampler, observation, seed,
+    budget)."""
+    small = {record_key(r): r for r in full if r["kind"] == "cell" and r["status"] == "ok"}
+    return [
+        (small[record_key(r)], r)
+        for r in large
+        if r["kind"] == "cell" and r["status"] == "ok" and record_key(r) in small
+    ]
 
 
 def _mean_se(values: list[float]) -> str:
@@ -86,16 +88,13 @@ def summary_markdown(pairs: list[tuple[dict, dict]]) -> str:
         "| task | observations | at 1k | at 10k |",
         "|---|---|---|---|",
     ]
+    small_cells, large_cells = [s for s, _ in pairs], [g for _, g in pairs]
     for task in sorted({t for t, _ in groups}):
-        by_obs = {
-            (small["method"], small["observation"]): (small["c2st"], large["c2st"])
-            for small, large in pairs
-            if small["task"] == task
-        }
-        both = sorted(o for m, o in by_obs if m == "dnre" and ("nre", o) in by_obs)
-        if both:
-            diffs = np.array([np.subtract(by_obs["dnre", o], by_obs["nre", o]) for o in both])
-            lines.append(f"| {task} | {len(both)} | {_mean_se(list(diffs[:, 0]))} | {_mean_se(list(diffs[:, 1]))} |")
+        (mean_1k, se_1k, n), (mean_10k, se_10k, _) = (
+            paired_difference(cells, task, ("dnre", "mh"), ("nre", "mh")) for cells in (small_cells, large_cells)
+        )
+        if n:
+            lines.append(f"| {task} | {n} | {mean_1k:+.3f} ± {se_1k:.3f} | {mean_10k:+.3f} ± {se_10k:.3f} |")
     return "\n".join(lines) + "\n"
 
 
@@ -105,8 +104,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--report-only", action="store_true", help="write the summary from the recorded cells")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    print(f"torch threads: {torch.get_num_threads()}, jobs: {args.jobs}")
     if not args.report_only:
+        print(f"torch threads: {torch.get_num_threads()}, jobs: {args.jobs}")
         run_benchmark(TASKS, METHODS, ["mh"], BUDGET, OBSERVATIONS, [SEED], args.jobs, LARGE_RUN, progress=False,
                       settings=LARGE)
     pairs = paired_cells(latest_records(read_records(FULL_RUN)), latest_records(read_records(LARGE_RUN)))

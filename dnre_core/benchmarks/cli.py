@@ -70,7 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=BenchmarkSettings.num_reference_samples,
         help="reference samples per C2ST, the first of sbibm's 10000 (default 10000)",
     )
-    parser.add_argument("--coverage-pairs", type=int, default=BenchmarkSettings.coverage_pairs, help="held-out (θ, x) pairs per coverage record (0: no coverage, a C2ST-only run)")
+    parser.add_argument(
+        "--coverage-pairs",
+        type=int,
+        default=BenchmarkSettings.coverage_pairs,
+        help="held-out (θ, x) pairs per coverage record (0: no coverage, a C2ST-only run)",
+    )
     parser.add_argument("--max-c2st", type=float, default=None, help="exit 1 if a cell of this run has a higher C2ST")
     parser.add_argument(
         "--retry-failed", action="store_true", help="run again the cells whose newest record failed (after a fix)"

@@ -4,9 +4,10 @@ Per (task, method, seed) the method is trained once on ``budget`` simulations an
 observation (the estimators are amortised). Per cell: C2ST of ``num_posterior_samples`` posterior draws against the
 first ``num_reference_samples`` of sbibm's 10,000 reference samples (sbibm's protocol: 10,000 against 10,000), log
 posterior density at the true parameter, training and sampling wall time, min bulk ESS per second. Per (task,
-method, sampler, seed): expected coverage on ``coverage_pairs`` held-out (θ, x) pairs (none with 0: a C2ST-only run). sbi's peers are measured
-with their one sampler (:data:`~dnre_core.benchmarks.methods.PEER_SAMPLER`) whatever samplers are requested. Every result is appended to the results file as soon as it exists; a rerun skips what is there.
-A failure (training, sampling, a metric) is recorded in place of its results, not raised.
+method, sampler, seed): expected coverage on ``coverage_pairs`` held-out (θ, x) pairs (none with 0: a C2ST-only
+run). sbi's peers are measured with their one sampler (:data:`~dnre_core.benchmarks.methods.PEER_SAMPLER`)
+whatever samplers are requested. Every result is appended to the results file as soon as it exists; a rerun skips
+what is there. A failure (training, sampling, a metric) is recorded in place of its results, not raised.
 """
 
 from __future__ import annotations
@@ -115,7 +116,9 @@ def run_benchmark(
         for task in tasks
         for method in methods
         for seed in seeds
-        if (group := _missing(task, method, seed, budget, samplers, observations, done, settings.coverage_pairs > 0)).size
+        if (
+            group := _missing(task, method, seed, budget, samplers, observations, done, settings.coverage_pairs > 0)
+        ).size
     ]
     bar = tqdm(total=sum(g.size for g in groups), desc="benchmark", unit="cell", disable=not progress)
     if jobs == 1:
@@ -129,13 +132,16 @@ def run_benchmark(
                 try:
                     future.result()
                 except BrokenProcessPool as error:
-                    running = sorted({f"{g.task}/{g.method}/seed {g.seed}" for f, g in futures.items() if not f.done()
-                                      or f.exception() is not None})
+                    unfinished = sorted(
+                        f"{g.task}/{g.method}/seed {g.seed}"
+                        for f, g in futures.items()
+                        if not f.done() or f.exception() is not None
+                    )
                     raise WorkerDiedError(
-                        f"A benchmark worker process stopped abruptly (the system kills a process that runs out of "
-                        f"memory; `dmesg` says whether it did) while these groups were unfinished: {', '.join(running)}."
-                        f" The cells finished so far are kept in {path}: run the same command again to resume it, "
-                        "with fewer --jobs if memory is short."
+                        "A benchmark worker process stopped abruptly (the system kills a process that runs out of "
+                        "memory; `dmesg` says whether it did) while these groups were unfinished: "
+                        f"{', '.join(unfinished)}. The cells finished so far are kept in {path}: run the same command "
+                        "again to resume it, with fewer --jobs if memory is short."
                     ) from error
                 bar.update(futures[future].size)
     bar.close()
@@ -209,8 +215,8 @@ def _missing(
         for obs in observations
         if ("cell", task, method, sampler, obs, seed, budget) not in done
     )
-    coverage = tuple(
-        s for s in own if with_coverage and ("coverage", task, method, s, None, seed, budget) not in done
+    coverage = (
+        tuple(s for s in own if ("coverage", task, method, s, None, seed, budget) not in done) if with_coverage else ()
     )
     return _Group(task, method, seed, budget, cells, coverage)
 
