@@ -67,6 +67,12 @@ CD_FUS0, CD_FUS1, CD_FUS_MAX = 0.15, 1.0, 2.0
 CD_ARM = 1.0  # circular cylinder in cross flow (subcritical Re), applied to the projected arm length
 ROTOR_CDA = 0.004  # one motor + propeller hub in edgewise flow, m^2
 
+# --- flight controller ---
+# Maximum lean (tilt) angle the autopilot commands: ArduPilot's default ANGLE_MAX (AC_AttitudeControl,
+# AC_ATTITUDE_CONTROL_ANGLE_MAX_DEFAULT = 30 deg). A lateral speed whose trim needs more tilt is not flown;
+# it is shared by the trim sweep and the 6-DOF controller (see docs/quadcopter.md, "Sixth pass").
+MAX_TILT_DEG = 30.0
+
 # --- trim sweep ---
 FLIGHT_DIRECTION = -1.0  # the sweep flies along body -y (sign convention matching the data's offset effects)
 SPEEDS = np.arange(51.0)  # integer lateral speeds 0..50 m/s

@@ -28,7 +28,7 @@ MOTOR_TAU = 0.05  # s, rotor speed time constant
 K_VEL = 2.0  # 1/s
 K_ATT = 40.0  # 1/s^2
 K_RATE = 12.0  # 1/s
-MAX_TILT = np.radians(45.0)
+MAX_TILT = np.radians(c.MAX_TILT_DEG)  # the autopilot's maximum lean angle, as in the trim sweep
 GUST_TAU = 2.0  # s
 _SPIN = np.array([1.0, -1.0, 1.0, -1.0])  # diagonal pairs spin alike
 

@@ -11,7 +11,8 @@ mirrored so that +y is the flight direction), with airspeed V_a = V + wind:
    T_i = (T + s^y_i M_y / c + s^x_i M_x / c) / 4.
 4. Each rotor: axial inflow u = V_a sin phi, speed n from the C_T quadratic, shaft power from C_P, motor current
    and voltage, throttle = U / U_battery with the battery's voltage sag under the total current.
-A speed is achievable when every T_i > 0, every throttle ≤ 1 and every motor current ≤ its limit.
+A speed is achievable when every T_i > 0, every throttle ≤ 1, every motor current ≤ its limit and the tilt is within
+the flight controller's maximum lean angle (``constants.MAX_TILT_DEG``).
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ def trim_sweep(theta: np.ndarray, mp: MassProperties, unc: Uncertainty, speeds: 
     battery_voltage = c.BATTERY_VOLTAGE - c.BATTERY_RESISTANCE * power / c.BATTERY_VOLTAGE
     throttle = voltage / battery_voltage[..., None]
     feasible = ((rotor_thrust > 0).all(axis=-1) & (throttle <= 1).all(axis=-1)
-                & (current <= c.MOTOR_MAX_CURRENT).all(axis=-1) & (battery_voltage > 0))
+                & (current <= c.MOTOR_MAX_CURRENT).all(axis=-1) & (battery_voltage > 0)
+                & (tilt <= np.radians(c.MAX_TILT_DEG)))
     return TrimSweep(speeds=np.asarray(speeds, dtype=float), feasible=feasible, power=power, throttle=throttle,
                      current=current, thrust=rotor_thrust, tilt=tilt, rpm=60 * n)

@@ -67,6 +67,28 @@ def test_more_mass_shorter_hover():
     assert np.all(np.diff(out[:, 3]) < 0)
 
 
+def test_top_speed_respects_the_autopilot_tilt_limit(monkeypatch):
+    theta = designs(300, seed=11)
+    mp, unc = mass_properties(theta), Uncertainty.nominal(len(theta))
+    sweep = trim_sweep(theta, mp, unc)
+    limit = np.radians(c.MAX_TILT_DEG)
+    assert (sweep.tilt[sweep.feasible] <= limit).all()
+    # the limit binds: some designs have the next speed refused for its tilt alone
+    top = sweep.feasible.shape[1] - 1 - np.argmax(sweep.feasible[:, ::-1], axis=1)
+    rows = np.flatnonzero(top < sweep.feasible.shape[1] - 1)
+    following = sweep.tilt[rows, top[rows] + 1]
+    motors_ok = ((sweep.current[rows, top[rows] + 1] <= c.MOTOR_MAX_CURRENT).all(axis=-1)
+                 & (sweep.throttle[rows, top[rows] + 1] <= 1).all(axis=-1))
+    tilt_bound = (following > limit) & motors_ok
+    assert tilt_bound.mean() > 0.2
+    # and a more permissive autopilot lets exactly those designs fly faster
+    monkeypatch.setattr(c, "MAX_TILT_DEG", 45.0)
+    wider = trim_sweep(theta, mp, unc)
+    top_wider = wider.feasible.shape[1] - 1 - np.argmax(wider.feasible[:, ::-1], axis=1)
+    assert (top_wider[rows[tilt_bound]] > top[rows[tilt_bound]]).all()
+    assert (top_wider >= top).all()
+
+
 def test_mass_does_not_depend_on_offsets():
     theta = designs(20, seed=2)
     moved = theta.copy()
