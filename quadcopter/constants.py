@@ -67,6 +67,13 @@ CD_FUS0, CD_FUS1, CD_FUS_MAX = 0.15, 1.0, 2.0
 CD_ARM = 1.0  # circular cylinder in cross flow (subcritical Re), applied to the projected arm length
 ROTOR_CDA = 0.004  # one motor + propeller hub in edgewise flow, m^2
 
+# --- rotor hub moment in edgewise flight ---
+# A propeller in edgewise flow (advance ratio mu = V_a cos(phi) / (Omega R)) flaps back and pitches the body
+# nose-up by M = K_M mu T R per rotor (Hoffmann et al., AIAA GNC 2007, blade flapping; Padfield, Helicopter Flight
+# Dynamics, ch. 3, centre-spring hingeless rotor). Blade-element theory for a stiff propeller puts K_M at 0.37–0.63
+# (docs/quadcopter.md, "Seventh pass"); calibrated within that range against the data's ranks.
+HUB_MOMENT_COEFF = 0.4
+
 # --- flight controller ---
 # Maximum lean (tilt) angle the autopilot commands: ArduPilot's default ANGLE_MAX (AC_AttitudeControl,
 # AC_ATTITUDE_CONTROL_ANGLE_MAX_DEFAULT = 30 deg). A lateral speed whose trim needs more tilt is not flown;

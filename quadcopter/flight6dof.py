@@ -9,7 +9,8 @@ Controller: velocity loop a_des = k_v (v_ref - v) + g e_z (tilt capped at MAX_TI
 body z; geometric attitude loop (Lee et al., CDC 2010) M = -I (k_R e_R + k_w w); a 4x4 mixer including the
 CG offset gives rotor thrusts, clipped to [0, T_max] (full-throttle rotor speed n_max = U_battery Kv / 60).
 Gusts: a seeded Ornstein-Uhlenbeck wind (time constant GUST_TAU) of standard deviation ``gust`` m/s per axis.
-The 6-DOF model uses static propeller coefficients (no inflow correction); the trim sweep is the performance model.
+The 6-DOF model uses static propeller coefficients (no inflow correction, no hub moment); the trim sweep is the
+performance model.
 """
 
 from __future__ import annotations

@@ -1,14 +1,16 @@
-"""Steady lateral-flight trim sweep, vectorised over designs x speeds x rotors, in closed form.
+"""Steady lateral-flight trim sweep, vectorised over designs x speeds x rotors.
 
 At each ground speed V (``constants.SPEEDS``) along ``FLIGHT_DIRECTION`` x body y (coordinates below are
 mirrored so that +y is the flight direction), with airspeed V_a = V + wind:
 1. Drag D = q (Cd(H/V) V L + CD_ARM d_arm 4 r sin 45° + 4 ROTOR_CDA): the fuselage as an elliptic cylinder,
    arm tubes and rotors; q = rho V_a^2 / 2. It acts at the fuselage centre (as in the professional model).
 2. Force balance with roll held level: the body tilts by phi = atan(D / W) about x, total thrust T = hypot(D, W).
-3. Moment balance about the CG: sum_i y_i T_i = y_cg T - M_drag,  sum_i x_i T_i = x_cg T,  and yaw
-   sum_i s_i T_i = 0 (diagonal pairs spin alike), M_drag = D (y_cg sin phi - z_cg cos phi).
+3. Moment balance about the CG: sum_i y_i T_i = y_cg T - M_drag - M_hub,  sum_i x_i T_i = x_cg T,  and yaw
+   sum_i s_i T_i = 0 (diagonal pairs spin alike), M_drag = D (y_cg sin phi - z_cg cos phi), and the rotors' own
+   nose-up hub moments in edgewise flow M_hub = K_M R sum_i mu_i T_i, mu_i = V_a cos phi / (2 pi n_i R).
    With rotors on the diagonals at (±c, ±c), c = r / sqrt 2, the 4x4 system has the closed-form solution
-   T_i = (T + s^y_i M_y / c + s^x_i M_x / c) / 4.
+   T_i = (T + s^y_i M_y / c + s^x_i M_x / c) / 4; as M_hub depends on the rotor speeds, the split is found by a
+   scalar fixed point per design and speed, solved by ``HUB_ITERATIONS`` secant steps (to round-off; see the tests).
 4. Each rotor: axial inflow u = V_a sin phi, speed n from the C_T quadratic, shaft power from C_P, motor current
    and voltage, throttle = U / U_battery with the battery's voltage sag under the total current.
 A speed is achievable when every T_i > 0, every throttle ≤ 1, every motor current ≤ its limit and the tilt is within
@@ -28,6 +30,7 @@ from quadcopter.uncertainty import Uncertainty
 
 _SX = np.array([1.0, -1.0, -1.0, 1.0])  # sign of rotor x (rotors on the diagonals, see interference.rotor_positions)
 _SY = np.array([1.0, 1.0, -1.0, -1.0])  # sign of rotor y
+HUB_ITERATIONS = 12
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,13 @@ def rotor_drag_area(theta: np.ndarray) -> np.ndarray:
     return c.CD_ARM * c.ARM_DIAMETER * 4 * arm * np.sin(np.pi / 4) + 4 * c.ROTOR_CDA
 
 
+def hub_moment(rotor_thrust: np.ndarray, n: np.ndarray, edgewise_speed: np.ndarray) -> np.ndarray:
+    """Nose-up hub moment (N m) of the four rotors, K_M R sum_i mu_i T_i: ``rotor_thrust`` (..., 4) N, speeds
+    ``n`` (..., 4) rev/s, ``edgewise_speed`` (..., 1) m/s in the rotor plane; returns shape (...)."""
+    mu = edgewise_speed / np.maximum(2 * np.pi * n * c.PROP_RADIUS, 1e-9)
+    return c.HUB_MOMENT_COEFF * c.PROP_RADIUS * (mu * np.maximum(rotor_thrust, 0.0)).sum(axis=-1)
+
+
 def trim_sweep(theta: np.ndarray, mp: MassProperties, unc: Uncertainty, speeds: np.ndarray = c.SPEEDS) -> TrimSweep:
     """Trim validated designs ``theta`` (N, 19) with mass properties ``mp`` at every speed of ``speeds`` (S,)."""
     airspeed = speeds[None, :] + unc.wind[:, None]  # (N, S)
@@ -72,12 +82,28 @@ def trim_sweep(theta: np.ndarray, mp: MassProperties, unc: Uncertainty, speeds: 
     y_cg = c.FLIGHT_DIRECTION * y_cg  # work in a frame whose +y is the flight direction
     sin, cos = np.sin(tilt), np.cos(tilt)
     m_drag = drag * (y_cg * sin - z_cg * cos)
-    m_y = y_cg * thrust - m_drag  # required sum_i y_i T_i
     m_x = x_cg * thrust  # required sum_i x_i T_i
     arm = (mp.rotor_radius / np.sqrt(2))[:, None, None]
-    rotor_thrust = (thrust[..., None] + _SY * m_y[..., None] / arm + _SX * m_x[..., None] / arm) / 4  # (N, S, 4)
     axial = (airspeed * sin)[..., None]
-    n = rotor_speed(rotor_thrust, axial, unc.ct_scale[:, None, None])
+    edgewise = (np.abs(airspeed) * cos)[..., None]
+
+    def split(m_hub: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rotor thrusts (N, S, 4) and speeds for an assumed hub moment (N, S), and the hub moment they make."""
+        m_y = y_cg * thrust - m_drag - m_hub  # required sum_i y_i T_i
+        t_i = (thrust[..., None] + _SY * m_y[..., None] / arm + _SX * m_x[..., None] / arm) / 4
+        n_i = rotor_speed(t_i, axial, unc.ct_scale[:, None, None])
+        return t_i, n_i, hub_moment(t_i, n_i, edgewise)
+
+    # secant iteration on the scalar fixed point m = M_hub(split(m)), one per design and speed
+    m_prev = np.zeros_like(thrust)
+    rotor_thrust, n, made = split(m_prev)
+    g_prev, m_hub = made - m_prev, made
+    for _ in range(HUB_ITERATIONS):
+        rotor_thrust, n, made = split(m_hub)
+        g = made - m_hub
+        step = np.divide(g * (m_hub - m_prev), g - g_prev, out=np.zeros_like(g), where=np.abs(g - g_prev) > 1e-15)
+        m_prev, g_prev, m_hub = m_hub, g, m_hub - step
+    rotor_thrust, n, _ = split(m_hub)
     p_shaft = shaft_power(n, axial)
     kv = (c.MOTOR_KV * unc.kv_scale)[:, None, None]
     res = (c.MOTOR_RESISTANCE * unc.resistance_scale)[:, None, None]

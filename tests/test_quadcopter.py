@@ -10,7 +10,7 @@ import quadcopter
 from quadcopter import constants as c
 from quadcopter.mass import mass_properties
 from quadcopter.propulsion import motor_operating_point, rotor_speed, shaft_power
-from quadcopter.trim import trim_sweep
+from quadcopter.trim import _SY, hub_moment, trim_sweep
 from quadcopter.uncertainty import Uncertainty
 
 G = c.G
@@ -87,6 +87,28 @@ def test_top_speed_respects_the_autopilot_tilt_limit(monkeypatch):
     top_wider = wider.feasible.shape[1] - 1 - np.argmax(wider.feasible[:, ::-1], axis=1)
     assert (top_wider[rows[tilt_bound]] > top[rows[tilt_bound]]).all()
     assert (top_wider >= top).all()
+
+
+def test_hub_moment_is_trimmed_and_loads_the_rear_rotors(monkeypatch):
+    theta = designs(200, seed=4)
+    mp, unc = mass_properties(theta), Uncertainty.nominal(len(theta))
+    sweep = trim_sweep(theta, mp, unc)
+    # the secant iteration solves the moment balance sum_i y_i T_i = y_cg T - M_drag - M_hub to round-off
+    weight = (mp.mass * G)[:, None]
+    drag, thrust = weight * np.tan(sweep.tilt), weight / np.cos(sweep.tilt)
+    y_cg, z_cg = c.FLIGHT_DIRECTION * mp.cg[:, 1:2], mp.cg[:, 2:3]
+    m_drag = drag * (y_cg * np.sin(sweep.tilt) - z_cg * np.cos(sweep.tilt))
+    m_hub = hub_moment(sweep.thrust, sweep.rpm / 60, (sweep.speeds[None, :] * np.cos(sweep.tilt))[..., None])
+    arm = (mp.rotor_radius / np.sqrt(2))[:, None]
+    rows = (sweep.thrust > 0).all(axis=-1)  # a rotor at zero thrust is outside the model (and infeasible)
+    balance = (sweep.thrust * _SY).sum(axis=-1) * arm - (y_cg * thrust - m_drag - m_hub)
+    assert np.abs(balance[rows]).max() < 1e-9
+    # no edgewise flow in hover: no hub moment; in forward flight it loads the rear rotors (_SY < 0)
+    monkeypatch.setattr(c, "HUB_MOMENT_COEFF", 0.0)
+    without = trim_sweep(theta, mp, unc)
+    np.testing.assert_allclose(sweep.thrust[:, 0], without.thrust[:, 0], rtol=1e-12)
+    rear_minus_front = (-_SY * sweep.thrust).sum(axis=-1)
+    assert (rear_minus_front[:, 1:] > (-_SY * without.thrust).sum(axis=-1)[:, 1:]).all()
 
 
 def test_mass_does_not_depend_on_offsets():
