@@ -20,6 +20,11 @@ FAILURE_REASONS: tuple[str, ...] = (
 )
 
 
+def top_speed_index(feasible: np.ndarray) -> np.ndarray:
+    """Index (N,) of the highest achievable speed in ``feasible`` (N, S); 0 where no speed is achievable."""
+    return feasible.shape[1] - 1 - np.argmax(feasible[:, ::-1], axis=1)
+
+
 def flight_metrics(sweep: TrimSweep, energy_scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Metrics (N, 5) in the order distance, hover time, lateral speed, peak throttle, power, and failure codes
     (N,) indexing ``FAILURE_REASONS`` (0 = success), from ``sweep`` and usable-energy scales (N,)."""
@@ -31,7 +36,7 @@ def flight_metrics(sweep: TrimSweep, energy_scale: np.ndarray) -> tuple[np.ndarr
     distance = endurance * sweep.speeds[None, :]
     any_ok = ok.any(axis=1)
     best = np.argmax(distance, axis=1)
-    top = ok.shape[1] - 1 - np.argmax(ok[:, ::-1], axis=1)
+    top = top_speed_index(ok)
     out = np.zeros((n, 5))
     out[:, 0] = distance[rows, best]
     out[:, 1] = endurance[:, 0]

@@ -96,10 +96,10 @@ def trim_sweep(theta: np.ndarray, mp: MassProperties, unc: Uncertainty, speeds: 
 
     # secant iteration on the scalar fixed point m = M_hub(split(m)), one per design and speed
     m_prev = np.zeros_like(thrust)
-    rotor_thrust, n, made = split(m_prev)
+    *_, made = split(m_prev)
     g_prev, m_hub = made - m_prev, made
     for _ in range(HUB_ITERATIONS):
-        rotor_thrust, n, made = split(m_hub)
+        *_, made = split(m_hub)
         g = made - m_hub
         step = np.divide(g * (m_hub - m_prev), g - g_prev, out=np.zeros_like(g), where=np.abs(g - g_prev) > 1e-15)
         m_prev, g_prev, m_hub = m_hub, g, m_hub - step

@@ -9,6 +9,7 @@ import pytest
 import quadcopter
 from quadcopter import constants as c
 from quadcopter.mass import mass_properties
+from quadcopter.performance import top_speed_index
 from quadcopter.propulsion import motor_operating_point, rotor_speed, shaft_power
 from quadcopter.trim import _SY, hub_moment, trim_sweep
 from quadcopter.uncertainty import Uncertainty
@@ -74,7 +75,7 @@ def test_top_speed_respects_the_autopilot_tilt_limit(monkeypatch):
     limit = np.radians(c.MAX_TILT_DEG)
     assert (sweep.tilt[sweep.feasible] <= limit).all()
     # the limit binds: some designs have the next speed refused for its tilt alone
-    top = sweep.feasible.shape[1] - 1 - np.argmax(sweep.feasible[:, ::-1], axis=1)
+    top = top_speed_index(sweep.feasible)
     rows = np.flatnonzero(top < sweep.feasible.shape[1] - 1)
     following = sweep.tilt[rows, top[rows] + 1]
     motors_ok = ((sweep.current[rows, top[rows] + 1] <= c.MOTOR_MAX_CURRENT).all(axis=-1)
@@ -84,7 +85,7 @@ def test_top_speed_respects_the_autopilot_tilt_limit(monkeypatch):
     # and a more permissive autopilot lets exactly those designs fly faster
     monkeypatch.setattr(c, "MAX_TILT_DEG", 45.0)
     wider = trim_sweep(theta, mp, unc)
-    top_wider = wider.feasible.shape[1] - 1 - np.argmax(wider.feasible[:, ::-1], axis=1)
+    top_wider = top_speed_index(wider.feasible)
     assert (top_wider[rows[tilt_bound]] > top[rows[tilt_bound]]).all()
     assert (top_wider >= top).all()
 
