@@ -88,6 +88,17 @@ def test_a_rerun_skips_done_cells_and_trains_once_per_group(tmp_path: Path, stub
 
 
 @needs_sbibm
+def test_deferred_coverage_is_owed_and_made_by_the_next_run(tmp_path: Path, stubbed: None) -> None:
+    path = tmp_path / "results.jsonl"
+    cells_only = _run(path, defer_coverage=True)
+    assert sorted(r["kind"] for r in cells_only) == ["cell"] * 4 and PriorStub.trainings == 1
+    assert len(_run(path, defer_coverage=True)) == 4 and PriorStub.trainings == 1  # nothing owed but coverage
+    completed = _run(path)  # same settings: the file resumes, and only the two coverage records are made
+    assert sorted(r["kind"] for r in completed) == ["cell"] * 4 + ["coverage"] * 2 and PriorStub.trainings == 2
+    assert [r for r in completed if r["kind"] == "cell"] == cells_only
+
+
+@needs_sbibm
 def test_a_failed_training_is_recorded_not_raised(
     tmp_path: Path, stubbed: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:

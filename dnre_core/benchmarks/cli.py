@@ -76,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=BenchmarkSettings.coverage_pairs,
         help="held-out (θ, x) pairs per coverage record (0: no coverage, a C2ST-only run)",
     )
+    parser.add_argument(
+        "--defer-coverage",
+        action="store_true",
+        help="cells only; the coverage records stay owed and a later run without this flag makes them",
+    )
     parser.add_argument("--max-c2st", type=float, default=None, help="exit 1 if a cell of this run has a higher C2ST")
     parser.add_argument(
         "--retry-failed", action="store_true", help="run again the cells whose newest record failed (after a fix)"
@@ -123,6 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 coverage_pairs=args.coverage_pairs,
             ),
             retry_failed=args.retry_failed,
+            defer_coverage=args.defer_coverage,
         )
     except ValueError as error:
         print(f"dnre bench: {error}", file=sys.stderr)

@@ -5,7 +5,7 @@ observation (the estimators are amortised). Per cell: C2ST of ``num_posterior_sa
 first ``num_reference_samples`` of sbibm's 10,000 reference samples (sbibm's protocol: 10,000 against 10,000), log
 posterior density at the true parameter, training and sampling wall time, min bulk ESS per second. Per (task,
 method, sampler, seed): expected coverage on ``coverage_pairs`` held-out (θ, x) pairs (none with 0: a C2ST-only
-run). sbi's peers are measured with their one sampler (:data:`~dnre_core.benchmarks.methods.PEER_SAMPLER`)
+run; deferred with ``defer_coverage``, so that a later run adds them to the cells). sbi's peers are measured with their one sampler (:data:`~dnre_core.benchmarks.methods.PEER_SAMPLER`)
 whatever samplers are requested. Every result is appended to the results file as soon as it exists; a rerun skips
 what is there. A failure (training, sampling, a metric) is recorded in place of its results, not raised.
 """
@@ -91,12 +91,14 @@ def run_benchmark(
     progress: bool = True,
     settings: BenchmarkSettings | None = None,
     retry_failed: bool = False,
+    defer_coverage: bool = False,
 ) -> list[dict[str, Any]]:
     """Run every missing cell of tasks × methods × samplers × observations × seeds at ``budget`` simulations.
 
     ``jobs`` > 1 trains and evaluates that many (task, method, seed) groups in parallel processes (one torch
-    thread each). A cell whose newest record failed counts as done unless ``retry_failed``. Returns the newest
-    record of every key in the results file (earlier runs included).
+    thread each). A cell whose newest record failed counts as done unless ``retry_failed``. ``defer_coverage`` runs
+    the cells only: the coverage records stay owed (the settings are unchanged) and a later run without it makes
+    them, training once more. Returns the newest record of every key in the results file (earlier runs included).
     """
     _validate(tasks, methods, samplers, budget, observations, seeds, jobs)
     settings = settings or BenchmarkSettings()
@@ -111,13 +113,14 @@ def run_benchmark(
     recorded = latest_records(read_records(path))
     _check_same_settings(recorded, settings, path)
     done = {record_key(record) for record in recorded if not (retry_failed and record["status"] != "ok")}
+    with_coverage = settings.coverage_pairs > 0 and not defer_coverage
     groups = [
         group
         for task in tasks
         for method in methods
         for seed in seeds
         if (
-            group := _missing(task, method, seed, budget, samplers, observations, done, settings.coverage_pairs > 0)
+            group := _missing(task, method, seed, budget, samplers, observations, done, with_coverage)
         ).size
     ]
     bar = tqdm(total=sum(g.size for g in groups), desc="benchmark", unit="cell", disable=not progress)
