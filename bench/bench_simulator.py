@@ -1,5 +1,6 @@
 """Simulator throughput: designs/s of quadcopter.simulate on one core and with the process pool, and Ray's
-overhead per batch; medians over repeats. Writes bench/results/simulator.md.
+overhead per batch; medians over repeats. Writes bench/results/simulator.md, followed by the hand-written notes
+of bench/preambles/simulator.md (the context of the figures: machine load, A/B comparisons), which a rerun keeps.
 
 Run: .venv/bin/python bench/bench_simulator.py
 """
@@ -75,6 +76,9 @@ def main() -> None:
         "Goal: ≥ 5,000 designs/s per core.",
         "",
     ]
+    notes = Path(__file__).resolve().parent / "preambles" / "simulator.md"  # hand-written context, kept on reruns
+    if notes.exists():
+        lines += [notes.read_text().rstrip(), ""]
     out = Path(__file__).resolve().parent / "results" / "simulator.md"
     out.parent.mkdir(exist_ok=True)
     out.write_text("\n".join(lines))
