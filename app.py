@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from ui import session
+
 st.set_page_config(page_title="dnre-quad: quadcopter design by inference", layout="wide")
 
 PAGES = [
@@ -14,4 +16,7 @@ PAGES = [
     st.Page("pages/benchmarks.py", title="Benchmarks", icon=":material/bar_chart:"),
 ]
 
-st.navigation(PAGES).run()
+session.mark_routed()
+current = st.navigation(PAGES)
+session.resume_route(PAGES)
+current.run()

@@ -12,6 +12,8 @@ from ui.models import scan_models
 from ui.report_view import ImageBlock, report_blocks
 from ui.widgets import job_status
 
+session.ensure_routed(__file__)
+
 REPORT = Path(__file__).resolve().parents[1] / "BENCHMARKS.md"
 
 if REPORT.exists():  # the report opens with its own "# Benchmarks" title

@@ -11,6 +11,8 @@ from ui.domain import METRIC_NAMES, PARAMETER_NAMES, csv_schema, metric_labels, 
 from ui.simulation import BACKENDS, SimulationConfig, simulation_job
 from ui.widgets import job_status
 
+session.ensure_routed(__file__)
+
 st.title("Data")
 workspace, runner = session.workspace(), session.runner()
 simulate_tab, import_tab, explore_tab = st.tabs(["Simulate", "Import a CSV", "Explore"])

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import quadcopter
-from ui import plots_quad
+from ui import plots_quad, session
 from ui.domain import (
     DEFAULTS,
     LOWER,
@@ -15,6 +15,8 @@ from ui.domain import (
     metric_labels,
     parameter_labels,
 )
+
+session.ensure_routed(__file__)
 
 st.title("Design lab")
 st.caption("Change a design and see its layout, its metrics (nominal design, no manufacturing noise) and the physics behind them.")

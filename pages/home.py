@@ -8,6 +8,8 @@ from ui.models import DEFAULT_MODEL_ID, scan_models
 from ui.targets import TargetError
 from ui.widgets import runs_table
 
+session.ensure_routed(__file__)
+
 st.title("dnre-quad: quadcopter design by inference")
 st.markdown(
     "State the flight performance you want (hover time, mass, range, speed…) and get quadcopter designs that "

@@ -14,6 +14,8 @@ from ui.sampling_job import load_samples
 from ui.targets import MODES, MetricTarget, Target, TargetError
 from ui.widgets import job_status
 
+session.ensure_routed(__file__)
+
 st.title("Inverse design")
 st.caption("State the performance you want; the model proposes designs that deliver it. Leave a metric free when anything will do.")
 

@@ -11,6 +11,8 @@ from ui.model_checks import consistency_columns, consistency_verdict
 from ui.training_job import ESTIMATORS, TrainingConfig, training_job
 from ui.widgets import job_status
 
+session.ensure_routed(__file__)
+
 AVERAGING_NOTE = ("Validation losses are those of the averaged weights (the weights the model keeps); with weight "
                   "averaging on they can trail the training loss slightly, since the average spans up to about 100 "
                   "optimiser steps.")

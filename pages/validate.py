@@ -11,6 +11,8 @@ from ui.simulation import ValidationConfig, load_result, validation_job
 from ui.targets import Target
 from ui.widgets import job_status
 
+session.ensure_routed(__file__)
+
 st.title("Validate")
 st.caption("Re-simulate the proposed designs with the simulator and check them against the target, next to as many designs drawn from the prior.")
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -79,8 +80,9 @@ def _shot(page: Any, name: str, scroll_to: Any | None = None, block: str = "cent
     page.set_viewport_size({"width": 1440, "height": 1000})
 
 
-@pytest.fixture()
-def page(server: str) -> Iterator[Any]:
+@contextmanager
+def _tab(url: str) -> Iterator[Any]:
+    """A headless Chromium tab opened at ``url``."""
     from playwright.sync_api import sync_playwright
 
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -88,10 +90,30 @@ def page(server: str) -> Iterator[Any]:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         try:
             tab = browser.new_page(viewport={"width": 1440, "height": 1000})
-            tab.goto(server)
+            tab.goto(url)
             yield tab
         finally:
             browser.close()
+
+
+@pytest.fixture()
+def page(server: str) -> Iterator[Any]:
+    with _tab(server) as tab:
+        yield tab
+
+
+def test_a_fresh_servers_first_visit_straight_to_a_page_gets_the_apps_navigation(server: str) -> None:
+    """Until a session has run app.py, Streamlit serves the pages/ folder's files alone (file-name sidebar, narrow
+    layout); the pages route such a visit through app.py and back (ui.session.ensure_routed)."""
+    from playwright.sync_api import expect
+
+    with _tab(f"{server}/design_lab") as tab:
+        expect(tab.get_by_role("heading", name="Design lab")).to_be_visible(timeout=60_000)
+        nav = tab.get_by_test_id("stSidebarNav")
+        expect(nav.get_by_role("link", name="Inverse design")).to_be_visible(timeout=30_000)  # app.py's titles
+        expect(nav.get_by_role("link", name="app", exact=True)).to_have_count(0)  # not the file names
+        assert tab.url.endswith("/design_lab")
+        _shot(tab, "0_cold_start_design_lab.png")
 
 
 def test_home_to_inverse_design_to_validate_to_design_lab(page: Any) -> None:

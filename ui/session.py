@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from pathlib import Path
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -34,3 +36,33 @@ def session_id() -> str:
 def runner() -> JobRunner:
     """This browser session's job runner (the same object across reruns, so jobs survive them)."""
     return _registry(str(resolve_dir(sys.argv[1:]))).runner(session_id())
+
+
+# Streamlit's legacy multipage mode: until some session of a freshly started server has run app.py (whose
+# st.navigation switches the server to app.py's router), a visit straight to a page URL runs that page's file alone,
+# with a file-name sidebar and without app.py's wide layout. app.py marks every session it routes; a page reached
+# without that mark sends the session through app.py, which routes it back to the page asked for.
+_ROUTED = "_dnre_quad_routed"
+ROUTE_PARAM = "page"
+
+
+def mark_routed() -> None:
+    """Called by app.py on every run, before the page runs."""
+    st.session_state[_ROUTED] = True
+
+
+def ensure_routed(page_file: str) -> None:
+    """First statement of every page: if app.py did not route this run, go through it (and come back here)."""
+    if not st.session_state.get(_ROUTED):
+        st.switch_page("app.py", query_params={ROUTE_PARAM: Path(page_file).stem})
+
+
+def resume_route(pages: Sequence[st.Page]) -> None:
+    """Called by app.py after st.navigation: switch to the page an unrouted visit asked for, if any."""
+    wanted = st.query_params.get(ROUTE_PARAM)
+    if wanted is None:
+        return
+    del st.query_params[ROUTE_PARAM]
+    target = next((p for p in pages if p.url_path == wanted), None)
+    if target is not None:
+        st.switch_page(target)
