@@ -76,10 +76,11 @@ def main() -> None:
         "Goal: ≥ 5,000 designs/s per core.",
         "",
     ]
-    notes = Path(__file__).resolve().parent / "preambles" / "simulator.md"  # hand-written context, kept on reruns
+    bench = Path(__file__).resolve().parent
+    notes = bench / "preambles" / "simulator.md"  # hand-written context, kept on reruns
     if notes.exists():
         lines += [notes.read_text().rstrip(), ""]
-    out = Path(__file__).resolve().parent / "results" / "simulator.md"
+    out = bench / "results" / "simulator.md"
     out.parent.mkdir(exist_ok=True)
     out.write_text("\n".join(lines))
     print("\n".join(lines))

@@ -43,7 +43,7 @@ def runner() -> JobRunner:
 # with a file-name sidebar and without app.py's wide layout. app.py marks every session it routes; a page reached
 # without that mark sends the session through app.py, which routes it back to the page asked for.
 _ROUTED = "_dnre_quad_routed"
-ROUTE_PARAM = "page"
+_ROUTE_PARAM = "page"
 
 
 def mark_routed() -> None:
@@ -54,15 +54,15 @@ def mark_routed() -> None:
 def ensure_routed(page_file: str) -> None:
     """First statement of every page: if app.py did not route this run, go through it (and come back here)."""
     if not st.session_state.get(_ROUTED):
-        st.switch_page("app.py", query_params={ROUTE_PARAM: Path(page_file).stem})
+        st.switch_page("app.py", query_params={_ROUTE_PARAM: Path(page_file).stem})
 
 
 def resume_route(pages: Sequence[st.Page]) -> None:
     """Called by app.py after st.navigation: switch to the page an unrouted visit asked for, if any."""
-    wanted = st.query_params.get(ROUTE_PARAM)
+    wanted = st.query_params.get(_ROUTE_PARAM)
     if wanted is None:
         return
-    del st.query_params[ROUTE_PARAM]
+    del st.query_params[_ROUTE_PARAM]
     target = next((p for p in pages if p.url_path == wanted), None)
     if target is not None:
         st.switch_page(target)
