@@ -7,7 +7,8 @@ posterior density at the true parameter, training and sampling wall time, min bu
 method, sampler, seed): expected coverage on ``coverage_pairs`` held-out (θ, x) pairs (none with 0: a C2ST-only
 run; deferred with ``defer_coverage``, so that a later run adds them to the cells). sbi's peers are measured with
 their one sampler (:data:`~dnre_core.benchmarks.methods.PEER_SAMPLER`) whatever samplers are requested. Every
-result is appended to the results file as soon as it exists; a rerun skips what is there. A failure (training, sampling, a metric) is recorded in place of its results, not raised.
+result is appended to the results file as soon as it exists; a rerun skips what is there. A failure (training,
+sampling, a metric) is recorded in place of its results, not raised.
 """
 
 from __future__ import annotations
