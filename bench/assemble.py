@@ -16,6 +16,7 @@ ORDER = [
     "simulator.md",
     "sbibm_full.md",
     "c2st_reference_size.md",
+    "coverage_200.md",
     "early_stopping.md",
     "sbibm_averaged.md",
     "sbibm.md",
