@@ -65,6 +65,8 @@ def prior_bounds(prior: Distribution) -> tuple[Tensor, Tensor] | None:
 def _support_check(prior: Distribution, theta: Tensor) -> Tensor:
     """Boolean mask (...,) of rows of ``theta`` (..., D) that are finite and satisfy ``prior.support``."""
     inside = torch.isfinite(theta).all(dim=-1)
+    if not inside.numel():  # torch's Independent constraint cannot reshape an empty batch
+        return inside
     try:
         support = prior.support
     except NotImplementedError:  # a distribution that does not declare its support: only finiteness is known
@@ -78,13 +80,15 @@ def prior_log_prob(prior: Distribution, theta: Tensor) -> Tensor:
 
     torch's distributions validate their arguments by default and raise on values outside the support (a
     LogNormal prior at a negative proposal); samplers propose such values all the time, so the prior is only
-    evaluated on the rows inside its support.
+    evaluated on the rows inside its support, and not at all where none is (torch's ``Independent`` cannot sum an
+    empty batch).
     """
     inside = _support_check(prior, theta)
-    if bool(inside.all()):
+    if bool(inside.all()) and inside.numel():
         return prior.log_prob(theta)
     log_prob = torch.full(inside.shape, float("-inf"), dtype=theta.dtype, device=theta.device)
-    log_prob[inside] = prior.log_prob(theta[inside]).to(theta.dtype)
+    if bool(inside.any()):
+        log_prob[inside] = prior.log_prob(theta[inside]).to(theta.dtype)
     return log_prob
 
 

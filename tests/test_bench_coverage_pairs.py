@@ -30,9 +30,10 @@ def test_rows_pair_runs_by_task_and_seed_with_gap_shortfall_and_verdict() -> Non
     text = coverage_pairs.summary_markdown(full, large)
     assert "identical in 1 of 2 runs" in text  # seed 1's check cell came from another model
     # two_moons at 50 pairs: gaps +0.067 and −0.033; seed 1 falls 0.1 short at 0.5, 1.4 binomial s.e. at 50 pairs.
-    # At 200 pairs: gaps −0.017 and −0.033; 0.1 short is 2.8 s.e. there.
-    assert "| two_moons | 0, 1 | +0.017 ± 0.050 / 1.4 | -0.025 ± 0.008 / 2.8 | no |" in text
+    # At 200 pairs: gaps −0.017 and −0.033; 0.1 short is 2.8 s.e. there. Pooled: 0.425 at 0.5 over 400 pairs, 3.0 s.e.
+    assert "| two_moons | 0, 1 | +0.017 ± 0.050 / 1.4 | -0.025 ± 0.008 / 2.8 | 3.0 | no |" in text
     # slcp: one seed (its failed seed-1 record and NRE's record do not count); 0.02 short at 200 pairs is 0.6 s.e.
-    assert "| slcp | 0 | +0.000 / 0.0 | -0.007 / 0.6 | no, within chance |" in text
+    assert "| slcp | 0 | +0.000 / 0.0 | -0.007 / 0.6 | 0.6 | no, within chance |" in text
     assert "gaussian_linear |" not in text  # no full-run record to set beside it
-    assert "conservative on average on 0 of the 2 tasks" in text
+    assert "conservative on average on 0 of the 2 tasks measured here, and over-confident beyond chance" in text
+    assert "above 2) on 1." in text

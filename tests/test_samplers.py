@@ -103,6 +103,16 @@ def test_priors_with_validated_support_give_minus_infinity_instead_of_raising():
     assert in_support(prior, theta).tolist() == [True, False, False, False]
 
 
+def test_prior_log_density_when_every_row_is_outside_the_support():
+    """The lotka_volterra HMC coverage failure: all 100 leapfrog positions below zero at once. torch's Independent
+    cannot sum an empty batch (it reshapes (0, D) to (0, -1)), so no row inside means no call to ``log_prob``."""
+    prior = lognormal_prior()
+    theta = torch.tensor([[-1.0, 2.0], [0.5, -0.1], [float("inf"), 1.0]])
+    assert torch.isneginf(prior_log_prob(prior, theta)).all() and prior_log_prob(prior, theta).shape == (3,)
+    assert not in_support(prior, theta).any()
+    assert prior_log_prob(prior, torch.empty(0, 2)).shape == (0,)
+
+
 @pytest.mark.parametrize("sampler", ["mh", "hmc"])
 def test_samples_a_lognormal_prior_whose_proposals_cross_zero(sampler):
     """Random-walk and leapfrog proposals below zero are rejected, not raised on; log θ has the prior's mean 0."""
