@@ -64,6 +64,7 @@ bench: bench-setup
 	-$(PY) $(SBIBM_FULL) --methods sbi-nre-a,sbi-nre-b,sbi-bnre --seeds 0 $(BENCH_ARGS)
 	$(PY) bench/c2st_reference_size.py  # sbibm's 10,000-sample C2ST on a subset of the full run's models
 	$(PY) bench/coverage_pairs.py  # DNRE's coverage on the issue's 200 held-out pairs, the full run's models
+	$(PY) bench/dnre_partners.py  # DNRE's contrastive partners, K = 4 against K = 1, on held-out simulations
 	$(PY) bench/assemble.py
 
 bench-smoke: bench-setup

@@ -17,6 +17,7 @@ ORDER = [
     "sbibm_full.md",
     "c2st_reference_size.md",
     "coverage_200.md",
+    "dnre_partners.md",
     "early_stopping.md",
     "sbibm_averaged.md",
     "sbibm.md",

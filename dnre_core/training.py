@@ -168,6 +168,11 @@ class RatioTrainer:
         """Options of ``estimator_class`` beyond the network sizes (e.g. DNRE's head)."""
         return {}
 
+    def hyperparameters(self) -> dict[str, Any]:
+        """The options that define what this trainer learns from given data and training options (JSON-able):
+        network, masking and the method's own (e.g. DNRE's head and partners). Benchmark records store them."""
+        return {**self.net_options, "mask_probability": self.mask_probability}
+
     def _draw_mask(self, x: Tensor, generator: torch.Generator) -> Tensor:
         if self.mask_probability == 0:
             return torch.ones_like(x, dtype=torch.bool)
@@ -297,7 +302,6 @@ class RatioTrainer:
             count += len(idx)
         return total / max(count, 1)
 
-    @torch.no_grad()
     def _validation_loss(self, estimator: RatioEstimator, theta: Tensor, x: Tensor, batch_size: int, seed: int,
                          num_pairings: int = 4) -> float:
         """Validation loss averaged over ``num_pairings`` fixed pairings and masks (a generator re-seeded each epoch).
@@ -305,17 +309,32 @@ class RatioTrainer:
         The same pairs every epoch make epochs comparable; several pairings per row reduce the noise of the
         early-stopping signal on small validation sets at the cost of forward passes only.
         """
-        generator = torch.Generator().manual_seed(seed + 1)
         total, count = 0.0, 0
+        for loss, size in self.batch_losses(estimator, theta, x, batch_size, seed, num_pairings):
+            total += loss * size
+            count += size
+        return total / max(count, 1)
+
+    @torch.no_grad()
+    def batch_losses(self, estimator: RatioEstimator, theta: Tensor, x: Tensor, batch_size: int, seed: int,
+                     num_pairings: int = 4) -> list[tuple[float, int]]:
+        """This trainer's loss of ``estimator`` on each batch of θ (N, D), x (N, L), with the batch's size.
+
+        ``num_pairings`` passes over the rows in order, batches of ``batch_size`` (a last batch of one row, which
+        has no partner, is left out), pairings and masks drawn from a generator seeded by ``seed``: the same
+        ``seed`` gives the same pairs whatever the estimator, so two estimators' losses compare batch by batch.
+        Returns (loss, rows) per (pass, batch), pass-major: num_pairings · ⌈N / batch_size⌉ entries at most.
+        """
+        generator = torch.Generator().manual_seed(seed + 1)
+        losses = []
         for _ in range(num_pairings):
             for start in range(0, theta.shape[0], batch_size):
                 theta_b, x_b = theta[start:start + batch_size], x[start:start + batch_size]
                 if len(theta_b) < 2:
                     continue
                 loss = self.loss(estimator, theta_b, x_b, self._draw_mask(x_b, generator).to(x_b.device), generator)
-                total += float(loss) * len(theta_b)
-                count += len(theta_b)
-        return total / max(count, 1)
+                losses.append((float(loss), len(theta_b)))
+        return losses
 
     # ------------------------------------------------------------------ posterior
     def build_posterior(self, sampler: str = "mh", estimator: RatioEstimator | None = None, **options: Any):
@@ -360,6 +379,10 @@ class DNRE(RatioTrainer):
     def estimator_options(self) -> dict[str, Any]:
         return {"head": self.head}
 
+    def hyperparameters(self) -> dict[str, Any]:
+        return super().hyperparameters() | {"head": self.head, "num_partners": self.num_partners,
+                                            "antisymmetry_weight": self.antisymmetry_weight}
+
     def loss(self, estimator, theta, x, mask, generator):
         return dnre_loss(estimator, theta, x, mask, generator, self.antisymmetry_weight, self.num_partners)
 
@@ -381,6 +404,9 @@ class BNRE(RatioTrainer):
     def __init__(self, prior: Distribution, regularization: float = 100.0, **options: Any):
         super().__init__(prior, **options)
         self.regularization = float(regularization)
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return super().hyperparameters() | {"regularization": self.regularization}
 
     def loss(self, estimator, theta, x, mask, generator):
         return bnre_loss(estimator, theta, x, mask, generator, self.regularization)

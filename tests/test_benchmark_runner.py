@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import os
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,8 @@ import pytest
 import torch
 from torch import Tensor
 
-from dnre_core.benchmarks import runner, sbibm_available
+from dnre_core import DNRE
+from dnre_core.benchmarks import methods, report, runner, sbibm_available
 from dnre_core.benchmarks.cli import main, parse_range
 from dnre_core.benchmarks.methods import PEER_METHODS, PEER_SAMPLER, Draws, SamplingSettings, last_draws
 from dnre_core.benchmarks.report import goals_section
@@ -236,6 +238,25 @@ def test_a_results_file_from_other_settings_is_not_resumed(tmp_path: Path, stubb
     assert path.read_text() == before and PriorStub.trainings == 1
 
 
+@needs_sbibm
+def test_records_carry_method_options_and_a_changed_default_is_measured_again(
+    tmp_path: Path, stubbed: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record says which estimator made it; after a method's default changes, resuming remeasures its cells."""
+    path = tmp_path / "results.jsonl"
+    records = _run(path, observations=[1])
+    assert all(r["method_options"]["num_partners"] == 1 and r["method_options"]["head"] == "potential" for r in records)
+    monkeypatch.setitem(methods.OUR_METHODS, "dnre", partial(DNRE, num_partners=4))
+    rerun = _run(path, observations=[1])
+    assert PriorStub.trainings == 2 and len(rerun) == 4 and all(r["method_options"]["num_partners"] == 4 for r in rerun)
+    assert len(read_records(path)) == 8  # the superseded records stay in the file
+    assert len(_run(path, observations=[1])) == 4 and PriorStub.trainings == 2  # now done
+    legacy = tmp_path / "legacy.jsonl"  # written before records carried their method options
+    legacy.write_text("".join(line.replace('"method_options":', '"old_options":') + "\n"
+                              for line in path.read_text().splitlines()[4:]))
+    assert len(_run(legacy, observations=[1])) == 4 and PriorStub.trainings == 3
+
+
 def _cell(task: str, method: str, sampler: str, c2st: float, observation: int = 1) -> dict[str, Any]:
     return {"kind": "cell", "task": task, "method": method, "sampler": sampler, "c2st": c2st, "status": "ok",
             "observation": observation, "seed": 0}
@@ -274,10 +295,20 @@ def test_a_worker_that_dies_is_a_clear_error_that_says_how_to_resume(
     path = tmp_path / "r.jsonl"
     monkeypatch.setattr(runner, "_run_group", _die_in_the_worker)
     monkeypatch.setattr(runner, "_missing",
-                        lambda task, method, seed, budget, *rest: runner._Group(task, method, seed, budget, (("mh", 1),), ()))
+                        lambda task, method, seed, budget, *rest: runner._Group(task, method, seed, budget, (("mh", 1),), (), {}))
     code = main(["--tasks", "two_moons,slcp", "--methods", "nre", "--samplers", "mh", "--seeds", "0", "--jobs", "2",
                  "--results", str(path), "--no-progress"])
     err = capsys.readouterr().err
     assert code == 1 and "Traceback" not in err
     assert "worker process stopped abruptly" in err and "out of memory" in err and "fewer --jobs" in err
     assert "two_moons/nre/seed 0" in err and str(path) in err
+
+
+def test_the_report_states_each_methods_options_and_flags_a_mix() -> None:
+    dnre = {"num_partners": 1, "head": "potential"}
+    cells = [_cell("a", "dnre", "mh", 0.6) | {"method_options": dnre},
+             _cell("b", "dnre", "mh", 0.6) | {"method_options": dnre | {"num_partners": 4}},
+             _cell("a", "sbi-nre-a", "slice", 0.7) | {"method_options": {}}, _cell("a", "nre", "mh", 0.7)]
+    lines = report._options_lines(cells)
+    assert "- dnre: **mixed** — num_partners=1, head=potential (1 cells); num_partners=4, head=potential (1 cells)" in lines
+    assert "- sbi-nre-a: sbi's defaults" in lines and "- nre: not recorded" in lines

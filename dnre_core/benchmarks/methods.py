@@ -98,6 +98,13 @@ class FittedMethod(Protocol):
         ...
 
 
+def method_options(method: str, task: BenchmarkTask) -> dict[str, Any]:
+    """What defines ``method``'s estimator beyond its training data and settings, as benchmark records store it:
+    a dnre_core trainer's :meth:`~dnre_core.training.RatioTrainer.hyperparameters`; ``{}`` for sbi's peers, which
+    train with sbi's defaults."""
+    return OUR_METHODS[method](task.prior).hyperparameters() if method in OUR_METHODS else {}
+
+
 def fit_method(
     method: str,
     task: BenchmarkTask,

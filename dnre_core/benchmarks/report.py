@@ -68,6 +68,7 @@ def markdown_report(
         "not the samples. Training and sampling settings: `TrainingSettings` and `SamplingSettings` in "
         "`dnre_core/benchmarks/methods.py`, the same for every task.",
         "",
+        *_options_lines(cells),
     ]
     for title, field, best, fmt in _METRICS:
         lines += [f"### {title}", "", *_table(cells, field, best, fmt), ""]
@@ -95,6 +96,24 @@ def markdown_report(
         "",
     ]
     return "\n".join(lines)
+
+
+def _options_lines(cells: list[dict[str, Any]]) -> list[str]:
+    """Each method's options as its records state them (a method measured with several is flagged as mixed)."""
+    seen: dict[str, dict[str, int]] = {}
+    for r in cells:
+        options = r.get("method_options")
+        text = (", ".join(f"{k}={v}" for k, v in options.items()) or "sbi's defaults") if options is not None \
+            else "not recorded"
+        seen.setdefault(r["method"], {}).setdefault(text, 0)
+        seen[r["method"]][text] += 1
+    lines = []
+    for method, variants in seen.items():
+        if len(variants) == 1:
+            lines.append(f"- {method}: {next(iter(variants))}")
+        else:
+            lines.append(f"- {method}: **mixed** — " + "; ".join(f"{t} ({n} cells)" for t, n in variants.items()))
+    return ["Method options, as the records state them:", "", *lines, ""] if lines else []
 
 
 def _field_values(cells: list[dict[str, Any]], field: str) -> dict[tuple[str, Column], list[float]]:

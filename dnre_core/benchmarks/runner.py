@@ -36,6 +36,7 @@ from dnre_core.benchmarks.methods import (
     SamplingSettings,
     TrainingSettings,
     fit_method,
+    method_options,
     samplers_for,
 )
 from dnre_core.benchmarks.registry import TASK_NAMES, get_task
@@ -69,6 +70,7 @@ class _Group:
     budget: int
     cells: tuple[tuple[str, int], ...]
     coverage_samplers: tuple[str, ...]
+    method_options: dict[str, Any]
 
     @property
     def size(self) -> int:
@@ -97,7 +99,9 @@ def run_benchmark(
     """Run every missing cell of tasks × methods × samplers × observations × seeds at ``budget`` simulations.
 
     ``jobs`` > 1 trains and evaluates that many (task, method, seed) groups in parallel processes (one torch
-    thread each). A cell whose newest record failed counts as done unless ``retry_failed``. ``defer_coverage`` runs
+    thread each). A cell whose newest record failed counts as done unless ``retry_failed``; one whose newest record
+    was made with other method options (``method_options``: a changed default, e.g. DNRE's partners) is measured
+    again, the old record kept in the file and superseded in the report. ``defer_coverage`` runs
     the cells only: the coverage records stay owed (the settings are unchanged) and a later run without it makes
     them, training once more. Returns the newest record of every key in the results file (earlier runs included).
     """
@@ -113,7 +117,15 @@ def run_benchmark(
     path = Path(results_path)
     recorded = latest_records(read_records(path))
     _check_same_settings(recorded, settings, path)
-    done = {record_key(record) for record in recorded if not (retry_failed and record["status"] != "ok")}
+    options = {(task, method): method_options(method, get_task(task)) for task in tasks for method in methods}
+    # Done: the newest record of a key, made by the method as it is now (a record of other method options, or of
+    # a version that did not record them, is measured again and superseded; it stays in the file).
+    done = {
+        record_key(record)
+        for record in recorded
+        if not (retry_failed and record["status"] != "ok")
+        and record.get("method_options") == options.get((record["task"], record["method"]))
+    }
     with_coverage = settings.coverage_pairs > 0 and not defer_coverage
     groups = [
         group
@@ -121,7 +133,8 @@ def run_benchmark(
         for method in methods
         for seed in seeds
         if (
-            group := _missing(task, method, seed, budget, samplers, observations, done, with_coverage)
+            group := _missing(task, method, seed, budget, samplers, observations, done, with_coverage,
+                              options[(task, method)])
         ).size
     ]
     bar = tqdm(total=sum(g.size for g in groups), desc="benchmark", unit="cell", disable=not progress)
@@ -211,6 +224,7 @@ def _missing(
     observations: Sequence[int],
     done: set[tuple[Any, ...]],
     with_coverage: bool,
+    options: dict[str, Any],
 ) -> _Group:
     own = samplers_for(method, samplers)
     cells = tuple(
@@ -222,7 +236,7 @@ def _missing(
     coverage = (
         tuple(s for s in own if ("coverage", task, method, s, None, seed, budget) not in done) if with_coverage else ()
     )
-    return _Group(task, method, seed, budget, cells, coverage)
+    return _Group(task, method, seed, budget, cells, coverage, options)
 
 
 def training_data(task: BenchmarkTask, budget: int, seed: int) -> tuple[Tensor, Tensor]:
@@ -234,7 +248,7 @@ def _run_group(group: _Group, settings: BenchmarkSettings, path: Path, tick: Cal
     """Train once, then append every owed cell and coverage record (a failure becomes a failed record)."""
     torch.set_num_threads(1)
     base = {"task": group.task, "method": group.method, "seed": group.seed, "budget": group.budget,
-            "settings": settings_record(settings)}
+            "settings": settings_record(settings), "method_options": group.method_options}
 
     def emit(record: dict[str, Any]) -> None:
         append_record(path, record)
