@@ -70,7 +70,8 @@ def probe(task_name: str, seed: int, num_partners: int) -> dict[str, Any]:
     estimator = trainer.train(seed=seed, **settings)
     seconds = time.perf_counter() - start
     theta_h, x_h = held_out(task_name, seed)
-    judged = DNRE(task.prior).batch_losses(estimator, theta_h, x_h, JUDGE_BATCH, JUDGE_SEED, JUDGE_PAIRINGS)
+    judge = DNRE(task.prior, num_partners=1)  # the per-pair BCE, whatever DNRE's default
+    judged = judge.batch_losses(estimator, theta_h, x_h, JUDGE_BATCH, JUDGE_SEED, JUDGE_PAIRINGS)
     losses = np.array([loss for loss, _ in judged]).reshape(JUDGE_PAIRINGS, -1)
     sizes = [size for _, size in judged[: losses.shape[1]]]
     summary = trainer.summary
