@@ -19,7 +19,6 @@ import os
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import argparse
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from dnre_core.benchmarks.cli import parse_names, parse_range
+from dnre_core.benchmarks.cli import study_parser
 from dnre_core.benchmarks.registry import TASK_NAMES
 from dnre_core.benchmarks.report import coverage_gap, coverage_shortfall
 from dnre_core.benchmarks.results import latest_records, read_records
@@ -114,12 +113,7 @@ def summary_markdown(full: list[dict[str, Any]], large: list[dict[str, Any]]) ->
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=parse_names, default=list(TASK_NAMES), help="comma-separated (default: all ten)")
-    parser.add_argument("--seeds", type=parse_range, default=[0, 1, 2], help="e.g. 0-2 (default: the full run's three)")
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--report-only", action="store_true", help="write the summary from the recorded runs")
-    args = parser.parse_args(argv)
+    args = study_parser(__doc__.splitlines()[0]).parse_args(argv)
     torch.set_num_threads(1)
     if not args.report_only:
         print(f"torch threads: {torch.get_num_threads()}, jobs: {args.jobs}")

@@ -23,7 +23,6 @@ import os
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import argparse
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -35,7 +34,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from dnre_core import DNRE
-from dnre_core.benchmarks.cli import parse_names, parse_range
+from dnre_core.benchmarks.cli import study_parser
 from dnre_core.benchmarks.methods import TrainingSettings
 from dnre_core.benchmarks.registry import TASK_NAMES, get_task
 from dnre_core.benchmarks.results import append_record, read_records
@@ -150,12 +149,8 @@ def summary_markdown(records: list[dict[str, Any]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=parse_names, default=list(TASK_NAMES), help="comma-separated (default: all ten)")
-    parser.add_argument("--seeds", type=parse_range, default=[0, 1, 2], help="e.g. 0-2 (default: the full run's three)")
-    parser.add_argument("--jobs", type=int, default=2)
+    parser = study_parser(__doc__.splitlines()[0])
     parser.add_argument("--results", type=Path, default=RESULTS / "dnre_partners.jsonl")
-    parser.add_argument("--report-only", action="store_true", help="write the summary from the recorded runs")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     if not args.report_only:

@@ -34,6 +34,17 @@ def parse_range(text: str) -> list[int]:
     return numbers
 
 
+def study_parser(description: str) -> argparse.ArgumentParser:
+    """Arguments of the studies in ``bench/`` that revisit the full run's tasks and seeds (``--tasks``, ``--seeds``,
+    ``--jobs``, ``--report-only``)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--tasks", type=parse_names, default=list(TASK_NAMES), help="comma-separated (default: all ten)")
+    parser.add_argument("--seeds", type=parse_range, default=[0, 1, 2], help="e.g. 0-2 (default: the full run's three)")
+    parser.add_argument("--jobs", type=int, default=2, help="parallel processes, one torch thread each (default 2)")
+    parser.add_argument("--report-only", action="store_true", help="write the summary from the recorded runs")
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dnre bench", description="Benchmark DNRE, NRE and BNRE on sbibm's tasks.")
     parser.add_argument(
