@@ -70,7 +70,7 @@ bench: bench-setup
 bench-smoke: bench-setup
 	rm -f bench/results/smoke/results.jsonl  # a check of the current code: never resume an older run
 	$(PY) -m dnre_core.benchmarks --tasks two_moons,gaussian_linear --methods dnre --samplers mh,hmc --budget 2000 \
-		--observations 1 --seeds 0 --results bench/results/smoke/results.jsonl --report bench/results/smoke/sbibm.md \
+		--observations 1 --seeds 0 --jobs 2 --results bench/results/smoke/results.jsonl --report bench/results/smoke/sbibm.md \
 		--figures bench/results/smoke/figures --posterior-samples 1000 --reference-samples 1000 --coverage-pairs 20 \
 		--max-c2st 0.75
 

@@ -28,7 +28,7 @@ from .estimators import DNRE_HEADS
 from .io import ModelFileError, atomic_write_bytes, load_estimator
 from .posterior import RatioPosterior
 from .priors import BoxUniform
-from .training import BNRE, DEFAULT_WEIGHT_AVERAGING, DNRE, LR_SCHEDULES, NRE
+from .training import BNRE, DEFAULT_DNRE_PARTNERS, DEFAULT_WEIGHT_AVERAGING, DNRE, LR_SCHEDULES, NRE
 from .validation import InputError, as_matrix, as_vector
 
 METHODS = ("dnre", "nre", "bnre")
@@ -355,9 +355,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--head", choices=DNRE_HEADS, default="potential",
                        help="DNRE only: d = g(θ,x) − g(θ',x) (potential, default: consistent by construction) or the "
                             "paper's d = MLP([θ, θ', x]) (pairwise)")
-    train.add_argument("--num-partners", type=positive_int, default=1,
-                       help="DNRE only: other parameters each simulation is contrasted with in the loss (default: 1, "
-                            "the paper's)")
+    train.add_argument("--num-partners", type=positive_int, default=DEFAULT_DNRE_PARTNERS,
+                       help="DNRE only: other parameters each simulation is contrasted with in the loss (default: "
+                            f"{DEFAULT_DNRE_PARTNERS}; the paper's is 1)")
     train.add_argument("--seed", type=int, default=0, help="seed of every random choice in training (default: 0)")
     train.add_argument("--mask-probability", type=float, default=0.0,
                        help="probability of hiding each metric during training, so targets may leave metrics free "

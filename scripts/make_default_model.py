@@ -23,6 +23,7 @@ from ui.training_job import TrainingConfig, train_model
 CONFIG = TrainingConfig(
     name="Default DNRE (shipped)", dataset_id="", estimator="DNRE", hidden_features=128, num_layers=4, mask_probability=0.3,
     max_epochs=200, batch_size=512, learning_rate=1e-3, validation_fraction=0.1, stop_after_epochs=15, seed=0,
+    dnre_partners=1,  # what the shipped file was trained with (before DNRE's default became 4), so that this rebuilds it
 )
 NUM_SIMULATIONS = 50_000
 DATA_SEED = 2024

@@ -23,6 +23,7 @@ from dnre_core.benchmarks.methods import PEER_METHODS, PEER_SAMPLER, Draws, Samp
 from dnre_core.benchmarks.report import goals_section
 from dnre_core.benchmarks.results import read_records
 from dnre_core.benchmarks.runner import BenchmarkSettings, run_benchmark
+from dnre_core.training import DEFAULT_DNRE_PARTNERS
 
 needs_sbibm = pytest.mark.skipif(not sbibm_available(), reason="sbibm is not installed: run `make bench-setup`")
 needs_sbi = pytest.mark.skipif(
@@ -245,10 +246,13 @@ def test_records_carry_method_options_and_a_changed_default_is_measured_again(
     """A record says which estimator made it; after a method's default changes, resuming remeasures its cells."""
     path = tmp_path / "results.jsonl"
     records = _run(path, observations=[1])
-    assert all(r["method_options"]["num_partners"] == 1 and r["method_options"]["head"] == "potential" for r in records)
-    monkeypatch.setitem(methods.OUR_METHODS, "dnre", partial(DNRE, num_partners=4))
+    assert all(r["method_options"]["num_partners"] == DEFAULT_DNRE_PARTNERS for r in records)
+    assert all(r["method_options"]["head"] == "potential" for r in records)
+    other = DEFAULT_DNRE_PARTNERS + 1
+    monkeypatch.setitem(methods.OUR_METHODS, "dnre", partial(DNRE, num_partners=other))
     rerun = _run(path, observations=[1])
-    assert PriorStub.trainings == 2 and len(rerun) == 4 and all(r["method_options"]["num_partners"] == 4 for r in rerun)
+    assert PriorStub.trainings == 2 and len(rerun) == 4
+    assert all(r["method_options"]["num_partners"] == other for r in rerun)
     assert len(read_records(path)) == 8  # the superseded records stay in the file
     assert len(_run(path, observations=[1])) == 4 and PriorStub.trainings == 2  # now done
     legacy = tmp_path / "legacy.jsonl"  # written before records carried their method options

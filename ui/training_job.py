@@ -13,7 +13,7 @@ from typing import Any
 import torch
 
 import dnre_core
-from dnre_core.training import DEFAULT_WEIGHT_AVERAGING
+from dnre_core.training import DEFAULT_DNRE_PARTNERS, DEFAULT_WEIGHT_AVERAGING
 from ui.jobs import JobContext
 
 ESTIMATORS = {"DNRE": dnre_core.DNRE, "NRE": dnre_core.NRE, "BNRE": dnre_core.BNRE}
@@ -35,7 +35,7 @@ class TrainingConfig:
     seed: int = 0
     max_seconds: float | None = None
     dnre_head: str = "potential"  # one of dnre_core.estimators.DNRE_HEADS (DNRE validates it)
-    dnre_partners: int = 1  # contrastive parameters per simulation in DNRE's loss
+    dnre_partners: int = DEFAULT_DNRE_PARTNERS  # contrastive parameters per simulation in DNRE's loss
     lr_schedule: str = "constant"  # one of dnre_core.training.LR_SCHEDULES (train() validates it)
     weight_averaging: float = DEFAULT_WEIGHT_AVERAGING  # EMA decay of the returned weights per step; 0 = last iterate
 

@@ -32,8 +32,8 @@ from dnre_core.diagnostics import arviz_summary
 from dnre_core.training import DEFAULT_WEIGHT_AVERAGING
 
 OUR_METHODS: dict[str, Callable[..., Any]] = {
-    "dnre": DNRE, "dnre-paper": partial(DNRE, head="pairwise"), "nre": NRE, "bnre": BNRE,
-}  # "dnre-paper": the paper's pairwise network d = MLP([θ, θ', x]) instead of the default potential head
+    "dnre": DNRE, "dnre-paper": partial(DNRE, head="pairwise", num_partners=1), "nre": NRE, "bnre": BNRE,
+}  # "dnre-paper": the paper's pairwise network d = MLP([θ, θ', x]) and one partner per simulation
 PEER_METHODS: dict[str, str] = {"sbi-nre-a": "NRE_A", "sbi-nre-b": "NRE_B", "sbi-bnre": "BNRE"}
 METHODS: tuple[str, ...] = (*OUR_METHODS, *PEER_METHODS)
 SAMPLERS = ("mh", "hmc")
