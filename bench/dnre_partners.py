@@ -6,7 +6,7 @@ simulations at more cost per epoch. This script decides between K = 1 and K = 4 
 no reference posterior is read, so the benchmark's C2ST is not tuned against.
 
 Per (task, seed) it trains DNRE with each K on the full run's own simulations and settings (``training_data(task,
-10000, seed)``, ``TrainingSettings``: the K = 1 model is the full run's model) and scores both on the same 5,000 fresh
+10000, seed)``, ``TrainingSettings``: each model is the full run's DNRE model under that default) and scores both on the same 5,000 fresh
 simulations from the prior and simulator (a stream of their own, ``derived_seed(seed, 99)``; non-finite rows left
 out) with the same quantity, the K = 1 loss (the per-pair BCE the paper trains on, a proper scoring rule of the
 log ratio): the same batches, partners and order for both models, so their losses compare batch by batch.
@@ -107,7 +107,7 @@ def summary_markdown(records: list[dict[str, Any]]) -> str:
         "",
         "Written by `bench/dnre_partners.py` (one torch thread per job, this project's 2-core machine without GPU; "
         "results in `bench/results/dnre_partners.jsonl`). Per (task, seed): DNRE trained with each K on the full run's "
-        f"{BUDGET:,} simulations and training settings (the K = {fewer_k} model is the full run's), then scored on "
+        f"{BUDGET:,} simulations and training settings (each model is the full run's DNRE under that default), then scored on "
         f"{HELD_OUT_ROWS:,} fresh simulations by the K = {fewer_k} loss (the paper's per-pair BCE, the same quantity "
         f"for both models; batches of {JUDGE_BATCH}, {JUDGE_PAIRINGS} pairings per row, the same partners for both). "
         "No reference posterior is read. Each seed's cell: relative change of the held-out loss with "
