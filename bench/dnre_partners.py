@@ -40,6 +40,7 @@ from dnre_core.benchmarks.registry import TASK_NAMES, get_task
 from dnre_core.benchmarks.results import append_record, read_records
 from dnre_core.benchmarks.runner import derived_seed, training_data
 from dnre_core.io import atomic_write_bytes
+from dnre_core.validation import finite_rows
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PARTNERS = (1, 4)
@@ -54,7 +55,7 @@ ADOPT_ON_TASKS = 8
 def held_out(task_name: str, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Fresh (θ (N, D), x (N, L)) from the prior and simulator, N ≤ HELD_OUT_ROWS (non-finite rows left out)."""
     theta, x = get_task(task_name).sample_joint(HELD_OUT_ROWS, derived_seed(seed, HELD_OUT_STREAM))
-    keep = torch.isfinite(x).all(-1) & torch.isfinite(theta).all(-1)
+    keep = finite_rows(theta, x)
     return theta[keep].float(), x[keep].float()
 
 

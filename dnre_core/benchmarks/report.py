@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -100,12 +100,11 @@ def markdown_report(
 
 def _options_lines(cells: list[dict[str, Any]]) -> list[str]:
     """Each method's options as its records state them (a method measured with several is flagged as mixed)."""
-    seen: dict[str, dict[str, int]] = {}
+    seen: dict[str, Counter[str]] = defaultdict(Counter)
     for r in cells:
         options = r.get("method_options")
         text = (", ".join(f"{k}={v}" for k, v in options.items()) or "sbi's defaults") if options is not None \
             else "not recorded"
-        seen.setdefault(r["method"], {}).setdefault(text, 0)
         seen[r["method"]][text] += 1
     lines = []
     for method, variants in seen.items():
