@@ -57,6 +57,7 @@ SBIBM_FULL := -m dnre_core.benchmarks --budget 10000 --observations 1-10 --seeds
 BENCH_ARGS ?=
 bench: bench-setup
 	$(PY) bench/bench_core.py
+	$(PY) bench/bench_callbacks.py  # what live R-hat/ESS in sampler callbacks cost
 	$(PY) bench/bench_gpu.py  # measures only where CUDA is present
 	$(PY) bench/bench_simulator.py
 	-$(PY) $(SBIBM_FULL) --methods dnre --samplers mh,hmc $(BENCH_ARGS)

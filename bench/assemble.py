@@ -12,6 +12,7 @@ from pathlib import Path
 
 ORDER = [
     "core.md",
+    "callbacks.md",
     "gpu.md",
     "simulator.md",
     "sbibm_full.md",

@@ -1,6 +1,7 @@
 """Chain diagnostics: split-R̂ and bulk/tail ESS computed with ArviZ, plus acceptance and step sizes.
 
-ArviZ expects arrays (chain, draw, parameter); we pass the raw chains as they are.
+ArviZ expects arrays (chain, draw, parameter); we pass the raw chains as they are. R̂ and ESS are computed on first
+use, so a sampler callback that only reads progress or the chains costs no ArviZ call.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -42,7 +44,7 @@ class ChainDiagnostics:
 
     Attributes:
         chains: kept draws (C, T, D) after warm-up and thinning.
-        rhat, ess_bulk, ess_tail: per parameter (D,), from ArviZ.
+        rhat, ess_bulk, ess_tail: per parameter (D,), from ArviZ, computed once on first access.
         acceptance: acceptance rate per chain (C,) over the kept phase (warm-up when nothing is kept yet).
         step_size: final MH proposal scale or HMC leapfrog step size per chain (C,).
         sampler: "mh" or "hmc"; step / total_steps / warmup_steps: progress; phase: "warmup" or "sampling".
@@ -50,9 +52,6 @@ class ChainDiagnostics:
     """
 
     chains: Tensor
-    rhat: np.ndarray
-    ess_bulk: np.ndarray
-    ess_tail: np.ndarray
     acceptance: np.ndarray
     step_size: np.ndarray
     sampler: str
@@ -65,9 +64,25 @@ class ChainDiagnostics:
 
     @classmethod
     def from_chains(cls, chains: Tensor, acceptance: Tensor, step_size: Tensor, **info: Any) -> ChainDiagnostics:
-        rhat, ess_bulk, ess_tail = arviz_summary(chains.detach().cpu().numpy())
-        return cls(chains=chains.detach().cpu(), rhat=rhat, ess_bulk=ess_bulk, ess_tail=ess_tail,
-                   acceptance=acceptance.detach().cpu().numpy(), step_size=step_size.detach().cpu().numpy(), **info)
+        """Diagnostics of ``chains`` (C, T, D) with per-chain ``acceptance`` and ``step_size`` (C,)."""
+        return cls(chains=chains.detach().cpu(), acceptance=acceptance.detach().cpu().numpy(),
+                   step_size=step_size.detach().cpu().numpy(), **info)
+
+    @cached_property
+    def _summary(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return arviz_summary(self.chains.numpy())
+
+    @property
+    def rhat(self) -> np.ndarray:
+        return self._summary[0]
+
+    @property
+    def ess_bulk(self) -> np.ndarray:
+        return self._summary[1]
+
+    @property
+    def ess_tail(self) -> np.ndarray:
+        return self._summary[2]
 
     @property
     def phase(self) -> str:

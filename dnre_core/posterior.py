@@ -87,7 +87,8 @@ def run_sampler(potential: Potential, prior: Distribution, sampler: str, num_sam
                              parameter_names, to_output)
     SAMPLER_FUNCTIONS[sampler](potential, initial, recorder, generator, initial_covariance, **options)
     diagnostics = recorder.diagnostics()
-    samples = diagnostics.chains.transpose(0, 1).reshape(-1, dim)[:num_samples]
+    # a copy, never a view of the chains (one chain would give a view): R̂ and ESS are computed from them on first use
+    samples = diagnostics.chains.transpose(0, 1).reshape(-1, dim)[:num_samples].clone()
     return samples, diagnostics
 
 

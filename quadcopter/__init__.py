@@ -1,13 +1,15 @@
 """A physics-based quadcopter design simulator: 19 design parameters (mm) → 7 performance metrics.
 
 Public API: :func:`simulate`, :func:`simulate_detailed`, :class:`Design`, :func:`prior`, :func:`geometry`,
-:func:`fly` (6-DOF time-domain replay), and the names, bounds and labels of the design space.
+:func:`fly` (6-DOF time-domain replay, speed step at ``SPEED_STEP_TIME``), and the names, bounds and labels of the
+design space and its seven floor components (``COMPONENTS``).
 """
 
 from quadcopter.design import Design
-from quadcopter.flight6dof import FlightLog, fly
+from quadcopter.flight6dof import SPEED_STEP_TIME, FlightLog, fly
 from quadcopter.geometry import geometry
 from quadcopter.params import (
+    COMPONENTS,
     DEFAULTS,
     LOWER,
     METRIC_LABELS,
@@ -23,7 +25,7 @@ from quadcopter.prior import prior
 from quadcopter.simulate import SimulationResult, simulate, simulate_detailed
 
 __all__ = [
-    "DEFAULTS", "LOWER", "METRIC_LABELS", "METRIC_NAMES", "METRIC_UNITS", "PARAMETER_LABELS", "PARAMETER_NAMES",
-    "PARAMETER_UNITS", "UPPER", "Design", "FlightLog", "SimulationResult", "fly", "geometry", "prior", "simulate",
+    "COMPONENTS", "DEFAULTS", "LOWER", "METRIC_LABELS", "METRIC_NAMES", "METRIC_UNITS", "PARAMETER_LABELS", "PARAMETER_NAMES",
+    "PARAMETER_UNITS", "SPEED_STEP_TIME", "UPPER", "Design", "FlightLog", "SimulationResult", "fly", "geometry", "prior", "simulate",
     "simulate_detailed", "validate_theta",
 ]

@@ -31,6 +31,7 @@ K_ATT = 40.0  # 1/s^2
 K_RATE = 12.0  # 1/s
 MAX_TILT = np.radians(c.MAX_TILT_DEG)  # the autopilot's maximum lean angle, as in the trim sweep
 GUST_TAU = 2.0  # s
+SPEED_STEP_TIME = 0.5  # s: when fly() steps the speed command from 0 to velocity_ref
 _SPIN = np.array([1.0, -1.0, 1.0, -1.0])  # diagonal pairs spin alike
 
 
@@ -58,7 +59,7 @@ def fly(theta: np.ndarray, velocity_ref: np.ndarray | float = 0.0, duration: flo
         gust: float = 0.0, seed: int | None = None, motors_on: bool = True, drag: bool = True,
         initial_velocity: np.ndarray | None = None, initial_rates: np.ndarray | None = None) -> FlightLog:
     """Fly designs ``theta`` (N, 19) from hover, tracking a lateral velocity step ``velocity_ref`` (N,) or scalar
-    m/s along world y starting at t = 0.5 s, for ``duration`` s with step ``dt``.
+    m/s along world y starting at t = ``SPEED_STEP_TIME`` (0.5 s), for ``duration`` s with step ``dt``.
 
     ``motors_on=False`` and ``drag=False`` give a passive rigid body (free fall), used to check the integrator.
     ``initial_velocity`` (N, 3) m/s and ``initial_rates`` (N, 3) rad/s override the hover start.
@@ -91,7 +92,7 @@ def fly(theta: np.ndarray, velocity_ref: np.ndarray | float = 0.0, duration: flo
 
     def command(s: dict[str, np.ndarray], t: float) -> np.ndarray:
         target = np.zeros((n, 3))
-        target[:, 1] = np.where(t >= 0.5, v_ref, 0.0)
+        target[:, 1] = np.where(t >= SPEED_STEP_TIME, v_ref, 0.0)
         acc = K_VEL * (target - s["v"])
         horiz = np.linalg.norm(acc[:, :2], axis=1)
         cap = c.G * np.tan(MAX_TILT)

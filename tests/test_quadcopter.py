@@ -204,6 +204,13 @@ def test_geometry_flags_the_interfering_parts():
         quadcopter.Design(arm_length=60.0).to_array(), noise=False)[0, 0]
 
 
+def test_components_follow_their_offset_parameters():
+    offsets = [n for n in quadcopter.PARAMETER_NAMES if n.endswith("_X_OFFSET")]
+    assert offsets == [f"FUSELAGE_{part}_X_OFFSET" for part in quadcopter.COMPONENTS]
+    geometry = quadcopter.geometry(quadcopter.Design())
+    assert [p["name"] for p in geometry["components"]] == list(quadcopter.COMPONENTS)
+
+
 def test_prior_matches_bounds():
     prior = quadcopter.prior()
     np.testing.assert_allclose(prior.low.numpy(), quadcopter.LOWER)

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -84,6 +85,28 @@ def test_same_seed_same_draws_and_callback_can_stop():
     assert calls == [10, 20, 30, 40]
     assert diagnostics.stopped_early and diagnostics.num_draws == 20
     assert samples.shape == (20 * 50, DIM)
+
+
+def test_diagnostics_are_computed_only_when_read(monkeypatch):
+    import dnre_core.diagnostics as diagnostics_module
+
+    calls = []
+    real_summary = diagnostics_module.arviz_summary
+    monkeypatch.setattr(diagnostics_module, "arviz_summary", lambda chains: calls.append(chains.shape) or real_summary(chains))
+    target = correlated_gaussian()
+    prior = BoxUniform(-20 * torch.ones(DIM), 20 * torch.ones(DIM))
+    potential = DensityPotential(target.log_prob, prior)
+    kept = []
+    _, final = run_sampler(potential, prior, "mh", 2000, 50, 20, 1, torch.Generator().manual_seed(7),
+                           callback=lambda step, chains, diag: kept.append(diag) or True, callback_every=5)
+    assert len(kept) == 12 and calls == []  # 60 steps, a callback every 5: progress alone costs no ArviZ call
+    midway = kept[5]  # after 30 steps: 10 draws kept
+    assert midway.num_draws == 10 and calls == []
+    np.testing.assert_array_equal(midway.rhat, real_summary(midway.chains.numpy())[0])  # its draws, not later ones
+    assert calls == [(50, 10, DIM)]
+    assert np.isfinite(final.max_rhat) and calls[-1] == (50, 40, DIM) and len(calls) == 2
+    final.table(), final.warnings(), final.as_dict()  # computed once, reused
+    assert len(calls) == 2
 
 
 def lognormal_prior() -> torch.distributions.Distribution:

@@ -41,11 +41,16 @@ def test_training_job_saves_and_indexes_the_model(trained: tuple[Workspace, str]
     assert record.config["hidden_features"] == 32
 
 
+def _sum_is_one(ws: Workspace, model_id: str) -> SamplingConfig:
+    """A sampling run of the tiny model for s = a + b = 1 (d free): 20 chains, 50 warm-up steps, 400 draws."""
+    target = [{"name": "s", "mode": "value", "value": 1.0, "tolerance": 0.2}, {"name": "d", "mode": "free", "value": 0.0, "tolerance": 0.0}]
+    return SamplingConfig(model_id=model_id, model_path=str(ws.model(model_id).path), target=target, num_chains=20,
+                          warmup_steps=50, num_samples=400, seed=3)
+
+
 def test_sampling_job_streams_diagnostics_and_saves_samples(trained: tuple[Workspace, str]) -> None:
     ws, model_id = trained
-    record = ws.model(model_id)
-    target = [{"name": "s", "mode": "value", "value": 1.0, "tolerance": 0.2}, {"name": "d", "mode": "free", "value": 0.0, "tolerance": 0.0}]
-    config = SamplingConfig(model_id=model_id, model_path=str(record.path), target=target, num_chains=20, warmup_steps=50, num_samples=400, seed=3)
+    config = _sum_is_one(ws, model_id)
     runner = JobRunner(ws, "s")
     snap = runner.wait(runner.submit("sampling", "inverse", sampling_job(config)), timeout=300)
     assert snap.status == "done", snap.error
@@ -83,10 +88,21 @@ def test_stopping_a_sampling_run_keeps_what_was_drawn(trained: tuple[Workspace, 
     runner.shutdown()
 
 
-def test_sampler_callbacks_are_spaced_to_about_a_hundred_per_run() -> None:
-    from ui.inverse import DEFAULT_SETTINGS
-    from ui.sampling_job import callback_every
+def test_sampling_job_computes_rhat_only_when_it_publishes(trained: tuple[Workspace, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import dnre_core.diagnostics
+    import ui.sampling_job
 
-    assert callback_every(DEFAULT_SETTINGS) == (600 + 100 * 4) // 100  # 600 warm-up + 100 draws × thin 4: ~100 callbacks
-    assert callback_every(SamplingConfig("m", "p", [], num_chains=10, warmup_steps=20, num_samples=100)) == 5  # short runs: often
-    assert callback_every(SamplingConfig("m", "p", [], num_chains=10, warmup_steps=0, num_samples=10**6, thin=10)) == 250  # long: still live
+    calls = []
+    summary = dnre_core.diagnostics.arviz_summary
+    monkeypatch.setattr(dnre_core.diagnostics, "arviz_summary", lambda chains: calls.append(chains.shape) or summary(chains))
+    monkeypatch.setattr(ui.sampling_job, "PUBLISH_EVERY_S", 3600.0)  # publish at the first and the last callback only
+    ws, model_id = trained
+    config = _sum_is_one(ws, model_id)
+    runner = JobRunner(ws, "s")
+    snap = runner.wait(runner.submit("sampling", "inverse", sampling_job(config)), timeout=300)
+    runner.shutdown()
+    assert snap.status == "done", snap.error
+    # 70 steps, 14 callbacks: R̂ at the first (warm-up, no draws yet) and the last, then once for the saved diagnostics
+    assert calls == [(20, 0, 2), (20, 20, 2), (20, 20, 2)]
+    # what was published last and what was saved are the same numbers
+    assert snap.result["diagnostics"]["max_rhat"] == max(row["rhat"] for row in snap.data["diagnostics"])

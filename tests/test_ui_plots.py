@@ -67,8 +67,8 @@ def test_design_view_power_curve_and_step_response_of_the_default_design() -> No
     assert [t.name for t in fig.data] == ["commanded speed", "speed along the step", "climb rate", "pitch into the direction of flight"]
     # Sign convention: to speed up along +y the thrust axis tilts towards +y (positive pitch), then levels off.
     pitch = plots_quad.pitch_into_flight(log)
-    accelerating = (log.time > plots_quad.STEP_TIME) & (log.time < plots_quad.STEP_TIME + 0.5)
-    assert pitch[log.time < plots_quad.STEP_TIME].max() < 0.5 and pitch[accelerating].max() > 10.0
+    accelerating = (log.time > quadcopter.SPEED_STEP_TIME) & (log.time < quadcopter.SPEED_STEP_TIME + 0.5)
+    assert pitch[log.time < quadcopter.SPEED_STEP_TIME].max() < 0.5 and pitch[accelerating].max() > 10.0
     assert abs(log.velocity[0, -1, 1] - 4.0) < 0.3
 
 

@@ -7,6 +7,7 @@ for display only).
 from __future__ import annotations
 
 from quadcopter import (
+    COMPONENTS,
     DEFAULTS,
     LOWER,
     METRIC_LABELS,
@@ -22,11 +23,6 @@ __all__ = ["DEFAULTS", "LOWER", "METRIC_NAMES", "METRIC_UNITS", "PARAMETER_NAMES
 
 # The five flight metrics: a design whose trim fails at every speed has all of them 0 (README of the SRI data).
 FAILURE_METRICS: tuple[str, ...] = tuple(m for m in METRIC_NAMES if m not in ("Interferences", "mass"))
-
-# The seven floor components, in parameter order, from their offset parameters (FUSELAGE_<part>_X_OFFSET).
-COMPONENTS: tuple[str, ...] = tuple(
-    n.removeprefix("FUSELAGE_").removesuffix("_X_OFFSET") for n in PARAMETER_NAMES if n.endswith("_X_OFFSET")
-)
 
 PARAMETER_GROUPS: dict[str, tuple[str, ...]] = {
     "Arms": ("Arm_2159_Length",),

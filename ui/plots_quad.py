@@ -9,11 +9,10 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from quadcopter import FlightLog
+from quadcopter import SPEED_STEP_TIME, FlightLog
 from ui.plots import _layout
 
 MM = 1000.0  # geometry is in metres; the view is in millimetres like the design parameters
-STEP_TIME = 0.5  # s: quadcopter.fly steps the speed command along world y at t = 0.5 s (its documented behaviour)
 
 
 def _box(center: list[float], size: list[float], name: str, colour: str, legend: bool, group: str) -> go.Mesh3d:
@@ -103,7 +102,7 @@ def step_response(log: FlightLog, velocity_ref: float, design: int = 0, title: s
     """Speed along the step (with the command) and pitch into the direction of flight against time, one design."""
     t = log.time
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
-    fig.add_trace(go.Scatter(x=t, y=np.where(t >= STEP_TIME, velocity_ref, 0.0), mode="lines", line={"dash": "dash", "color": "#7f7f7f"},
+    fig.add_trace(go.Scatter(x=t, y=np.where(t >= SPEED_STEP_TIME, velocity_ref, 0.0), mode="lines", line={"dash": "dash", "color": "#7f7f7f"},
                              name="commanded speed"), row=1, col=1)
     fig.add_trace(go.Scatter(x=t, y=log.velocity[design, :, 1], mode="lines", line={"color": "#1f77b4"}, name="speed along the step"), row=1, col=1)
     fig.add_trace(go.Scatter(x=t, y=log.velocity[design, :, 2], mode="lines", line={"color": "#2ca02c"}, name="climb rate"), row=1, col=1)

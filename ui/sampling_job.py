@@ -24,18 +24,9 @@ from ui.targets import Target
 TRACE_CHAINS = 8
 LIVE_DRAWS = 3000
 PUBLISH_EVERY_S = 0.5
-# dnre_core computes R̂ and ESS for every callback, which costs more than the MH steps between callbacks (100 chains
-# of the default model: 47 s for 5,500 steps with a callback every 5 steps, 9 s with one every 100). So about
-# CALLBACKS per run, at least every MIN_CALLBACK_EVERY and at most every MAX_CALLBACK_EVERY steps (live updates and
-# the stop button need them).
-CALLBACKS = 100
-MIN_CALLBACK_EVERY, MAX_CALLBACK_EVERY = 5, 250
-
-
-def callback_every(config: SamplingConfig) -> int:
-    """Steps between sampler callbacks for this run (see ``CALLBACKS``)."""
-    total = config.warmup_steps + math.ceil(config.num_samples / config.num_chains) * config.thin
-    return min(MAX_CALLBACK_EVERY, max(MIN_CALLBACK_EVERY, total // CALLBACKS))
+# The sampler calls back every CALLBACK_EVERY steps (the stop button acts there); R̂ and ESS are computed only when a
+# callback publishes, at most every PUBLISH_EVERY_S (dnre_core computes them on first use).
+CALLBACK_EVERY = 5
 
 
 @dataclass(frozen=True)
@@ -75,7 +66,7 @@ def sampling_job(config: SamplingConfig) -> Callable[[JobContext], dict[str, Any
         estimator = dnre_core.load_estimator(config.model_path)
         posterior = dnre_core.RatioPosterior(estimator, sampler=config.sampler)
         x_o = Target.from_dict(config.target).conditioning_point(estimator.metadata["x_min"], estimator.metadata["x_max"])
-        last = [0.0]
+        last = [-math.inf]  # the first callback publishes
 
         def callback(step: int, chains: Any, diagnostics: dnre_core.ChainDiagnostics) -> bool:
             now = time.monotonic()
@@ -88,7 +79,7 @@ def sampling_job(config: SamplingConfig) -> Callable[[JobContext], dict[str, Any
         ctx.report(progress=0.0, message="starting chains")
         samples = posterior.sample(
             (config.num_samples,), x=x_o, num_chains=config.num_chains, warmup_steps=config.warmup_steps,
-            thin=config.thin, seed=config.seed, callback=callback, callback_every=callback_every(config),
+            thin=config.thin, seed=config.seed, callback=callback, callback_every=CALLBACK_EVERY,
         )
         diagnostics = posterior.diagnostics
         if diagnostics is None or samples.shape[0] == 0:
