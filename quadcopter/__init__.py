@@ -25,7 +25,7 @@ from quadcopter.prior import prior
 from quadcopter.simulate import SimulationResult, simulate, simulate_detailed
 
 __all__ = [
-    "COMPONENTS", "DEFAULTS", "LOWER", "METRIC_LABELS", "METRIC_NAMES", "METRIC_UNITS", "PARAMETER_LABELS", "PARAMETER_NAMES",
-    "PARAMETER_UNITS", "SPEED_STEP_TIME", "UPPER", "Design", "FlightLog", "SimulationResult", "fly", "geometry", "prior", "simulate",
-    "simulate_detailed", "validate_theta",
+    "COMPONENTS", "DEFAULTS", "LOWER", "METRIC_LABELS", "METRIC_NAMES", "METRIC_UNITS", "PARAMETER_LABELS",
+    "PARAMETER_NAMES", "PARAMETER_UNITS", "SPEED_STEP_TIME", "UPPER", "Design", "FlightLog", "SimulationResult", "fly",
+    "geometry", "prior", "simulate", "simulate_detailed", "validate_theta",
 ]

@@ -92,7 +92,8 @@ def test_diagnostics_are_computed_only_when_read(monkeypatch):
 
     calls = []
     real_summary = diagnostics_module.arviz_summary
-    monkeypatch.setattr(diagnostics_module, "arviz_summary", lambda chains: calls.append(chains.shape) or real_summary(chains))
+    monkeypatch.setattr(diagnostics_module, "arviz_summary",
+                        lambda chains: calls.append(chains.shape) or real_summary(chains))
     target = correlated_gaussian()
     prior = BoxUniform(-20 * torch.ones(DIM), 20 * torch.ones(DIM))
     potential = DensityPotential(target.log_prob, prior)
