@@ -31,3 +31,14 @@ def test_cells_pair_by_their_key_and_the_summary_gives_both_sizes_and_dnre_minus
     assert "| two_moons | nre | 2 | 0.535 | 0.560 | +0.025 ± 0.005 |" in text
     # DNRE − NRE per observation: 1k (+0.05, −0.02), 10k (+0.12, +0.06).
     assert "| two_moons | 2 | +0.015 ± 0.035 | +0.090 ± 0.030 |" in text
+
+
+def test_a_cell_remeasured_under_new_method_options_is_left_out_and_named() -> None:
+    old, new = {"num_partners": 1}, {"num_partners": 4}
+    full = [_cell("dnre", 1, 0.60, method_options=new), _cell("nre", 1, 0.55, method_options={})]
+    large = [_cell("dnre", 1, 0.70, method_options=old), _cell("nre", 1, 0.58, method_options={})]
+    text = reference_size.summary_markdown(reference_size.paired_cells(full, large))
+    assert "| two_moons | dnre |" not in text and "| two_moons | nre | 1 | 0.550 | 0.580 |" in text
+    assert "identical in 1 of 1 pairs" in text
+    assert "Left out: 1 cells (two_moons/dnre) whose full-run cell was made with other method options" in text
+    assert "DNRE − NRE: no task has both methods' cells under the same options yet." in text

@@ -37,3 +37,17 @@ def test_rows_pair_runs_by_task_and_seed_with_gap_shortfall_and_verdict() -> Non
     assert "gaussian_linear |" not in text  # no full-run record to set beside it
     assert "conservative on average on 0 of the 2 tasks measured here, and over-confident beyond chance" in text
     assert "above 2) on 1." in text
+
+
+def test_a_run_remeasured_under_new_method_options_is_left_out_and_named() -> None:
+    old, new = {"num_partners": 1}, {"num_partners": 4}
+    full = [_coverage("two_moons", 0, 0.5, 50, method_options=new), _coverage("slcp", 0, 0.5, 50, method_options=new),
+            _record("cell", "two_moons", 0, log_prob_true=1.0, method_options=new)]
+    large = [_coverage("two_moons", 0, 0.5, 200, method_options=old),
+             _coverage("slcp", 0, 0.5, 200, method_options=new),
+             _record("cell", "two_moons", 0, log_prob_true=2.0, method_options=old)]
+    text = coverage_pairs.summary_markdown(full, large)
+    assert "| two_moons |" not in text and "| slcp | 0 |" in text
+    assert "identical in 0 of 0 runs" in text  # two_moons' check cell is another model's, so it is not checked
+    assert "Left out: 1 runs (two_moons) whose run in the full run was made with other method options" in text
+    assert "- dnre: num_partners=4" in text

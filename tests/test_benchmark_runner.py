@@ -313,6 +313,7 @@ def test_the_report_states_each_methods_options_and_flags_a_mix() -> None:
     cells = [_cell("a", "dnre", "mh", 0.6) | {"method_options": dnre},
              _cell("b", "dnre", "mh", 0.6) | {"method_options": dnre | {"num_partners": 4}},
              _cell("a", "sbi-nre-a", "slice", 0.7) | {"method_options": {}}, _cell("a", "nre", "mh", 0.7)]
-    lines = report._options_lines(cells)
-    assert "- dnre: **mixed** — num_partners=1, head=potential (1 cells); num_partners=4, head=potential (1 cells)" in lines
+    lines = report.options_lines(cells)
+    assert ("- dnre: **mixed** — num_partners=1, head=potential (1 cells: a); "
+            "num_partners=4, head=potential (1 cells: b)") in lines
     assert "- sbi-nre-a: sbi's defaults" in lines and "- nre: not recorded" in lines

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -68,7 +68,7 @@ def markdown_report(
         "not the samples. Training and sampling settings: `TrainingSettings` and `SamplingSettings` in "
         "`dnre_core/benchmarks/methods.py`, the same for every task.",
         "",
-        *_options_lines(cells),
+        *options_lines(cells),
     ]
     for title, field, best, fmt in _METRICS:
         lines += [f"### {title}", "", *_table(cells, field, best, fmt), ""]
@@ -98,20 +98,22 @@ def markdown_report(
     return "\n".join(lines)
 
 
-def _options_lines(cells: list[dict[str, Any]]) -> list[str]:
-    """Each method's options as its records state them (a method measured with several is flagged as mixed)."""
-    seen: dict[str, Counter[str]] = defaultdict(Counter)
-    for r in cells:
+def options_lines(records: list[dict[str, Any]], unit: str = "cells") -> list[str]:
+    """Each method's options as its records state them. A method measured with several is flagged as mixed, with
+    the number of ``unit`` and the tasks behind each."""
+    seen: dict[str, dict[str, list[str]]] = defaultdict(dict)  # method -> options text -> task of each record
+    for r in records:
         options = r.get("method_options")
         text = (", ".join(f"{k}={v}" for k, v in options.items()) or "sbi's defaults") if options is not None \
             else "not recorded"
-        seen[r["method"]][text] += 1
+        seen[r["method"]].setdefault(text, []).append(r["task"])
     lines = []
     for method, variants in seen.items():
         if len(variants) == 1:
             lines.append(f"- {method}: {next(iter(variants))}")
         else:
-            lines.append(f"- {method}: **mixed** — " + "; ".join(f"{t} ({n} cells)" for t, n in variants.items()))
+            lines.append(f"- {method}: **mixed** — " + "; ".join(
+                f"{text} ({len(tasks)} {unit}: {', '.join(sorted(set(tasks)))})" for text, tasks in variants.items()))
     return ["Method options, as the records state them:", "", *lines, ""] if lines else []
 
 

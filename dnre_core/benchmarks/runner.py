@@ -244,6 +244,11 @@ def training_data(task: BenchmarkTask, budget: int, seed: int) -> tuple[Tensor, 
     return task.sample_joint(budget, derived_seed(seed, _TRAIN))
 
 
+def sampling_seed(seed: int, observation: int) -> int:
+    """The seed of the posterior samples for ``observation`` in a run with ``seed``."""
+    return derived_seed(seed, _SAMPLE, observation)
+
+
 def _run_group(group: _Group, settings: BenchmarkSettings, path: Path, tick: Callable[[], Any] | None) -> None:
     """Train once, then append every owed cell and coverage record (a failure becomes a failed record)."""
     torch.set_num_threads(1)
@@ -293,7 +298,7 @@ def _cell(
     task: BenchmarkTask, fitted: FittedMethod, sampler: str, obs: int, seed: int, settings: BenchmarkSettings
 ) -> dict[str, Any]:
     x_o = task.observation(obs)
-    draws = fitted.sample(x_o, sampler, settings.num_posterior_samples, derived_seed(seed, _SAMPLE, obs))
+    draws = fitted.sample(x_o, sampler, settings.num_posterior_samples, sampling_seed(seed, obs))
     log_prob_true = fitted.log_prob(task.true_parameters(obs)[None], x_o)
     reference = task.reference_samples(obs)[: settings.num_reference_samples]
     return {
