@@ -66,6 +66,7 @@ bench: bench-setup
 	$(PY) bench/c2st_reference_size.py  # sbibm's 10,000-sample C2ST on a subset of the full run's models
 	$(PY) bench/coverage_pairs.py  # DNRE's coverage on the issue's 200 held-out pairs, the full run's models
 	$(PY) bench/dnre_partners.py  # DNRE's contrastive partners, K = 4 against K = 1, on held-out simulations
+	$(PY) bench/mh_mixing.py  # gaussian_mixture: the learned posterior against what MH and HMC draw from it
 	$(PY) bench/assemble.py
 
 bench-smoke: bench-setup

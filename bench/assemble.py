@@ -18,6 +18,7 @@ ORDER = [
     "sbibm_full.md",
     "c2st_reference_size.md",
     "coverage_200.md",
+    "mh_mixing.md",
     "dnre_partners.md",
     "early_stopping.md",
     "sbibm_averaged.md",
