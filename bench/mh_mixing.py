@@ -127,12 +127,11 @@ def summary_markdown(records: list[dict[str, Any]]) -> str:
         "| seed | learned density | reference | " + " | ".join(names) + " | C2ST, MH 200 against MH 3000 |",
         "|---|---|---|" + "---|" * len(names) + "---|",
     ]
+    def mean(values: list[float]) -> float:
+        return float(np.mean(values))
+
     for seed in seeds:
         rows = [r for r in records if r["seed"] == seed]
-
-        def mean(values: list[float]) -> float:
-            return float(np.mean(values))
-
         cells = [f"{mean([r['samplers'][n]['narrow_share'] for r in rows]):.3f} share / "
                  f"{mean([r['samplers'][n]['c2st'] for r in rows]):.3f} C2ST" for n in names]
         lines.append(f"| {seed} | {mean([r['learned_narrow_share'] for r in rows]):.3f} "
