@@ -12,7 +12,8 @@ the narrow component, 4 % of the broad one):
 - of the learned density itself, by self-normalised importance sampling from an equal mixture of N(x_o, I) and
   N(x_o, 0.01 I) (``IS_DRAWS`` draws; DNRE's potential head makes the Monte Carlo normaliser common to every θ, so
   it cancels);
-- of MH's samples after 200 (the full run's), 1,000 and 3,000 warm-up steps and of HMC's after 200, each the last
+- of MH's samples after 200 (the full run's), 1,000 and 3,000 warm-up steps, of MH's with ``scale_spread`` = 2 (each
+  step's proposal scale × 10^(−2U), U ~ U[0, 1]; off by default) after 200, and of HMC's after 200, each the last
   draw of 1,000 chains (the full run's protocol), with their C2ST against 1,000 reference samples;
 - of sbibm's 10,000 reference samples;
 
@@ -43,9 +44,9 @@ import torch
 from torch import Tensor
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from dnre_core import DNRE, c2st
+from dnre_core import c2st
 from dnre_core.benchmarks.cli import parse_range
-from dnre_core.benchmarks.methods import SamplingSettings, TrainingSettings, last_draws
+from dnre_core.benchmarks.methods import SamplingSettings, TrainingSettings, fit_method
 from dnre_core.benchmarks.registry import get_task
 from dnre_core.benchmarks.results import append_record, read_records
 from dnre_core.benchmarks.runner import sampling_seed, training_data
@@ -55,7 +56,15 @@ RESULTS = Path(__file__).resolve().parent / "results"
 TASK, BUDGET, OBSERVATIONS = "gaussian_mixture", 10_000, range(1, 11)
 NARROW_RADIUS, NARROW_SD, BROAD_SD = 0.3, 0.1, 1.0
 IS_DRAWS, IS_SEED, NUM_CHAINS, NUM_REFERENCE = 20_000, 7, 1_000, 1_000
-SAMPLERS = (("mh", 200), ("mh", 1_000), ("mh", 3_000), ("hmc", 200))  # (sampler, warm-up steps); 200: the full run's
+SCALE_SPREAD = 2.0  # decades; MH's option that spreads each step's proposal scale below the adapted one
+SAMPLERS: tuple[tuple[str, int, dict[str, float]], ...] = (  # (sampler, warm-up steps, options); 200: the full run's
+    ("mh", 200, {}), ("mh", 1_000, {}), ("mh", 3_000, {}), ("mh", 200, {"scale_spread": SCALE_SPREAD}), ("hmc", 200, {}),
+)
+
+
+def sampler_label(name: str, warmup: int, options: dict[str, float]) -> str:
+    """"mh 200", or "mh 200 spread 2" with MH's scale spread: a column of the summary and a key of the records."""
+    return f"{name} {warmup}" + (f" spread {options['scale_spread']:g}" if "scale_spread" in options else "")
 
 
 def narrow_share(theta: Tensor, x_o: Tensor, weights: Tensor | None = None) -> float:
@@ -83,29 +92,26 @@ def probe(seed: int, observations: list[int]) -> list[dict[str, Any]]:
     torch.set_num_threads(1)
     task = get_task(TASK)
     theta, x = training_data(task, BUDGET, seed)
-    trainer = DNRE(task.prior).append_simulations(theta, x)
-    trainer.train(seed=seed, **TrainingSettings().options())
-    posteriors = {name: trainer.build_posterior(sampler=name) for name in {name for name, _ in SAMPLERS}}
-    draws_per_chain = SamplingSettings().draws_per_chain
+    fitted = fit_method("dnre", task, theta, x, seed, SamplingSettings(), TrainingSettings())
     generator = torch.Generator().manual_seed(IS_SEED)
     records = []
     for obs in observations:
         x_o, reference = task.observation(obs), task.reference_samples(obs)
         record: dict[str, Any] = {"task": TASK, "seed": seed, "observation": obs, "budget": BUDGET,
-                                  "learned_narrow_share": learned_narrow_share(posteriors["mh"], x_o, generator),
+                                  "method_options": fitted.trainer.hyperparameters(),
+                                  "learned_narrow_share": learned_narrow_share(fitted.posterior("mh"), x_o, generator),
                                   "reference_narrow_share": narrow_share(reference, x_o), "samplers": {}}
         samples = {}
-        for name, warmup in SAMPLERS:
-            posterior = posteriors[name]
-            posterior.sample((NUM_CHAINS * draws_per_chain,), x=x_o, num_chains=NUM_CHAINS, warmup_steps=warmup,
-                             seed=sampling_seed(seed, obs))
-            draws = last_draws(posterior.diagnostics.chains, 0.0).samples
-            samples[(name, warmup)] = draws
-            record["samplers"][f"{name} {warmup}"] = {
-                "c2st": c2st(draws, reference[:NUM_REFERENCE]), "narrow_share": narrow_share(draws, x_o),
-                "acceptance": float(np.mean(posterior.diagnostics.acceptance)),
+        for name, warmup, options in SAMPLERS:
+            label = sampler_label(name, warmup, options)
+            draws = fitted.sample(x_o, name, NUM_CHAINS, sampling_seed(seed, obs), warmup_steps=warmup, **options)
+            samples[label] = draws.samples
+            record["samplers"][label] = {
+                "c2st": c2st(draws.samples, reference[:NUM_REFERENCE]), "narrow_share": narrow_share(draws.samples, x_o),
+                "acceptance": float(np.mean(fitted.posterior(name, **options).diagnostics.acceptance)),
+                "min_ess_per_second": draws.min_ess / draws.seconds,
             }
-        record["mh_200_vs_3000_c2st"] = c2st(samples[("mh", 200)], samples[("mh", 3_000)])
+        record["mh_200_vs_3000_c2st"] = c2st(samples["mh 200"], samples["mh 3000"])
         records.append(record)
     return records
 
@@ -113,7 +119,7 @@ def probe(seed: int, observations: list[int]) -> list[dict[str, Any]]:
 def summary_markdown(records: list[dict[str, Any]]) -> str:
     """Per seed: mean narrow share and C2ST per sampler beside the learned density's and the reference's shares."""
     seeds = sorted({r["seed"] for r in records})
-    names = [f"{name} {warmup}" for name, warmup in SAMPLERS]
+    names = [sampler_label(*sampler) for sampler in SAMPLERS]
     lines = [
         "# gaussian_mixture: the learned posterior against what DNRE's MH and HMC draw from it",
         "",
@@ -122,7 +128,8 @@ def summary_markdown(records: list[dict[str, Any]]) -> str:
         f"observations 1–10. *Narrow share*: the share of posterior mass within {NARROW_RADIUS} of the observation "
         "(about 99 % of the mixture's narrow component and 4 % of its broad one), mean over observations. The learned "
         "density's share comes from importance sampling, the samplers' from the last draws of 1,000 chains after the "
-        "stated warm-up steps (the full run uses 200), the reference's from sbibm's 10,000 samples.",
+        "stated warm-up steps (the full run uses 200), the reference's from sbibm's 10,000 samples. *spread 2*: MH with "
+        "`scale_spread=2`, each step's proposal scale multiplied by 10^(−2U), U ~ U[0, 1] (off by default).",
         "",
         "| seed | learned density | reference | " + " | ".join(names) + " | C2ST, MH 200 against MH 3000 |",
         "|---|---|---|" + "---|" * len(names) + "---|",

@@ -288,7 +288,11 @@ def command_sample(args: argparse.Namespace) -> int:
     estimator = load_estimator(args.model)
     values = load_target(args, estimator.metadata.get("metric_names"))
     target = as_vector(values, "the target", estimator.x_dim, allow_nan=estimator.masked)
-    posterior = RatioPosterior(estimator, sampler=args.sampler)
+    if args.scale_spread and args.sampler != "mh":
+        raise InputError(f"--scale-spread applies to the MH sampler only; drop it or use --sampler mh "
+                         f"(got --sampler {args.sampler}).")
+    options = {"scale_spread": args.scale_spread} if args.scale_spread else {}
+    posterior = RatioPosterior(estimator, sampler=args.sampler, **options)
     for message in posterior.observation_warnings(target):
         print(f"dnre: warning: {message}", file=sys.stderr)
     draws_per_chain = math.ceil(args.num_samples / args.num_chains)
@@ -325,6 +329,13 @@ def non_negative_int(text: str) -> int:
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more; got {text}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    value = float(text)
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number, 0 or more; got {text}")
     return value
 
 
@@ -376,6 +387,10 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--num-chains", type=positive_int, default=100, help="parallel chains (default: 100)")
     sample.add_argument("--warmup", type=non_negative_int, default=200, help="warm-up steps per chain (default: 200)")
     sample.add_argument("--sampler", choices=("mh", "hmc"), default="mh", help="default: mh")
+    sample.add_argument("--scale-spread", type=non_negative_float, default=0.0, metavar="DECADES",
+                        help="MH only: spread each step's proposal scale over this many decades below the adapted one, "
+                             "for posteriors with parts of very different widths; costs ESS on single-scale ones "
+                             "(default: 0)")
     sample.add_argument("--seed", type=int, default=0, help="default: 0")
     sample.add_argument("--out", required=True, help="samples CSV to write (atomic)")
     sample.add_argument("--diagnostics", help="diagnostics JSON to write (default: OUT with suffix .diagnostics.json)")

@@ -37,17 +37,18 @@ def test_the_learned_share_recovers_a_known_mixture_weight() -> None:
 
 
 def _record(seed: int, obs: int, learned: float, reference: float, shares: list[float]) -> dict[str, Any]:
-    samplers = {f"{n} {w}": {"c2st": 0.5 + s / 10, "narrow_share": s, "acceptance": 0.3}
-                for (n, w), s in zip(mh_mixing.SAMPLERS, shares, strict=True)}
+    samplers = {mh_mixing.sampler_label(*sampler): {"c2st": 0.5 + s / 10, "narrow_share": s, "acceptance": 0.3}
+                for sampler, s in zip(mh_mixing.SAMPLERS, shares, strict=True)}
     return {"seed": seed, "observation": obs, "learned_narrow_share": learned, "reference_narrow_share": reference,
             "samplers": samplers, "mh_200_vs_3000_c2st": 0.52}
 
 
 def test_the_summary_gives_per_seed_means_and_the_largest_learned_reference_gap() -> None:
-    records = [_record(0, 1, 0.50, 0.52, [0.30, 0.40, 0.45, 0.50]), _record(0, 2, 0.56, 0.55, [0.40, 0.42, 0.47, 0.52]),
-               _record(1, 1, 0.60, 0.61, [0.5, 0.5, 0.5, 0.5])]
+    records = [_record(0, 1, 0.50, 0.52, [0.30, 0.40, 0.45, 0.54, 0.50]),
+               _record(0, 2, 0.56, 0.55, [0.40, 0.42, 0.47, 0.50, 0.52]), _record(1, 1, 0.60, 0.61, [0.5] * 5)]
     text = mh_mixing.summary_markdown(records)
     assert "| 0 | 0.530 | 0.535 | 0.350 share / 0.535 C2ST | 0.410 share / 0.541 C2ST | 0.460 share / 0.546 C2ST " \
-           "| 0.510 share / 0.551 C2ST | 0.520 |" in text
+           "| 0.520 share / 0.552 C2ST | 0.510 share / 0.551 C2ST | 0.520 |" in text
+    assert "| mh 200 | mh 1000 | mh 3000 | mh 200 spread 2 | hmc 200 |" in text
     assert "| 1 | 0.600 | 0.610 |" in text
     assert "at one observation: 0.020." in text

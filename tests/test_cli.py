@@ -1,6 +1,7 @@
 """The ``dnre`` command line: train → sample round trip, and one-line errors with exit code 2 for bad input."""
 
 import csv
+import functools
 import json
 import subprocess
 import sys
@@ -160,3 +161,26 @@ def test_weight_averaging_is_passed_to_training_and_checked(workdir, capsys):
         assert main([*base, "--out", str(workdir / name), "--weight-averaging", str(decay)]) == 0
     last, averaged = (dnre_core.load_estimator(workdir / name) for name in ("last.pt", "averaged.pt"))
     assert not torch.equal(last.net[0].weight, averaged.net[0].weight)  # same data and seed, different weights
+
+
+def test_scale_spread_reaches_mh_and_is_refused_elsewhere(workdir, capsys, monkeypatch):
+    real = dnre_core.posterior.SAMPLER_FUNCTIONS["mh"]
+    seen = []
+
+    @functools.wraps(real)  # the posterior checks options against the sampler's signature
+    def recording(*args, **kwargs):
+        seen.append(kwargs.get("scale_spread"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setitem(dnre_core.posterior.SAMPLER_FUNCTIONS, "mh", recording)
+    out = workdir / "spread.csv"
+    assert main([*sample_argv(workdir, workdir / "model.pt", "-0.5,0.3")[:-3], "--out", str(out), "--num-samples",
+                 "40", "--num-chains", "20", "--warmup", "20", "--scale-spread", "1.5", "--no-progress"]) == 0
+    assert seen == [1.5] and out.exists()
+    line = run_bad([*sample_argv(workdir, workdir / "model.pt", "-0.5,0.3"), "--sampler", "hmc",
+                    "--scale-spread", "1"], capsys)
+    assert "--scale-spread applies to the MH sampler only" in line
+    with pytest.raises(SystemExit) as exit_info:  # argparse's usage line and error, exit code 2
+        main([*sample_argv(workdir, workdir / "model.pt", "-0.5,0.3"), "--scale-spread", "-1"])
+    assert exit_info.value.code == 2
+    assert "argument --scale-spread: must be a finite number, 0 or more; got -1" in capsys.readouterr().err

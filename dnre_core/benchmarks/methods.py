@@ -148,22 +148,26 @@ class OurMethod:
         self.trainer = OUR_METHODS[method](task.prior).append_simulations(theta, x)
         self.trainer.train(seed=seed, **training.options())
         self.train_seconds = time.perf_counter() - start
-        self._posteriors: dict[str, Any] = {}
+        self._posteriors: dict[tuple[str, tuple[tuple[str, Any], ...]], Any] = {}
 
-    def posterior(self, sampler: str) -> Any:
-        """The trainer's posterior for ``sampler`` ("mh" or "hmc"), built once."""
-        if sampler not in self._posteriors:
-            self._posteriors[sampler] = self.trainer.build_posterior(sampler=sampler)
-        return self._posteriors[sampler]
+    def posterior(self, sampler: str, **options: Any) -> Any:
+        """The trainer's posterior for ``sampler`` ("mh" or "hmc") with sampler ``options``, built once per both."""
+        key = (sampler, tuple(sorted(options.items())))
+        if key not in self._posteriors:
+            self._posteriors[key] = self.trainer.build_posterior(sampler=sampler, **options)
+        return self._posteriors[key]
 
-    def sample(self, x: Tensor, sampler: str, num_samples: int, seed: int) -> Draws:
-        posterior = self.posterior(sampler)
+    def sample(self, x: Tensor, sampler: str, num_samples: int, seed: int, warmup_steps: int | None = None,
+               **options: Any) -> Draws:
+        """As :meth:`FittedMethod.sample`; follow-up studies may change the warm-up (default: the settings') and pass
+        sampler ``options`` (e.g. MH's ``scale_spread``)."""
+        posterior = self.posterior(sampler, **options)
         start = time.perf_counter()
         posterior.sample(
             (num_samples * self.sampling.draws_per_chain,),
             x=x,
             num_chains=num_samples,
-            warmup_steps=self.sampling.warmup_steps,
+            warmup_steps=self.sampling.warmup_steps if warmup_steps is None else warmup_steps,
             seed=seed,
         )
         return last_draws(posterior.diagnostics.chains, time.perf_counter() - start)

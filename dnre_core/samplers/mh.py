@@ -3,8 +3,13 @@
 All C chains move at once. The proposal is θ* = θ + s_c · L ε, ε ~ N(0, I), where L is the Cholesky factor of
 a covariance re-estimated from the pooled chains during warm-up (windows in :mod:`.adaptation`) and s_c a
 per-chain scale adapted by Robbins–Monro toward ``target_acceptance``. Both are frozen after warm-up, so
-the kept draws come from a fixed, symmetric proposal. Proposals outside the support are rejected without
-evaluating the target; the acceptance uses only the log-ratio log π(θ*) − log π(θ) (one network pass for DNRE).
+the kept draws come from a fixed, symmetric proposal. Proposals outside the support are rejected without evaluating
+the target; the acceptance uses only the log-ratio log π(θ*) − log π(θ) (one network pass for DNRE).
+
+With ``scale_spread`` > 0 every step multiplies each chain's scale by 10^(−scale_spread · U), U ~ U[0, 1] drawn
+afresh, so moves of many sizes are tried: a posterior whose parts have very different widths (a broad and a narrow
+component) is crossed far more often than with one scale. The mixture over U does not depend on the state, so the
+proposal stays symmetric and the target is unchanged; on a single-scale posterior the smaller moves cost ESS.
 """
 
 from __future__ import annotations
@@ -27,8 +32,15 @@ def metropolis_hastings(
     initial_covariance: Tensor,
     target_acceptance: float = 0.3,
     adapt_covariance: bool = True,
+    scale_spread: float = 0.0,
 ) -> ChainRecorder:
-    """Run MH from ``initial`` (C, D) for ``recorder.total_steps`` steps; returns the recorder with the draws."""
+    """Run MH from ``initial`` (C, D) for ``recorder.total_steps`` steps; returns the recorder with the draws.
+
+    ``scale_spread``: decades over which each step's proposal scale is spread below the adapted one (module
+    docstring); 0 (default) proposes with the adapted scale alone.
+    """
+    if not (math.isfinite(scale_spread) and scale_spread >= 0):
+        raise ValueError(f"scale_spread must be a finite number of decades >= 0; got {scale_spread}.")
     theta = initial.clone()
     num_chains, dim = theta.shape
     covariance = initial_covariance
@@ -41,7 +53,11 @@ def metropolis_hastings(
     for step in range(recorder.total_steps):
         warming = step < recorder.warmup_steps
         noise = torch.randn(theta.shape, generator=generator, device=generator.device).to(theta)
-        proposal = theta + torch.exp(log_scale).unsqueeze(-1) * (noise @ chol.T)
+        step_log_scale = log_scale
+        if scale_spread > 0:
+            spread = torch.rand(num_chains, generator=generator, device=generator.device).to(theta)
+            step_log_scale = log_scale - scale_spread * math.log(10) * spread
+        proposal = theta + torch.exp(step_log_scale).unsqueeze(-1) * (noise @ chol.T)
         log_alpha = torch.full((num_chains,), -math.inf, dtype=theta.dtype, device=theta.device)
         inside = potential.in_support(proposal)
         if bool(inside.any()):
