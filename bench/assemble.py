@@ -19,6 +19,7 @@ ORDER = [
     "c2st_reference_size.md",
     "coverage_200.md",
     "mh_mixing.md",
+    "temperature.md",
     "dnre_partners.md",
     "early_stopping.md",
     "sbibm_averaged.md",

@@ -96,6 +96,7 @@ else:
                 {"name": m.name, "estimator": m.kind, "network": f"{m.config.get('num_layers')}×{m.config.get('hidden_features')}",
                  "masking": m.config.get("mask_probability"), "epochs": m.metrics.get("epochs"), "best validation loss": m.metrics.get("best_val_loss"),
                  "seconds": m.metrics.get("seconds"), "stopped by": m.metrics.get("stopped_by"),
+                 "temperature": m.metrics.get("temperature"),
                  **consistency_columns(m.metrics.get("consistency")), "id": m.id}
                 for m in models
             ]

@@ -23,7 +23,9 @@ def train_recording_iterates(trainer_class, weight_averaging: float, batch_size:
         lambda optimizer, args, kwargs: iterates.append(
             [p.detach().clone() for group in optimizer.param_groups for p in group["params"]]))
     try:
-        trainer = trainer_class(PRIOR, hidden_features=16, num_layers=2).append_simulations(*simulations())
+        # Without temperature calibration, which would rescale the output layer after training (tests/test_temperature.py)
+        trainer = trainer_class(PRIOR, hidden_features=16, num_layers=2, calibrate_temperature=False)
+        trainer.append_simulations(*simulations())
         estimator = trainer.train(max_epochs=1, batch_size=batch_size, seed=3, weight_averaging=weight_averaging)
     finally:
         handle.remove()

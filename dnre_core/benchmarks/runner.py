@@ -283,7 +283,7 @@ def _run_group(group: _Group, settings: BenchmarkSettings, path: Path, tick: Cal
         emit(
             base
             | {"kind": "coverage", "sampler": sampler, "observation": None}
-            | _guarded(_coverage, task, fitted, sampler, group.seed, settings)
+            | _guarded(measure_coverage, task, fitted, sampler, group.seed, settings)
         )
 
 
@@ -313,7 +313,7 @@ def _cell(
     }
 
 
-def _coverage(
+def measure_coverage(
     task: BenchmarkTask, fitted: FittedMethod, sampler: str, seed: int, settings: BenchmarkSettings
 ) -> dict[str, Any]:
     theta, x = task.sample_joint(settings.coverage_pairs, derived_seed(seed, _HELD_OUT))
