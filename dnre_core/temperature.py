@@ -34,8 +34,8 @@ def fit_temperature(estimator: RatioEstimator, loss_of: Callable[[RatioEstimator
     the estimator's output layer by it in place, and return T.
 
     A golden-section search over log T: the binary cross-entropy of logits s·d is convex in the scale s = 1/T, so
-    the loss has one minimum in log T and the search finds it to within ``tolerance`` in log T (at the range's end
-    when the minimum lies beyond it). A loss that is not finite at T = 1, or not lowered by the T found, leaves the
+    the loss (BNRE's balancing term aside) has one minimum in log T and the search finds it to within ``tolerance``
+    in log T (at the range's end when the minimum lies beyond it). A loss that is not finite at T = 1, or not lowered by the T found, leaves the
     estimator as it is and returns 1.
     """
     layer = output_layer(estimator)
