@@ -40,13 +40,14 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from dnre_core import c2st
+from dnre_core.benchmarks.cli import parse_names
 from dnre_core.benchmarks.methods import OurMethod, SamplingSettings, TrainingSettings, fit_method
 from dnre_core.benchmarks.registry import TASK_NAMES, get_task
-from dnre_core.benchmarks.report import coverage_gap, coverage_shortfall
+from dnre_core.benchmarks.report import coverage_cell
 from dnre_core.benchmarks.results import append_record, read_records
 from dnre_core.benchmarks.runner import BenchmarkSettings, measure_coverage, sampling_seed, training_data
 from dnre_core.io import atomic_write_bytes
-from dnre_core.temperature import output_layer
+from dnre_core.temperature import scale_output
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SEED, BUDGET, PAIRS, OBSERVATIONS, SAMPLER = 0, 10_000, 100, 5, "mh"
@@ -59,10 +60,7 @@ def uncalibrated(fitted: OurMethod, temperature: float) -> OurMethod:
     copied = copy.copy(fitted)
     copied.trainer = copy.copy(fitted.trainer)
     copied.trainer.estimator = copy.deepcopy(fitted.trainer.estimator)
-    layer = output_layer(copied.trainer.estimator)
-    with torch.no_grad():
-        layer.weight.mul_(temperature)
-        layer.bias.mul_(temperature)
+    scale_output(copied.trainer.estimator, temperature)
     copied._posteriors = {}
     return copied
 
@@ -113,8 +111,7 @@ def summary_markdown(records: list[dict[str, Any]]) -> str:
     ]
     for name in [t for t in TASK_NAMES if t in by_task]:
         r = by_task[name]
-        cells = [f"{coverage_gap(r[k]['coverage']):+.3f} / {coverage_shortfall(r[k]['coverage']):.1f}"
-                 for k in ("before", "after")]
+        cells = [coverage_cell([r[k]["coverage"]]) for k in ("before", "after")]
         scores = [f"{np.mean(r[k]['c2st']):.3f}" for k in ("before", "after")]
         lines.append(f"| {name} | {r['temperature']:.2f} | {cells[0]} | {cells[1]} | {scores[0]} | {scores[1]} |")
     return "\n".join(lines) + "\n"
@@ -122,14 +119,14 @@ def summary_markdown(records: list[dict[str, Any]]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", default=",".join(TASK_NAMES), help="comma-separated (default: all ten)")
+    parser.add_argument("--tasks", type=parse_names, default=list(TASK_NAMES), help="comma-separated (default: all ten)")
     parser.add_argument("--jobs", type=int, default=2, help="parallel processes, one torch thread each (default 2)")
     parser.add_argument("--report-only", action="store_true", help="write the summary from the recorded runs")
     args = parser.parse_args(argv)
     path = RESULTS / "temperature.jsonl"
     if not args.report_only:
         done = {r["task"] for r in read_records(path)}
-        owed = [t for t in args.tasks.split(",") if t not in done]
+        owed = [t for t in args.tasks if t not in done]
         print(f"torch threads per job: 1, jobs: {args.jobs}; tasks owed: {', '.join(owed) or 'none'}", flush=True)
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
             for future in as_completed([pool.submit(probe, task) for task in owed]):

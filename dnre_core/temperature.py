@@ -28,6 +28,14 @@ def output_layer(estimator: RatioEstimator) -> torch.nn.Linear:
     return [module for module in estimator.net.modules() if isinstance(module, torch.nn.Linear)][-1]
 
 
+def scale_output(estimator: RatioEstimator, factor: float) -> None:
+    """Multiply the estimator's output (log-ratio or logit) by ``factor`` in place: its output layer's weight and bias."""
+    layer = output_layer(estimator)
+    with torch.no_grad():
+        layer.weight.mul_(factor)
+        layer.bias.mul_(factor)
+
+
 def fit_temperature(estimator: RatioEstimator, loss_of: Callable[[RatioEstimator], float],
                     tolerance: float = 1e-3) -> float:
     """Find T in :data:`TEMPERATURE_RANGE` minimising ``loss_of(estimator with its output divided by T)``, divide

@@ -8,7 +8,7 @@ import torch
 from problems import LinearGaussian
 
 from dnre_core import BNRE, DNRE, NRE
-from dnre_core.temperature import TEMPERATURE_RANGE, fit_temperature, output_layer
+from dnre_core.temperature import TEMPERATURE_RANGE, fit_temperature, output_layer, scale_output
 
 TRAIN = {"max_epochs": 15, "batch_size": 128, "seed": 0}
 
@@ -25,10 +25,7 @@ def trained() -> tuple[DNRE, torch.Tensor, torch.Tensor]:
 
 def steepened(estimator, factor: float):
     scaled = copy.deepcopy(estimator)
-    layer = output_layer(scaled)
-    with torch.no_grad():
-        layer.weight.mul_(factor)
-        layer.bias.mul_(factor)
+    scale_output(scaled, factor)
     return scaled
 
 

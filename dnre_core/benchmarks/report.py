@@ -131,6 +131,11 @@ def coverage_gap(record: dict[str, Any]) -> float:
     return float(np.mean(np.subtract(record["coverage"], record["levels"])))
 
 
+def coverage_cell(runs: list[dict[str, Any]]) -> str:
+    """"mean gap / worst shortfall" over coverage records (one or more runs), e.g. "+0.012 / 1.4"."""
+    return f"{np.mean([coverage_gap(r) for r in runs]):+.3f} / {max(coverage_shortfall(r) for r in runs):.1f}"
+
+
 def coverage_shortfall(record: dict[str, Any]) -> float:
     """The largest shortfall of coverage below the level (≥ 0), in binomial standard errors of the coverage at that
     level with the record's number of pairs: about 2 or less is what a calibrated posterior gives by chance."""
@@ -194,8 +199,7 @@ def goals_section(cells: list[dict[str, Any]], coverage: list[dict[str, Any]]) -
         else:
             row.append("–")
         runs = [r for r in coverage if (r["task"], r["method"], r["sampler"]) == (task, "dnre", "mh")]
-        row.append(f"{np.mean([coverage_gap(r) for r in runs]):+.3f} / "
-                   f"{max(coverage_shortfall(r) for r in runs):.1f}" if runs else "–")
+        row.append(coverage_cell(runs) if runs else "–")
         lines.append("| " + " | ".join(row) + " |")
     peers = sorted({m for _, m, _ in means if m not in ("dnre", "dnre-paper")})
     lines += [
