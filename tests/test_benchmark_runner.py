@@ -36,18 +36,22 @@ class PriorStub:
     """Stands in for a trained method: draws from the prior, density = prior density. Counts trainings."""
 
     trainings = 0
+    samplings = 0
+    temperature: float | None = 1.0  # what "calibration" found
+    shift = 0.0  # added to the log density: a model that differs from an earlier one
 
     def __init__(self, method: str, task: Any, theta: Tensor, x: Tensor, seed: int, *settings: Any):
         type(self).trainings += 1
         self.prior, self.train_seconds = task.prior, 0.0
 
     def sample(self, x: Tensor, sampler: str, num_samples: int, seed: int) -> Draws:
+        type(self).samplings += 1
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             return Draws(self.prior.sample((num_samples,)), 0.01, float(num_samples), 1.0)
 
     def log_prob(self, theta: Tensor, x: Tensor, num_reference: int = 1000) -> Tensor:
-        return self.prior.log_prob(theta) + 0.01 * theta.sum(dim=1)  # a non-constant ranking
+        return self.prior.log_prob(theta) + 0.01 * theta.sum(dim=1) + self.shift  # a non-constant ranking
 
 
 class BrokenStub(PriorStub):
@@ -57,7 +61,8 @@ class BrokenStub(PriorStub):
 
 @pytest.fixture
 def stubbed(monkeypatch: pytest.MonkeyPatch) -> None:
-    PriorStub.trainings = 0
+    PriorStub.trainings = PriorStub.samplings = 0
+    PriorStub.temperature, PriorStub.shift = 1.0, 0.0
     monkeypatch.setattr(runner, "fit_method", PriorStub)
 
 
@@ -259,6 +264,40 @@ def test_records_carry_method_options_and_a_changed_default_is_measured_again(
     legacy.write_text("".join(line.replace('"method_options":', '"old_options":') + "\n"
                               for line in path.read_text().splitlines()[4:]))
     assert len(_run(legacy, observations=[1])) == 4 and PriorStub.trainings == 3
+
+
+@needs_sbibm
+@pytest.mark.parametrize(("temperature", "shift", "reused"), [(1.0, 0.0, 3), (1.3, 0.0, 0), (1.0, 0.5, 0)])
+def test_calibration_that_finds_t_1_reuses_the_uncalibrated_records_after_one_cell_reproduces(
+    tmp_path: Path, stubbed: None, monkeypatch: pytest.MonkeyPatch, temperature: float, shift: float, reused: int
+) -> None:
+    """Calibration became a default: a model it left alone (T = 1) reuses the records made before, once its first
+    owed cell reproduces one exactly; a model it changed (T ≠ 1), or one that does not reproduce, is measured."""
+    path = tmp_path / "results.jsonl"
+    with monkeypatch.context() as before:
+        before.setitem(methods.OUR_METHODS, "dnre", partial(DNRE, calibrate_temperature=False))
+        uncalibrated = _run(path, observations=[1])
+    assert all(not r["method_options"]["calibrate_temperature"] for r in uncalibrated)
+    PriorStub.temperature, PriorStub.shift, PriorStub.samplings = temperature, shift, 0
+    records = _run(path, observations=[1])
+    assert PriorStub.trainings == 2 and len(records) == 4 and len(read_records(path)) == 8
+    assert all(r["method_options"]["calibrate_temperature"] and r["temperature"] == temperature for r in records)
+    copies = [r for r in records if "reused_from" in r]
+    assert len(copies) == reused
+    if reused:  # one cell measured afresh (one sampling run, not 2 cells + 2 × 20 coverage pairs), the rest copied
+        assert PriorStub.samplings == 1
+        assert all(c["reused_from"] == {"method_options": uncalibrated[0]["method_options"], "checked_on": ["mh", 1]}
+                   for c in copies)
+        old = {runner.record_key(r): r for r in uncalibrated}
+        for r in records:
+            assert {k: v for k, v in r.items() if k not in ("method_options", "temperature", "reused_from")} == {
+                k: v for k, v in old[runner.record_key(r)].items() if k not in ("method_options", "temperature")}
+    else:
+        assert PriorStub.samplings == 2 + 2 * SMALL.coverage_pairs
+        fresh = [r for r in records if r["kind"] == "cell"]
+        assert (shift != 0) == all(r["log_prob_true"] != o["log_prob_true"] for r, o in zip(
+            fresh, [r for r in uncalibrated if r["kind"] == "cell"], strict=True))
+    assert len(_run(path, observations=[1])) == 4 and PriorStub.trainings == 2  # now done
 
 
 def _cell(task: str, method: str, sampler: str, c2st: float, observation: int = 1) -> dict[str, Any]:

@@ -88,6 +88,7 @@ class FittedMethod(Protocol):
     """What the runner needs of a trained method."""
 
     train_seconds: float
+    temperature: float | None  # the T its output was divided by after training (None: not calibrated by us)
 
     def sample(self, x: Tensor, sampler: str, num_samples: int, seed: int) -> Draws:
         """``num_samples`` independent-chain draws (n, D) for observation ``x`` (L,) with ``sampler``."""
@@ -148,6 +149,7 @@ class OurMethod:
         self.trainer = OUR_METHODS[method](task.prior).append_simulations(theta, x)
         self.trainer.train(seed=seed, **training.options())
         self.train_seconds = time.perf_counter() - start
+        self.temperature = self.trainer.summary.temperature
         self._posteriors: dict[tuple[str, tuple[tuple[str, Any], ...]], Any] = {}
 
     def posterior(self, sampler: str, **options: Any) -> Any:
@@ -208,6 +210,7 @@ class SbiPeer:
             inference = getattr(sbi.inference, PEER_METHODS[method])(prior=task.prior, show_progress_bars=False)
             estimator = inference.append_simulations(theta, x).train()
         self.train_seconds = time.perf_counter() - start
+        self.temperature = None  # sbi's defaults: no calibration
         self.posterior = inference.build_posterior(estimator)  # sbi's default: MCMC, slice_np_vectorized
 
     def sample(self, x: Tensor, sampler: str, num_samples: int, seed: int) -> Draws:

@@ -51,7 +51,7 @@ def latest_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def append_record(path: Path, record: dict[str, Any]) -> None:
     """Append ``record`` as one line (non-finite floats written as null), under an exclusive lock."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    line = json.dumps(_finite_or_none(record), sort_keys=True) + "\n"
+    line = json.dumps(finite_or_none(record), sort_keys=True) + "\n"
     with path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         handle.write(line)
@@ -59,11 +59,12 @@ def append_record(path: Path, record: dict[str, Any]) -> None:
         fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _finite_or_none(value: Any) -> Any:
+def finite_or_none(value: Any) -> Any:
+    """``value`` with every non-finite float (in nested dicts, lists and tuples) replaced by None, as records store it."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {k: _finite_or_none(v) for k, v in value.items()}
+        return {k: finite_or_none(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_finite_or_none(v) for v in value]
+        return [finite_or_none(v) for v in value]
     return value

@@ -9,6 +9,13 @@ run; deferred with ``defer_coverage``, so that a later run adds them to the cell
 their one sampler (:data:`~dnre_core.benchmarks.methods.PEER_SAMPLER`) whatever samplers are requested. Every
 result is appended to the results file as soon as it exists; a rerun skips what is there. A failure (training,
 sampling, a metric) is recorded in place of its results, not raised.
+
+Records name the method options that made them, so a changed default is measured again. One change needs no new
+measurement where it changes nothing: temperature calibration (``calibrate_temperature``) that finds T = 1 leaves
+the trained estimator bit for bit as it was. A group owed for that reason alone is trained again; where T is 1, its
+first owed cell is measured afresh and compared with the uncalibrated record of that cell, and only if C2ST, log
+density, ESS and R̂ all match exactly are its other uncalibrated records copied under the new options (marked
+``reused_from``). Otherwise everything is measured.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +47,7 @@ from dnre_core.benchmarks.methods import (
     samplers_for,
 )
 from dnre_core.benchmarks.registry import TASK_NAMES, get_task
-from dnre_core.benchmarks.results import append_record, latest_records, read_records, record_key
+from dnre_core.benchmarks.results import append_record, finite_or_none, latest_records, read_records, record_key
 from dnre_core.benchmarks.tasks import NUM_OBSERVATIONS, BenchmarkTask
 
 # Purposes of derived seeds, so that training data, held-out pairs and MCMC runs use independent streams.
@@ -71,10 +78,15 @@ class _Group:
     cells: tuple[tuple[str, int], ...]
     coverage_samplers: tuple[str, ...]
     method_options: dict[str, Any]
+    uncalibrated: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)  # by record_key
 
     @property
     def size(self) -> int:
         return len(self.cells) + len(self.coverage_samplers)
+
+    def key(self, kind: str, sampler: str, observation: int | None) -> tuple[Any, ...]:
+        """The :func:`~dnre_core.benchmarks.results.record_key` of one of this group's records."""
+        return (kind, self.task, self.method, sampler, observation, self.seed, self.budget)
 
 
 def derived_seed(*parts: int) -> int:
@@ -115,7 +127,8 @@ def run_benchmark(
     if settings.coverage_pairs < 0:
         raise ValueError(f"coverage_pairs must be 0 (no coverage) or more; got {settings.coverage_pairs}.")
     path = Path(results_path)
-    recorded = latest_records(read_records(path))
+    history = read_records(path)
+    recorded = latest_records(history)
     _check_same_settings(recorded, settings, path)
     options = {(task, method): method_options(method, get_task(task)) for task in tasks for method in methods}
     # Done: the newest record of a key, made by the method as it is now (a record of other method options, or of
@@ -127,6 +140,7 @@ def run_benchmark(
         and record.get("method_options") == options.get((record["task"], record["method"]))
     }
     with_coverage = settings.coverage_pairs > 0 and not defer_coverage
+    uncalibrated = _uncalibrated_records(history, options)
     groups = [
         group
         for task in tasks
@@ -134,7 +148,7 @@ def run_benchmark(
         for seed in seeds
         if (
             group := _missing(task, method, seed, budget, samplers, observations, done, with_coverage,
-                              options[(task, method)])
+                              options[(task, method)], uncalibrated)
         ).size
     ]
     bar = tqdm(total=sum(g.size for g in groups), desc="benchmark", unit="cell", disable=not progress)
@@ -225,6 +239,7 @@ def _missing(
     done: set[tuple[Any, ...]],
     with_coverage: bool,
     options: dict[str, Any],
+    uncalibrated: dict[tuple[Any, ...], dict[str, Any]],
 ) -> _Group:
     own = samplers_for(method, samplers)
     cells = tuple(
@@ -236,7 +251,34 @@ def _missing(
     coverage = (
         tuple(s for s in own if ("coverage", task, method, s, None, seed, budget) not in done) if with_coverage else ()
     )
-    return _Group(task, method, seed, budget, cells, coverage, options)
+    group = _Group(task, method, seed, budget, cells, coverage, options)
+    owed = {group.key("cell", s, o) for s, o in cells} | {group.key("coverage", s, None) for s in coverage}
+    return replace(group, uncalibrated={key: uncalibrated[key] for key in owed & uncalibrated.keys()})
+
+
+def _uncalibrated_records(
+    records: list[dict[str, Any]], options: dict[tuple[str, str], dict[str, Any]]
+) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """By record key: the newest successful record of each (task, method) whose current options calibrate the
+    temperature, made with the same options otherwise and without calibration (before the option existed, or off)."""
+    found: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for record in records:
+        current = options.get((record["task"], record["method"]))
+        recorded = record.get("method_options")
+        if (
+            current is not None
+            and current.get("calibrate_temperature")
+            and recorded is not None
+            and not recorded.get("calibrate_temperature", False)
+            and _without_calibration(recorded) == _without_calibration(current)
+            and record["status"] == "ok"
+        ):
+            found[record_key(record)] = record
+    return found
+
+
+def _without_calibration(options: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in options.items() if k != "calibrate_temperature"}
 
 
 def training_data(task: BenchmarkTask, budget: int, seed: int) -> tuple[Tensor, Tensor]:
@@ -261,30 +303,45 @@ def _run_group(group: _Group, settings: BenchmarkSettings, path: Path, tick: Cal
             tick()
 
     task = get_task(group.task)
+    owed = [("cell", s, o) for s, o in group.cells] + [("coverage", s, None) for s in group.coverage_samplers]
     try:
         theta, x = training_data(task, group.budget, group.seed)
         fitted = fit_method(group.method, task, theta, x, group.seed, settings.sampling, settings.training)
     except Exception:  # a method that cannot train on a task is a result, not a crash
         error = traceback.format_exc(limit=3)
-        for sampler, obs in group.cells:
-            emit(base | {"kind": "cell", "sampler": sampler, "observation": obs, "status": "failed", "error": error})
-        for sampler in group.coverage_samplers:
-            emit(
-                base | {"kind": "coverage", "sampler": sampler, "observation": None, "status": "failed", "error": error}
-            )
+        for kind, sampler, obs in owed:
+            emit(base | {"kind": kind, "sampler": sampler, "observation": obs, "status": "failed", "error": error})
         return
-    for sampler, obs in group.cells:
-        emit(
-            base
-            | {"kind": "cell", "sampler": sampler, "observation": obs}
-            | _guarded(_cell, task, fitted, sampler, obs, group.seed, settings)
-        )
-    for sampler in group.coverage_samplers:
-        emit(
-            base
-            | {"kind": "coverage", "sampler": sampler, "observation": None}
-            | _guarded(measure_coverage, task, fitted, sampler, group.seed, settings)
-        )
+    base["temperature"] = fitted.temperature
+
+    def measure(kind: str, sampler: str, obs: int | None) -> dict[str, Any]:
+        values = (_guarded(_cell, task, fitted, sampler, obs, group.seed, settings) if kind == "cell"
+                  else _guarded(measure_coverage, task, fitted, sampler, group.seed, settings))
+        record = base | {"kind": kind, "sampler": sampler, "observation": obs} | values
+        emit(record)
+        return record
+
+    # T = 1: the calibrated estimator is the uncalibrated one; reuse its records once one cell reproduces exactly.
+    earlier = {work: group.uncalibrated.get(group.key(*work)) for work in owed} if fitted.temperature == 1.0 else {}
+    check = next((work for work in owed if work[0] == "cell" and earlier.get(work)), None)
+    if check is not None:
+        owed.remove(check)
+        if _reproduces(measure(*check), earlier[check]):
+            source = {"method_options": earlier[check]["method_options"], "checked_on": list(check[1:])}
+            for work in [work for work in owed if earlier.get(work)]:
+                emit(earlier[work] | base | {"reused_from": source})
+                owed.remove(work)
+    for work in owed:
+        measure(*work)
+
+
+_REPRODUCED_FIELDS = ("c2st", "log_prob_true", "min_ess", "max_rhat")
+
+
+def _reproduces(fresh: dict[str, Any], earlier: dict[str, Any]) -> bool:
+    """Whether a fresh cell equals an earlier record of it in every measured value but time (exactly, as stored)."""
+    stored = json.loads(json.dumps(finite_or_none(fresh), sort_keys=True))
+    return fresh["status"] == "ok" and all(stored.get(f) == earlier.get(f) for f in _REPRODUCED_FIELDS)
 
 
 def _guarded(measure: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
