@@ -29,7 +29,6 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse
-import copy
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -47,22 +46,10 @@ from dnre_core.benchmarks.report import coverage_cell
 from dnre_core.benchmarks.results import append_record, read_records
 from dnre_core.benchmarks.runner import BenchmarkSettings, measure_coverage, sampling_seed, training_data
 from dnre_core.io import atomic_write_bytes
-from dnre_core.temperature import scale_output
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SEED, BUDGET, PAIRS, OBSERVATIONS, SAMPLER = 0, 10_000, 100, 5, "mh"
 SETTINGS = BenchmarkSettings(num_posterior_samples=1_000, num_reference_samples=1_000, coverage_pairs=PAIRS)
-
-
-def uncalibrated(fitted: OurMethod, temperature: float) -> OurMethod:
-    """A copy of ``fitted`` whose estimator's output is multiplied back by ``temperature``: the model before
-    calibration (the trainer folded 1/T into the output layer)."""
-    copied = copy.copy(fitted)
-    copied.trainer = copy.copy(fitted.trainer)
-    copied.trainer.estimator = copy.deepcopy(fitted.trainer.estimator)
-    scale_output(copied.trainer.estimator, temperature)
-    copied._posteriors = {}
-    return copied
 
 
 def measure(task_name: str, fitted: OurMethod) -> dict[str, Any]:
@@ -86,7 +73,7 @@ def probe(task_name: str) -> dict[str, Any]:
     assert isinstance(fitted, OurMethod)
     temperature = fitted.trainer.summary.temperature
     after = measure(task_name, fitted)
-    before = measure(task_name, uncalibrated(fitted, temperature)) if temperature != 1.0 else after
+    before = measure(task_name, fitted.with_output_scaled(temperature)) if temperature != 1.0 else after
     return {"task": task_name, "seed": SEED, "budget": BUDGET, "pairs": PAIRS, "temperature": temperature,
             "method_options": fitted.trainer.hyperparameters(), "before": before, "after": after}
 

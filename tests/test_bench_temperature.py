@@ -20,18 +20,18 @@ class _Task:
         self.prior = prior
 
 
-def test_uncalibrated_copy_restores_the_output_and_leaves_the_fitted_method_alone() -> None:
+def test_the_uncalibrated_copy_restores_the_output_and_leaves_the_fitted_method_alone() -> None:
     problem = LinearGaussian(dim=2)
     theta, x = problem.sample_joint(300, seed=0)
     fitted = OurMethod("dnre", _Task(problem.prior), theta, x, 0, SamplingSettings(),
                        TrainingSettings(batch_size=64, stop_after_epochs=5, max_epochs=5))
-    before = study.uncalibrated(fitted, 1.7)
+    before = fitted.with_output_scaled(1.7)  # what the study measures as 'before'
     theta_q, x_q = problem.sample_joint(20, seed=1)
     with torch.no_grad():
         calibrated = fitted.trainer.estimator.log_potential(theta_q, x_q)
         restored = before.trainer.estimator.log_potential(theta_q, x_q)
     torch.testing.assert_close(restored, 1.7 * calibrated)
-    assert before.trainer is not fitted.trainer and before._posteriors == {}
+    assert before.trainer is not fitted.trainer and before.posterior("mh") is not fitted.posterior("mh")
 
 
 def _coverage(shift: float) -> dict[str, Any]:

@@ -356,3 +356,15 @@ def test_the_report_states_each_methods_options_and_flags_a_mix() -> None:
     assert ("- dnre: **mixed** — num_partners=1, head=potential (1 cells: a); "
             "num_partners=4, head=potential (1 cells: b)") in lines
     assert "- sbi-nre-a: sbi's defaults" in lines and "- nre: not recorded" in lines
+
+
+def test_the_report_tabulates_the_temperature_of_each_seed_and_counts_reused_records() -> None:
+    cells = [_cell("a", "dnre", "mh", 0.6) | {"temperature": 1.0},
+             _cell("a", "dnre", "hmc", 0.6) | {"temperature": 1.0, "reused_from": {}},
+             _cell("a", "dnre", "mh", 0.6) | {"seed": 1, "temperature": 1.4663},
+             _cell("b", "nre", "mh", 0.7) | {"temperature": 1.2},
+             _cell("b", "dnre", "mh", 0.6), _cell("a", "sbi-nre-a", "slice", 0.7) | {"temperature": None}]
+    lines = report.temperature_lines(cells)
+    assert "| task | dnre | nre |" in lines and "| a | 1 / 1.47 | – |" in lines and "| b | – | 1.2 |" in lines
+    assert any(line.startswith("1 of these cells are the records of the uncalibrated estimator") for line in lines)
+    assert report.temperature_lines([_cell("a", "dnre", "mh", 0.6)]) == []  # nothing recorded: no table

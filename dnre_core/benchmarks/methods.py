@@ -14,6 +14,7 @@ chains feed the min bulk ESS and max R̂.
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -29,6 +30,7 @@ from torch import Tensor
 from dnre_core import BNRE, DNRE, NRE
 from dnre_core.benchmarks.tasks import BenchmarkTask
 from dnre_core.diagnostics import arviz_summary
+from dnre_core.temperature import scale_output
 from dnre_core.training import DEFAULT_WEIGHT_AVERAGING
 
 OUR_METHODS: dict[str, Callable[..., Any]] = {
@@ -151,6 +153,16 @@ class OurMethod:
         self.train_seconds = time.perf_counter() - start
         self.temperature = self.trainer.summary.temperature
         self._posteriors: dict[tuple[str, tuple[tuple[str, Any], ...]], Any] = {}
+
+    def with_output_scaled(self, factor: float) -> OurMethod:
+        """A copy whose estimator's output is multiplied by ``factor`` (by T: the estimator before calibration), with
+        posteriors of its own; this one is left as it is."""
+        copied = copy.copy(self)
+        copied.trainer = copy.copy(self.trainer)
+        copied.trainer.estimator = copy.deepcopy(self.trainer.estimator)
+        scale_output(copied.trainer.estimator, factor)
+        copied._posteriors = {}
+        return copied
 
     def posterior(self, sampler: str, **options: Any) -> Any:
         """The trainer's posterior for ``sampler`` ("mh" or "hmc") with sampler ``options``, built once per both."""

@@ -69,6 +69,7 @@ def markdown_report(
         "`dnre_core/benchmarks/methods.py`, the same for every task.",
         "",
         *options_lines(cells),
+        *temperature_lines(cells),
     ]
     for title, field, best, fmt in _METRICS:
         lines += [f"### {title}", "", *_table(cells, field, best, fmt), ""]
@@ -115,6 +116,35 @@ def options_lines(records: list[dict[str, Any]], unit: str = "cells") -> list[st
             lines.append(f"- {method}: **mixed** — " + "; ".join(
                 f"{text} ({len(tasks)} {unit}: {', '.join(sorted(set(tasks)))})" for text, tasks in variants.items()))
     return ["Method options, as the records state them:", "", *lines, ""] if lines else []
+
+
+def temperature_lines(records: list[dict[str, Any]]) -> list[str]:
+    """A table of the temperatures T that calibration found, per task and method, one per seed (records from
+    before calibration, or sbi's peers, state none), and how many records were reused from an uncalibrated model."""
+    found: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
+    for r in records:
+        if r.get("temperature") is not None:
+            found[(r["task"], r["method"])][r["seed"]] = r["temperature"]
+    if not found:
+        return []
+    methods = sorted({method for _, method in found})
+    lines = [
+        "Temperature T that calibration found (`calibrate_temperature`; the estimator's output divided by T ≥ 1), per "
+        "seed; – where the records predate calibration:",
+        "",
+        "| task | " + " | ".join(methods) + " |",
+        "|---" * (len(methods) + 1) + "|",
+    ]
+    for task in sorted({task for task, _ in found}):
+        row = [" / ".join(f"{t:.3g}" for _, t in sorted(by_seed.items())) if (by_seed := found.get((task, m)))
+               else "–" for m in methods]
+        lines.append(f"| {task} | " + " | ".join(row) + " |")
+    reused = [r for r in records if "reused_from" in r]
+    if reused:
+        lines += ["", f"{len(reused)} of these cells are the records of the uncalibrated estimator, reused where T was "
+                  "1 (the same estimator bit for bit) after one cell of its run, measured afresh, reproduced its "
+                  "record exactly (field `reused_from`)."]
+    return [*lines, ""]
 
 
 def _field_values(cells: list[dict[str, Any]], field: str) -> dict[tuple[str, Column], list[float]]:
