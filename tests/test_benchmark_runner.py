@@ -312,6 +312,7 @@ def test_the_goals_section_compares_dnre_with_the_best_other_estimator_and_hmc_w
         _cell("a", "dnre-paper", "mh", 0.55),
         _cell("b", "dnre", "mh", 0.80), _cell("b", "dnre", "hmc", 0.82), _cell("b", "sbi-nre-a", "slice", 0.75),
         {"kind": "cell", "task": "b", "method": "nre", "sampler": "mh", "status": "failed", "error": "x"},
+        _cell("c", "dnre", "mh", 0.70), _cell("c", "dnre", "hmc", 0.60),  # HMC better than MH by 0.1
     ]
     levels = [i / 20 for i in range(21)]
     calibrated = {"task": "a", "method": "dnre", "sampler": "mh", "levels": levels, "coverage": levels, "pairs": 50}
@@ -324,7 +325,7 @@ def test_the_goals_section_compares_dnre_with_the_best_other_estimator_and_hmc_w
     assert "sbi-nre-a (slice) 0.750 | no | +0.050 ± nan (n=1) | +0.020 (n=1) |" in rows["b"]
     assert float(rows["b"].rsplit("/", 1)[1].strip(" |")) > 2  # 0.2 below the diagonal at 50 pairs: far beyond chance
     assert "on 1 of 2 tasks" in lines[-1] and "two standard errors of the paired difference on 1 of 2" in lines[-1]
-    assert "within 0.03 of MH on 1 of 2" in lines[-1]
+    assert "within 0.03 of MH on 1 of 3 and worse than MH by more than 0.03 on 1." in lines[-1]  # a, not c
     assert "DNRE HMC − MH, paired mean" in lines[2]
 
 
