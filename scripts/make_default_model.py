@@ -49,6 +49,7 @@ def main() -> None:
     card = {
         "num_simulations": args.num_simulations, "data_seed": DATA_SEED, "config": CONFIG.__dict__,
         "best_val_loss": summary.best_val_loss, "epochs": summary.epochs, "stopped_by": summary.stopped_by, "seconds": summary.seconds,
+        "temperature": summary.temperature,
     }
     atomic.write_json(args.output.removesuffix(".pt") + ".json", card)
     print(f"saved {args.output}: {summary.epochs} epochs, best validation loss {summary.best_val_loss:.4f}, {summary.seconds:.0f} s")
