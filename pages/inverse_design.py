@@ -92,8 +92,13 @@ def show(snap: JobSnapshot) -> None:
     names = [parameter_label[n] for n in shown]
     left, right = st.columns([3, 2])
     if index:
-        left.plotly_chart(plots.corner_plot(data["draws"][:, index], names, title="Posterior, recent draws of all chains"))
-        right.plotly_chart(plots.trace_plot(data["chains"][:, :, index], names))
+        corner, traces = session.paced_value("inverse_live_figures").get(
+            (snap.id, tuple(index)), data["step"],
+            lambda: (plots.corner_plot(data["draws"][:, index], names, title="Posterior, recent draws of all chains"), plots.trace_plot(data["chains"][:, :, index], names)),
+            force=snap.finished,
+        )
+        left.plotly_chart(corner)
+        right.plotly_chart(traces)
     table.insert(0, "label", [parameter_label.get(n, n) for n in table["parameter"]])
     st.dataframe(
         table.round({"rhat": 3, "ess_bulk": 0, "ess_tail": 0}).rename(columns={"rhat": "R̂", "ess_bulk": "bulk ESS", "ess_tail": "tail ESS"}).drop(columns=["parameter"]),

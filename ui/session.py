@@ -10,6 +10,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ui.jobs import JobRunner, RunnerRegistry
+from ui.pacing import PacedValue, Pacer
 from ui.workspace import Workspace, resolve_dir
 
 
@@ -36,6 +37,20 @@ def session_id() -> str:
 def runner() -> JobRunner:
     """This browser session's job runner (the same object across reruns, so jobs survive them)."""
     return _registry(str(resolve_dir(sys.argv[1:]))).runner(session_id())
+
+
+# A live page's figures (rebuilt by a fragment several times a second) are paced like the sampler's diagnostics: a
+# rebuild for newer data waits four times as long as the last one took (0.25 s for the inverse-design page's corner
+# and trace plots on a loaded core), so redraws leave the job, which shares the server's interpreter, most of the time.
+LIVE_FIGURES_MIN_GAP_S = 0.75
+LIVE_FIGURES_GAP_PER_COST = 4.0
+
+
+def paced_value(key: str) -> PacedValue:
+    """This session's paced value under ``key`` (see :class:`ui.pacing.PacedValue`)."""
+    if key not in st.session_state:
+        st.session_state[key] = PacedValue(Pacer(LIVE_FIGURES_MIN_GAP_S, LIVE_FIGURES_GAP_PER_COST))
+    return st.session_state[key]
 
 
 # Streamlit's legacy multipage mode: until some session of a freshly started server has run app.py (whose
