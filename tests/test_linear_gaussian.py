@@ -6,6 +6,7 @@ import torch
 import dnre_core
 
 THETA_TRUE = torch.tensor([[0.5, -0.3, 0.8]])
+WARMUP_STEPS = {"mh": 300, "hmc": 100}
 
 
 @pytest.mark.slow
@@ -17,7 +18,9 @@ def test_c2st_against_exact_posterior(trained, linear_gaussian, kind, sampler):
     reference = linear_gaussian.exact_samples(x_o, 1000, seed=0)
     posterior = trainer.build_posterior(sampler=sampler)
     # One kept draw per chain after warm-up: independent chains, no repeated points for the classifier to memorise.
-    samples = posterior.sample((1000,), x=x_o, num_chains=1000, warmup_steps=300, seed=0)
+    # An HMC step is ten leapfrog steps, so 100 of them cost more than MH's 300; C2ST after 100 against 300 HMC
+    # warm-up steps (seed 0): DNRE 0.493 / 0.514, NRE 0.499 / 0.500, BNRE 0.505 / 0.538 (chance sd about 0.016).
+    samples = posterior.sample((1000,), x=x_o, num_chains=1000, warmup_steps=WARMUP_STEPS[sampler], seed=0)
     assert samples.shape == (1000, 3)
     assert dnre_core.c2st(samples, reference) <= 0.60
 
