@@ -29,7 +29,10 @@ NUM_SAMPLES = 1000
 # data: 0.750–0.831 per seed, mean 0.797.
 WORST_MEASURED_C2ST = 0.518
 
-pytestmark = [pytest.mark.slow, pytest.mark.stability,
+# The suite's 900-s timeout is a hang detector; the five trainings took 875 s in CI and over 900 s here on a shared
+# 2-core machine measured 2.3 times slower than usual (a single-thread matmul at 51 rather than 88 GFLOP/s). Fewer
+# epochs do not meet the target: at 100, C2ST 0.533, 0.568, 0.689, 0.514, 0.567 (sd 0.07).
+pytestmark = [pytest.mark.slow, pytest.mark.stability, pytest.mark.timeout(1800),
               pytest.mark.skipif(not sbibm_available(), reason="sbibm is not installed: run `make bench-setup`")]
 
 
