@@ -106,4 +106,3 @@ def test_sampling_job_computes_rhat_only_when_it_publishes(trained: tuple[Worksp
     assert calls == [(20, 0, 2), (20, 20, 2), (20, 20, 2)]
     # what was published last and what was saved are the same numbers
     assert snap.result["diagnostics"]["max_rhat"] == max(row["rhat"] for row in snap.data["diagnostics"])
-

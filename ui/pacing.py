@@ -1,6 +1,6 @@
 """Pacing live work (publishing diagnostics, rebuilding live figures) so that it takes a bounded share of the time
 however busy the machine: after a piece of work that took c seconds, the next waits max(min_gap_s, gap_per_cost × c).
-With gap_per_cost = 4 the live work takes at most a fifth of the time."""
+With the default gap_per_cost of 4 the live work takes at most a fifth of the time."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+GAP_PER_COST = 4.0
 
 
 class Pacer:
     """Says when paced work is due: at the first call, when ``force``d, and otherwise once the gap since the last
     piece of work ended is at least ``max(min_gap_s, gap_per_cost × what that work took)``."""
 
-    def __init__(self, min_gap_s: float, gap_per_cost: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, min_gap_s: float, gap_per_cost: float = GAP_PER_COST, clock: Callable[[], float] = time.monotonic) -> None:
         self.min_gap_s, self.gap_per_cost, self.clock = min_gap_s, gap_per_cost, clock
         self.next_at = -math.inf
 

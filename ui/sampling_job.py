@@ -27,11 +27,10 @@ PUBLISH_EVERY_S = 0.5
 # The sampler calls back every CALLBACK_EVERY steps (the stop button acts there); R̂ and ESS are computed only when a
 # callback publishes (dnre_core computes them on first use). A publish computes them over all draws so far (ArviZ:
 # 0.4 s on a loaded core for the example run's 100 chains), so publishing is paced (ui.pacing): the next publish waits
-# PUBLISH_GAP_PER_COST times as long as the last one took, and at least PUBLISH_EVERY_S, so live diagnostics take at
+# four times as long as the last one took, and at least PUBLISH_EVERY_S, so live diagnostics take at
 # most a fifth of the run (0.4 s of ArviZ every 0.5 s would have taken almost half). The example run beside a busy
 # core: 52.8 s publishing this way, 43.9 s publishing nothing.
 CALLBACK_EVERY = 5
-PUBLISH_GAP_PER_COST = 4.0
 
 
 @dataclass(frozen=True)
@@ -71,7 +70,7 @@ def sampling_job(config: SamplingConfig) -> Callable[[JobContext], dict[str, Any
         estimator = dnre_core.load_estimator(config.model_path)
         posterior = dnre_core.RatioPosterior(estimator, sampler=config.sampler)
         x_o = Target.from_dict(config.target).conditioning_point(estimator.metadata["x_min"], estimator.metadata["x_max"])
-        pacer = Pacer(PUBLISH_EVERY_S, PUBLISH_GAP_PER_COST)
+        pacer = Pacer(PUBLISH_EVERY_S)
 
         def callback(step: int, chains: Any, diagnostics: dnre_core.ChainDiagnostics) -> bool:
             if pacer.due(force=step >= diagnostics.total_steps):

@@ -43,13 +43,12 @@ def runner() -> JobRunner:
 # rebuild for newer data waits four times as long as the last one took (0.25 s for the inverse-design page's corner
 # and trace plots on a loaded core), so redraws leave the job, which shares the server's interpreter, most of the time.
 LIVE_FIGURES_MIN_GAP_S = 0.75
-LIVE_FIGURES_GAP_PER_COST = 4.0
 
 
 def paced_value(key: str) -> PacedValue:
     """This session's paced value under ``key`` (see :class:`ui.pacing.PacedValue`)."""
     if key not in st.session_state:
-        st.session_state[key] = PacedValue(Pacer(LIVE_FIGURES_MIN_GAP_S, LIVE_FIGURES_GAP_PER_COST))
+        st.session_state[key] = PacedValue(Pacer(LIVE_FIGURES_MIN_GAP_S))
     return st.session_state[key]
 
 
