@@ -7,8 +7,11 @@ the C2ST by a cross-validated quadratic discriminant's accuracy: sbibm's MLP cla
 from __future__ import annotations
 
 import importlib.util
+import json
 import math
 import os
+import subprocess
+import sys
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -20,7 +23,14 @@ from torch import Tensor
 from dnre_core import DNRE
 from dnre_core.benchmarks import methods, report, runner, sbibm_available
 from dnre_core.benchmarks.cli import main, parse_range
-from dnre_core.benchmarks.methods import PEER_METHODS, PEER_SAMPLER, Draws, SamplingSettings, last_draws
+from dnre_core.benchmarks.methods import (
+    PEER_METHODS,
+    PEER_SAMPLER,
+    Draws,
+    SamplingSettings,
+    TrainingSettings,
+    last_draws,
+)
 from dnre_core.benchmarks.report import goals_section
 from dnre_core.benchmarks.results import read_records
 from dnre_core.benchmarks.runner import BenchmarkSettings, run_benchmark
@@ -38,11 +48,13 @@ class PriorStub:
 
     trainings = 0
     samplings = 0
+    settings: tuple[Any, ...] = ()
     temperature: float | None = 1.0  # what "calibration" found
     shift = 0.0  # added to the log density: a model that differs from an earlier one
 
     def __init__(self, method: str, task: Any, theta: Tensor, x: Tensor, seed: int, *settings: Any):
         type(self).trainings += 1
+        type(self).settings = settings  # (SamplingSettings, TrainingSettings) of the last training
         self.prior, self.train_seconds = task.prior, 0.0
 
     def sample(self, x: Tensor, sampler: str, num_samples: int, seed: int) -> Draws:
@@ -133,35 +145,19 @@ def test_a_failed_training_is_recorded_not_raised(
     assert len(read_records(tmp_path / "results.jsonl")) == 12  # the file keeps the failures as history
 
 
+def _cli_args(tmp_path: Path) -> list[str]:
+    """``dnre bench`` arguments of a one-cell run (two_moons, DNRE with MH, observation 1) writing under tmp_path."""
+    return [
+        "--tasks", "two_moons", "--methods", "dnre", "--samplers", "mh", "--budget", "100", "--observations", "1",
+        "--seeds", "0", "--results", str(tmp_path / "r.jsonl"), "--report", str(tmp_path / "sbibm.md"),
+        "--figures", str(tmp_path / "figures"), "--posterior-samples", "300", "--reference-samples", "300",
+        "--coverage-pairs", "20", "--no-progress",
+    ]
+
+
 @needs_sbibm
 def test_main_writes_report_and_figures_and_gates_on_c2st(tmp_path: Path, stubbed: None) -> None:
-    args = [
-        "--tasks",
-        "two_moons",
-        "--methods",
-        "dnre",
-        "--samplers",
-        "mh",
-        "--budget",
-        "100",
-        "--observations",
-        "1",
-        "--seeds",
-        "0",
-        "--results",
-        str(tmp_path / "r.jsonl"),
-        "--report",
-        str(tmp_path / "sbibm.md"),
-        "--figures",
-        str(tmp_path / "figures"),
-        "--posterior-samples",
-        "300",
-        "--reference-samples",
-        "300",
-        "--coverage-pairs",
-        "20",
-        "--no-progress",
-    ]
+    args = _cli_args(tmp_path)
     assert main(args) == 0
     report = (tmp_path / "sbibm.md").read_text()
     assert "| two_moons | **" in report and "(n=1)" in report and "300 posterior samples against 300" in report
@@ -180,6 +176,23 @@ def test_main_writes_report_and_figures_and_gates_on_c2st(tmp_path: Path, stubbe
     assert PriorStub.trainings == 1
     assert main([*args, "--results", str(tmp_path / "none.jsonl"), "--report-only"]) == 2
     assert len(read_records(tmp_path / "r.jsonl")) == 2
+
+
+@needs_sbibm
+def test_the_training_budget_is_an_option_recorded_in_each_record_and_the_report(
+    tmp_path: Path, stubbed: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The smoke run trains with a shorter patience than the full run: the training gets it, the records and the
+    report state it, and resuming the file with another patience is refused rather than mixed."""
+    args = _cli_args(tmp_path)
+    assert main([*args, "--patience", "20", "--max-epochs", "300"]) == 0
+    assert PriorStub.settings[1] == TrainingSettings(stop_after_epochs=20, max_epochs=300)
+    assert {r["settings"]["training"]["stop_after_epochs"] for r in read_records(tmp_path / "r.jsonl")} == {20}
+    report = (tmp_path / "sbibm.md").read_text()
+    assert "stopped after 20 epochs without a better held-out loss (at most 300)" in report
+    assert main([*args, "--observations", "2"]) == 2 and "stop_after_epochs" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main([*args, "--patience", "0"])
 
 
 def test_bad_arguments_are_clear_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -381,3 +394,18 @@ def test_the_report_tabulates_the_temperature_of_each_seed_and_counts_reused_rec
     assert "| task | dnre | nre |" in lines and "| a | 1 / 1.47 | – |" in lines and "| b | – | 1.2 |" in lines
     assert any(line.startswith("1 of these cells are the records of the uncalibrated estimator") for line in lines)
     assert report.temperature_lines([_cell("a", "dnre", "mh", 0.6)]) == []  # nothing recorded: no table
+
+
+def test_a_benchmark_process_runs_one_blas_thread_whatever_its_shell_sets() -> None:
+    """Two jobs on two cores must be two busy threads: torch's and the BLAS pools' (the C2ST's MLP) limits are set by
+    the process itself, not left to OMP_NUM_THREADS (unset here, OpenBLAS would start one thread per core)."""
+    code = (
+        "import json, torch; from threadpoolctl import threadpool_info;"
+        "from dnre_core.benchmarks.runner import use_one_thread; use_one_thread();"
+        "print(json.dumps([torch.get_num_threads(), [(p['user_api'], p['num_threads']) for p in threadpool_info()]]))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    torch_threads, pools = json.loads(out)
+    assert torch_threads == 1 and "blas" in {api for api, _ in pools}
+    assert {threads for _, threads in pools} == {1}

@@ -7,12 +7,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import torch
-
-from dnre_core.benchmarks.methods import METHODS, OUR_METHODS, SAMPLERS, samplers_for
+from dnre_core.benchmarks.methods import METHODS, OUR_METHODS, SAMPLERS, TrainingSettings, samplers_for
 from dnre_core.benchmarks.registry import TASK_NAMES
 from dnre_core.benchmarks.results import latest_records, read_records
-from dnre_core.benchmarks.runner import BenchmarkSettings, WorkerDiedError, run_benchmark
+from dnre_core.benchmarks.runner import BenchmarkSettings, WorkerDiedError, run_benchmark, use_one_thread
+from dnre_core.cli import positive_int
 
 
 def parse_names(text: str) -> list[str]:
@@ -92,6 +91,19 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="cells only; the coverage records stay owed and a later run without this flag makes them",
     )
+    parser.add_argument(
+        "--patience",
+        type=positive_int,
+        default=TrainingSettings.stop_after_epochs,
+        help="epochs without a better held-out loss before training stops (default "
+        f"{TrainingSettings.stop_after_epochs}, the full run's; the library's is 20)",
+    )
+    parser.add_argument(
+        "--max-epochs",
+        type=positive_int,
+        default=TrainingSettings.max_epochs,
+        help=f"training epochs at most (default {TrainingSettings.max_epochs})",
+    )
     parser.add_argument("--max-c2st", type=float, default=None, help="exit 1 if a cell of this run has a higher C2ST")
     parser.add_argument(
         "--retry-failed", action="store_true", help="run again the cells whose newest record failed (after a fix)"
@@ -108,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from dnre_core.benchmarks.report import write_report
 
     args = build_parser().parse_args(argv)
-    torch.set_num_threads(1)
+    use_one_thread()
     try:
         preamble = args.preamble.read_text() if args.preamble is not None else None
     except OSError as error:
@@ -137,6 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 num_posterior_samples=args.posterior_samples,
                 num_reference_samples=args.reference_samples,
                 coverage_pairs=args.coverage_pairs,
+                training=TrainingSettings(stop_after_epochs=args.patience, max_epochs=args.max_epochs),
             ),
             retry_failed=args.retry_failed,
             defer_coverage=args.defer_coverage,

@@ -3,6 +3,7 @@ figures (C2ST per task and method; expected-coverage curves), from the records o
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from collections import defaultdict
@@ -65,7 +66,7 @@ def markdown_report(
         + ("; ".join(f"{n} posterior samples against {m} reference samples" for n, m in sizes) or "none")
         + " (sbibm's protocol is 10,000 against 10,000). Each posterior sample is the last draw of its own MCMC "
         "chain after warm-up; ESS and R̂ come from each chain's few kept draws, so R̂ measures those short chains, "
-        "not the samples. Training and sampling settings: `TrainingSettings` and `SamplingSettings` in "
+        "not the samples. " + training_sentence(cells) + " Sampling settings: `SamplingSettings` in "
         "`dnre_core/benchmarks/methods.py`, the same for every task.",
         "",
         *options_lines(cells),
@@ -97,6 +98,19 @@ def markdown_report(
         "",
     ]
     return "\n".join(lines)
+
+
+def training_sentence(records: list[dict[str, Any]]) -> str:
+    """How dnre_core's methods were trained, as the records' settings state it (a results file holds one setting)."""
+    found = {json.dumps(r["settings"]["training"], sort_keys=True) for r in records if "settings" in r}
+    if len(found) != 1:
+        return "Training settings: " + ("not recorded." if not found else f"**mixed** ({len(found)} settings).")
+    training = json.loads(found.pop())
+    return (
+        f"Training of dnre_core's methods (sbi's peers use sbi's defaults): batches of {training['batch_size']}, "
+        f"stopped after {training['stop_after_epochs']} epochs without a better held-out loss (at most "
+        f"{training['max_epochs']}), weight averaging {training['weight_averaging']}; the same for every task."
+    )
 
 
 def options_lines(records: list[dict[str, Any]], unit: str = "cells") -> list[str]:

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 from torch import Tensor
 from tqdm.auto import tqdm
 
@@ -291,9 +292,19 @@ def sampling_seed(seed: int, observation: int) -> int:
     return derived_seed(seed, _SAMPLE, observation)
 
 
+def use_one_thread() -> None:
+    """One thread in this process for torch and for the BLAS pools of numpy, SciPy and scikit-learn (the C2ST's MLP).
+
+    OpenBLAS otherwise starts a thread per core: with two jobs on two cores, each job's C2ST ran two BLAS threads
+    beside the other job, four busy threads on two cores (HMC sampling measured about 3× slower), unless the shell
+    happened to set ``OMP_NUM_THREADS=1``."""
+    torch.set_num_threads(1)
+    threadpool_limits(1)
+
+
 def _run_group(group: _Group, settings: BenchmarkSettings, path: Path, tick: Callable[[], Any] | None) -> None:
     """Train once, then append every owed cell and coverage record (a failure becomes a failed record)."""
-    torch.set_num_threads(1)
+    use_one_thread()
     base = {"task": group.task, "method": group.method, "seed": group.seed, "budget": group.budget,
             "settings": settings_record(settings), "method_options": group.method_options}
 
