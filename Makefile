@@ -72,7 +72,7 @@ bench: bench-setup
 
 # A check that the benchmark works end to end on real training, not a measurement: the library's early-stopping
 # patience (20 epochs; the full run's 200 spent 285 s on two_moons alone on a slow day) and 5 coverage pairs, which
-# exercise the coverage path (20 pairs of 100-chain HMC runs took about 4 minutes of gaussian_linear's share).
+# exercise the coverage path (20 pairs, each a 100-chain MH and HMC run, were most of gaussian_linear's share).
 bench-smoke: bench-setup
 	rm -f bench/results/smoke/results.jsonl  # a check of the current code: never resume an older run
 	$(PY) -m dnre_core.benchmarks --tasks two_moons,gaussian_linear --methods dnre --samplers mh,hmc --budget 2000 \

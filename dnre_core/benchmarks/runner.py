@@ -296,8 +296,8 @@ def use_one_thread() -> None:
     """One thread in this process for torch and for the BLAS pools of numpy, SciPy and scikit-learn (the C2ST's MLP).
 
     OpenBLAS otherwise starts a thread per core: with two jobs on two cores, each job's C2ST ran two BLAS threads
-    beside the other job, four busy threads on two cores (HMC sampling measured about 3× slower), unless the shell
-    happened to set ``OMP_NUM_THREADS=1``."""
+    beside the other job, four busy threads on two cores (a gaussian_linear HMC cell: 81 s of sampling, about 60 s
+    with one thread on the same machine), unless the shell happened to set ``OMP_NUM_THREADS=1``."""
     torch.set_num_threads(1)
     threadpool_limits(1)
 
