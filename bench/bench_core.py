@@ -46,6 +46,7 @@ HMC_WARMUP, HMC_DRAWS = 100, 100
 BASELINE_SIGMA = 0.1
 REPEATS = 3
 HMC_REPEATS = 2
+GRADIENT_REPEATS = 200
 MH_SCALE_SPREAD = 2.0  # decades: the option that lets MH cross gaussian_mixture's components (bench/mh_mixing.py)
 THETA_TRUE = torch.tensor([[0.5, -0.3, 0.8]])
 OUTPUT = ROOT / "bench" / "results" / "core.md"
@@ -154,6 +155,29 @@ def matmul_seconds(net: torch.nn.Module, rows_per_call: list[int]) -> float:
     return time.perf_counter() - start
 
 
+def gradient_through_the_pair(potential: RatioPotential, theta: Tensor, anchor: Tensor) -> Tensor:
+    """∇θ [d(θ, θ', x) + log p(θ)] by autograd through the pair's log-ratio: for a difference of potentials it
+    evaluates g at θ and at θ' (2C rows), where ``grad_log_target`` evaluates g at θ alone (C rows)."""
+    with torch.enable_grad():
+        theta = theta.detach().requires_grad_(True)
+        log_target = potential.pair_log_ratio(theta, anchor) + potential.prior.log_prob(theta)
+        return torch.autograd.grad(log_target.sum(), theta)[0]
+
+
+def gradient_milliseconds(potential: RatioPotential, theta: Tensor, anchor: Tensor) -> tuple[float, float]:
+    """Median milliseconds of one HMC gradient over C chains, (``grad_log_target``, through the pair), the two
+    timed alternately in one loop so that both see the same load."""
+    ours_ms, pair_ms = [], []
+    for _ in range(GRADIENT_REPEATS):
+        start = time.perf_counter()
+        potential.grad_log_target(theta, anchor)
+        middle = time.perf_counter()
+        gradient_through_the_pair(potential, theta, anchor)
+        ours_ms.append(1e3 * (middle - start))
+        pair_ms.append(1e3 * (time.perf_counter() - middle))
+    return statistics.median(ours_ms), statistics.median(pair_ms)
+
+
 def median_run(runs: list[Run]) -> Run:
     return Run(statistics.median(r.seconds for r in runs), statistics.median(r.chain_steps_per_second for r in runs),
                statistics.median(r.min_ess for r in runs), statistics.median(r.max_rhat for r in runs))
@@ -175,6 +199,8 @@ def bench_kind(kind: str, problem: LinearGaussian, x_o: Tensor) -> dict:
         base.append(baseline(estimator, problem, x_o, initial, MH_WARMUP, MH_DRAWS, seed=repeat))
         print(f"{kind} MH repeat {repeat}: ours {run.ess_per_second:.0f} ESS/s, baseline {base[-1].ess_per_second:.0f} "
               f"ESS/s, {flops[-1] / 1e9:.1f} GFLOP/s vs matmul {matmul[-1] / 1e9:.1f}", flush=True)
+    anchors = initial[torch.randperm(NUM_CHAINS, generator=torch.Generator().manual_seed(1))]
+    gradient_ms = gradient_milliseconds(potential, initial, anchors)
     for repeat in range(HMC_REPEATS):
         hmc.append(ours(estimator, problem, x_o, initial, "hmc", HMC_WARMUP, HMC_DRAWS, seed=repeat)[0])
         print(f"{kind} HMC repeat {repeat}: {hmc[-1].ess_per_second:.0f} ESS/s", flush=True)
@@ -187,7 +213,7 @@ def bench_kind(kind: str, problem: LinearGaussian, x_o: Tensor) -> dict:
             "spread_vs_mh": statistics.median(s.ess_per_second / m.ess_per_second
                                               for s, m in zip(spread, mh, strict=True)),
             "hmc_ratio": statistics.median(h.ess_per_second for h in hmc) / statistics.median(b.ess_per_second for b in base),
-            "flops": statistics.median(flops), "matmul": statistics.median(matmul),
+            "gradient_ms": gradient_ms, "flops": statistics.median(flops), "matmul": statistics.median(matmul),
             "flop_fraction": statistics.median(f / m for f, m in zip(flops, matmul, strict=True))}
 
 
@@ -227,7 +253,14 @@ def report(results: dict[str, dict], seconds: float) -> str:
               "which includes proposals, support checks, acceptance and recording. The matmul rate is torch.matmul "
               "alone replaying every recorded call's shapes (rows × in) @ (in × out), layer by layer, timed in one "
               "block like the sampler. NRE evaluates f(θ*, x) and f(θ, x) in two calls of ~1,000 rows per step; DNRE "
-              "(antisymmetric ratio) one call of ~2,000 rows.", ""]
+              "(antisymmetric ratio) one call of ~2,000 rows.", "",
+              f"HMC's gradient over {NUM_CHAINS:,} chains, median of {GRADIENT_REPEATS} calls each, timed alternately "
+              "in one loop: both estimators are differences of potentials, d = g(θ, x) − g(θ′, x), so "
+              "`RatioPotential.grad_log_target` evaluates g at θ alone; autograd through the pair's log-ratio "
+              "(how it was computed before) evaluates g at θ and θ′ and gives the same gradient. "
+              + "; ".join(f"{kind}: {r['gradient_ms'][0]:.1f} ms against {r['gradient_ms'][1]:.1f} ms "
+                          f"({r['gradient_ms'][1] / r['gradient_ms'][0]:.2f}× faster)" for kind, r in results.items())
+              + ".", ""]
     return "\n".join(lines)
 
 

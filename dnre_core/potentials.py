@@ -145,11 +145,14 @@ class RatioPotential(Potential):
     def grad_log_target(self, theta: Tensor, anchor: Tensor) -> Tensor:
         with torch.enable_grad():
             theta = theta.detach().requires_grad_(True)
-            d = self.pair_log_ratio(theta, anchor)  # the same ratio form as the acceptance, so they agree
             log_prior = self.prior.log_prob(theta)
             if self.gradient == "direct":
+                # The same ratio form as the acceptance, so they agree. For a difference of potentials,
+                # d = g(θ, x) − g(θ', x), the anchor θ' drops out of ∇θ d = ∇θ g(θ, x): one pass over θ alone.
+                d = self._g(theta) if self.estimator.exactly_antisymmetric else self.pair_log_ratio(theta, anchor)
                 (grad,) = torch.autograd.grad((d + log_prior).sum(), theta)
                 return grad
+            d = self.pair_log_ratio(theta, anchor)
             ratio = torch.exp(d)
             (grad_r,) = torch.autograd.grad(ratio.sum(), theta, retain_graph=True)
             grad_prior = (torch.autograd.grad(log_prior.sum(), theta)[0] if log_prior.requires_grad

@@ -95,3 +95,20 @@ def test_hmc_with_the_ratio_gradient_does_not_crash_when_exp_d_underflows():
     samples = posterior.sample((40,), x=X_O, num_chains=20, warmup_steps=10, seed=0)
     assert torch.isfinite(samples).all()
     assert float(posterior.diagnostics.acceptance.max()) == 0.0
+
+
+@pytest.mark.parametrize(("cls", "options"), [(DNREEstimator, {"head": "potential"}), (NREEstimator, {})])
+def test_a_difference_of_potentials_gets_its_direct_gradient_from_theta_alone(cls, options):
+    """For d = g(θ, x) − g(θ', x) the direct gradient is ∇θ g(θ, x): it equals autograd through the pair's
+    log-ratio and the prior, and does not depend on the anchor θ' (which the fast path never evaluates)."""
+    estimator = make_estimator(cls, **options)
+    assert estimator.exactly_antisymmetric
+    theta, anchor = points(200, seed=3)
+    potential = RatioPotential(estimator, PRIOR, X_O, gradient="direct")
+    through_the_pair = theta.clone().requires_grad_(True)
+    log_target = estimator.log_ratio(through_the_pair, anchor, X_O) + PRIOR.log_prob(through_the_pair)
+    (expected,) = torch.autograd.grad(log_target.sum(), through_the_pair)
+    assert torch.allclose(potential.grad_log_target(theta, anchor), expected, rtol=1e-6, atol=1e-7)
+    assert expected.abs().max() > 1e-3
+    other_anchor, _ = points(200, seed=4)
+    assert torch.equal(potential.grad_log_target(theta, anchor), potential.grad_log_target(theta, other_anchor))
