@@ -24,7 +24,8 @@ def test_masked_dnre_matches_the_exact_subset_posterior(trained, linear_gaussian
     reference = linear_gaussian.exact_samples(x_o, 1000, seed=0, observed=observed)
     target = torch.where(observed, x_o, torch.full_like(x_o, float("nan")))
     posterior = trainer.build_posterior(sampler="mh")
-    # One kept draw per chain after warm-up: 1,000 independent chains (as in test_linear_gaussian).
+    # One kept draw per chain after warm-up: 1,000 independent chains (as in test_linear_gaussian). Measured at the
+    # fixture's 10,000 simulations: 0.522 with every metric observed, 0.510 with metric 1 free.
     samples = posterior.sample((1000,), x=target, num_chains=1000, warmup_steps=300, seed=0)
     assert dnre_core.c2st(samples, reference) <= 0.60
 
