@@ -19,8 +19,8 @@ setup: $(VENV)/.installed
 run: setup
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true
 
-# The multi-seed DNRE stability guard (about 5 minutes on one core) runs beside the rest of the suite, which uses
-# one torch thread: on a 2-core machine both finish in about the time of the longer one.
+# The multi-seed DNRE stability guard (about 14 minutes on one core on a slow day) runs beside the rest of the
+# suite, which uses one torch thread: on a 2-core machine both finish in about the time of the longer one.
 test: setup browser-setup
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -m stability > .stability.log 2>&1 & guard=$$!; \

@@ -5,8 +5,9 @@ per simulation, constant learning rate) trained with the default weight averagin
 200 epochs (early stopping off, best validation weights), the default posterior
 sampled with 1,000 MH chains × 1 draw after 500 warm-up steps, C2ST against 1,000 sbibm reference samples for
 observation 1. Everything is seeded, so the numbers reproduce the ablation's ``dnre_partners_4_ema`` rows
-(bench/results/ablation.md) on this machine. About 5.5 minutes on an idle core; ``make test`` runs it beside the
-rest of the suite.
+(bench/results/ablation.md) on this machine. One seed's training took 164 s on an idle core of a machine running
+at 60 GFLOP/s (2026-11-28; 88 on a good day), the five about 14 minutes; ``make test`` runs it beside the rest of the
+suite.
 """
 
 from __future__ import annotations
