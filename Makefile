@@ -20,8 +20,8 @@ run: setup
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true
 
 # The multi-seed DNRE stability guard (five trainings, about 14 core-minutes on a slow day) runs beside the rest of
-# the suite (one torch thread), at a lower priority and in two worker processes: the suite keeps a core, the guard
-# takes the other and, once the suite is done, both.
+# the suite (one torch thread), at a lower priority and one worker process per seed: the suite keeps a core, the
+# guard takes the other and, once the suite is done, both.
 test: setup browser-setup
 	$(VENV)/bin/ruff check .
 	nice -n 10 $(PY) -m pytest -m stability > .stability.log 2>&1 & guard=$$!; \

@@ -26,7 +26,6 @@ SEEDS = (0, 1, 2, 3, 4)
 EPOCHS = 200
 NUM_SIMULATIONS = 10_000
 NUM_SAMPLES = 1000
-WORKERS = 2
 # Measured with these settings (bench/results/ablation.jsonl, dnre_partners_4_ema): C2ST 0.479, 0.494, 0.514, 0.511,
 # 0.518 (mean 0.503, sd 0.017). With one partner (dnre_potential_ema, the default of issue 6): mean 0.500, sd 0.022,
 # worst 0.528; without weight averaging (dnre_potential): mean 0.573, sd 0.039; the paper's pairwise head on the same
@@ -64,11 +63,12 @@ def _default_dnre_run(seed: int) -> tuple[float, dict]:
 def default_dnre_runs() -> list[tuple[float, dict]]:
     """(C2ST, consistency report) of the default DNRE, one per seed, in the order of ``SEEDS``.
 
-    The seeds run in two worker processes: ``make test`` starts this guard at a lower priority beside the rest of
-    the suite, so the suite keeps one core and the guard's workers share the other, and both cores stay busy after
-    the suite ends (each seed is seeded, so the result does not depend on which worker runs it).
+    Each seed runs in its own worker process, all at once: ``make test`` starts this guard at a lower priority
+    beside the rest of the suite, so the suite keeps one core while the five share the other, and when the suite
+    ends they spread over both (with fewer workers than seeds, the last seed would run alone on one core). Each seed
+    is seeded, so its result does not depend on the worker or on the load.
     """
-    with ProcessPoolExecutor(max_workers=WORKERS, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=len(SEEDS), mp_context=get_context("spawn")) as pool:
         return list(pool.map(_default_dnre_run, SEEDS))
 
 
