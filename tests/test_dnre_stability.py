@@ -13,8 +13,6 @@ suite.
 from __future__ import annotations
 
 import statistics
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 
 import pytest
 
@@ -39,37 +37,22 @@ pytestmark = [pytest.mark.slow, pytest.mark.stability, pytest.mark.timeout(1800)
               pytest.mark.skipif(not sbibm_available(), reason="sbibm is not installed: run `make bench-setup`")]
 
 
-def _default_dnre_run(seed: int) -> tuple[float, dict]:
-    """One seed: (C2ST, consistency report on reference-posterior triples) of the default DNRE.
-
-    Runs in a worker process of :func:`default_dnre_runs`, so it sets one torch thread itself.
-    """
-    import torch
-
-    from dnre_core.benchmarks import get_task
-
-    torch.set_num_threads(1)
-    task = get_task("two_moons")
-    x_o, reference = task.observation(1), task.reference_samples(1)
-    trainer = DNRE(task.prior).append_simulations(*task.sample_joint(NUM_SIMULATIONS, seed))
-    estimator = trainer.train(max_epochs=EPOCHS, stop_after_epochs=EPOCHS, seed=seed)
-    samples = trainer.build_posterior().sample((NUM_SAMPLES,), x=x_o, num_chains=NUM_SAMPLES, warmup_steps=500,
-                                               seed=seed)
-    report = consistency_report(estimator, reference[NUM_SAMPLES:], x_o, seed=seed)
-    return c2st(samples, reference[:NUM_SAMPLES]), report
-
-
 @pytest.fixture(scope="module")
 def default_dnre_runs() -> list[tuple[float, dict]]:
-    """(C2ST, consistency report) of the default DNRE, one per seed, in the order of ``SEEDS``.
+    """(C2ST, consistency report on reference-posterior triples) of the default DNRE, one per seed."""
+    from dnre_core.benchmarks import get_task
 
-    Each seed runs in its own worker process, all at once: ``make test`` starts this guard at a lower priority
-    beside the rest of the suite, so the suite keeps one core while the five share the other, and when the suite
-    ends they spread over both (with fewer workers than seeds, the last seed would run alone on one core). Each seed
-    is seeded, so its result does not depend on the worker or on the load.
-    """
-    with ProcessPoolExecutor(max_workers=len(SEEDS), mp_context=get_context("spawn")) as pool:
-        return list(pool.map(_default_dnre_run, SEEDS))
+    task = get_task("two_moons")
+    x_o, reference = task.observation(1), task.reference_samples(1)
+    runs = []
+    for seed in SEEDS:
+        trainer = DNRE(task.prior).append_simulations(*task.sample_joint(NUM_SIMULATIONS, seed))
+        estimator = trainer.train(max_epochs=EPOCHS, stop_after_epochs=EPOCHS, seed=seed)
+        samples = trainer.build_posterior().sample((NUM_SAMPLES,), x=x_o, num_chains=NUM_SAMPLES, warmup_steps=500,
+                                                   seed=seed)
+        report = consistency_report(estimator, reference[NUM_SAMPLES:], x_o, seed=seed)
+        runs.append((c2st(samples, reference[:NUM_SAMPLES]), report))
+    return runs
 
 
 def test_default_dnre_meets_the_issue_6_stability_target(default_dnre_runs):
