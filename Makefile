@@ -67,6 +67,7 @@ bench: bench-setup
 	$(PY) bench/coverage_pairs.py  # DNRE's coverage on the issue's 200 held-out pairs, the full run's models
 	$(PY) bench/dnre_partners.py  # DNRE's contrastive partners, K = 4 against K = 1, on held-out simulations
 	$(PY) bench/mh_mixing.py  # gaussian_mixture: the learned posterior against what MH and HMC draw from it
+	$(PY) bench/mh_spread.py  # MH's scale_spread on all ten tasks (seed 0): a default considered for gaussian_mixture's HMC - MH gap
 	$(PY) bench/temperature.py  # DNRE before and after temperature calibration: coverage and C2ST, seed 0
 	$(PY) bench/assemble.py
 

@@ -19,6 +19,7 @@ ORDER = [
     "c2st_reference_size.md",
     "coverage_200.md",
     "mh_mixing.md",
+    "mh_spread.md",
     "temperature.md",
     "dnre_partners.md",
     "early_stopping.md",

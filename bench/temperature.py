@@ -28,9 +28,7 @@ import os
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import argparse
 import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +37,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from dnre_core import c2st
-from dnre_core.benchmarks.cli import parse_names
 from dnre_core.benchmarks.methods import OurMethod, SamplingSettings, TrainingSettings, fit_method
 from dnre_core.benchmarks.registry import TASK_NAMES, get_task
 from dnre_core.benchmarks.report import coverage_cell
-from dnre_core.benchmarks.results import append_record, read_records
 from dnre_core.benchmarks.runner import BenchmarkSettings, measure_coverage, sampling_seed, training_data
-from dnre_core.io import atomic_write_bytes
+from dnre_core.benchmarks.studies import run_task_study
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SEED, BUDGET, PAIRS, OBSERVATIONS, SAMPLER = 0, 10_000, 100, 5, "mh"
@@ -105,24 +101,8 @@ def summary_markdown(records: list[dict[str, Any]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=parse_names, default=list(TASK_NAMES), help="comma-separated (default: all ten)")
-    parser.add_argument("--jobs", type=int, default=2, help="parallel processes, one torch thread each (default 2)")
-    parser.add_argument("--report-only", action="store_true", help="write the summary from the recorded runs")
-    args = parser.parse_args(argv)
-    path = RESULTS / "temperature.jsonl"
-    if not args.report_only:
-        done = {r["task"] for r in read_records(path)}
-        owed = [t for t in args.tasks if t not in done]
-        print(f"torch threads per job: 1, jobs: {args.jobs}; tasks owed: {', '.join(owed) or 'none'}", flush=True)
-        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            for future in as_completed([pool.submit(probe, task) for task in owed]):
-                record = future.result()
-                append_record(path, record)
-                print(f"{record['task']}: T = {record['temperature']:.3f}", flush=True)
-    text = summary_markdown(read_records(path))
-    atomic_write_bytes(RESULTS / "temperature.md", lambda f: f.write(text.encode()))
-    print(f"Wrote {RESULTS / 'temperature.md'}")
+    run_task_study(__doc__.splitlines()[0], RESULTS / "temperature.jsonl", probe, summary_markdown,
+                   lambda record: f"{record['task']}: T = {record['temperature']:.3f}", argv)
 
 
 if __name__ == "__main__":
