@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from dnre_core.benchmarks.report import options_lines, paired_difference
+from dnre_core.benchmarks.report import mean_se_cell, options_lines, paired_difference
 from dnre_core.benchmarks.results import latest_records, read_records, record_key
 from dnre_core.benchmarks.runner import BenchmarkSettings, run_benchmark
 from dnre_core.io import atomic_write_bytes
@@ -51,12 +51,6 @@ def paired_cells(full: list[dict[str, Any]], large: list[dict[str, Any]]) -> lis
         for r in large
         if r["kind"] == "cell" and r["status"] == "ok" and record_key(r) in small
     ]
-
-
-def _mean_se(values: list[float]) -> str:
-    v = np.asarray(values, dtype=float)
-    se = v.std(ddof=1) / np.sqrt(len(v)) if len(v) > 1 else float("nan")
-    return f"{v.mean():+.3f} ± {se:.3f}"
 
 
 def summary_markdown(pairs: list[tuple[dict, dict]]) -> str:
@@ -87,7 +81,7 @@ def summary_markdown(pairs: list[tuple[dict, dict]]) -> str:
         groups.setdefault((small["task"], small["method"]), []).append((small["c2st"], large["c2st"]))
     for (task, method), values in sorted(groups.items()):
         s, g = np.array(values).T
-        change = _mean_se(list(g - s))
+        change = mean_se_cell(list(g - s))
         lines.append(f"| {task} | {method} | {len(values)} | {s.mean():.3f} | {g.mean():.3f} | {change} |")
     small_cells, large_cells = [s for s, _ in pairs], [g for _, g in pairs]
     differences = []

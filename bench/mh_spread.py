@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from dnre_core import c2st
 from dnre_core.benchmarks.methods import SamplingSettings, TrainingSettings, fit_method
 from dnre_core.benchmarks.registry import TASK_NAMES, get_task
+from dnre_core.benchmarks.report import mean_se_cell
 from dnre_core.benchmarks.results import read_records
 from dnre_core.benchmarks.runner import sampling_seed, training_data, use_one_thread
 from dnre_core.benchmarks.studies import run_task_study
@@ -68,19 +69,13 @@ def probe(task_name: str) -> dict[str, Any]:
     return record
 
 
-def _full_run_cells(task: str) -> dict[str, dict[int, dict[str, Any]]]:
-    """The full run's DNRE cells of seed 0 for ``task``, per sampler and observation."""
-    cells: dict[str, dict[int, dict[str, Any]]] = {"mh": {}, "hmc": {}}
+def _full_run_cells() -> dict[str, dict[str, dict[int, dict[str, Any]]]]:
+    """The full run's DNRE cells of seed 0, per task, sampler and observation (one read of its results file)."""
+    cells: dict[str, dict[str, dict[int, dict[str, Any]]]] = {}
     for r in read_records(FULL_RUN):
-        if (r["task"], r["method"], r["seed"], r["kind"], r["status"]) == (task, "dnre", SEED, "cell", "ok"):
-            cells[r["sampler"]][r["observation"]] = r
+        if (r["method"], r["seed"], r["kind"], r["status"]) == ("dnre", SEED, "cell", "ok"):
+            cells.setdefault(r["task"], {"mh": {}, "hmc": {}})[r["sampler"]][r["observation"]] = r
     return cells
-
-
-def _paired(a: list[float], b: list[float]) -> str:
-    """Mean of a − b ± its standard error over the pairs."""
-    d = np.asarray(a) - np.asarray(b)
-    return f"{d.mean():+.3f} ± {d.std(ddof=1) / np.sqrt(len(d)):.3f}"
 
 
 def summary_markdown(records: list[dict[str, Any]]) -> str:
@@ -101,8 +96,9 @@ def summary_markdown(records: list[dict[str, Any]]) -> str:
         "HMC − MH spread 2 | ESS/s ratio |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
+    full_run = _full_run_cells()
     for record in sorted(records, key=lambda r: TASK_NAMES.index(r["task"])):
-        full = _full_run_cells(record["task"])
+        full = full_run.get(record["task"], {"mh": {}, "hmc": {}})
         plain = [c["c2st"] for c in record["cells"]["0"]]
         spread = [c["c2st"] for c in record["cells"]["2"]]
         observations = [c["observation"] for c in record["cells"]["0"]]
@@ -111,22 +107,23 @@ def summary_markdown(records: list[dict[str, Any]]) -> str:
         ratio = np.median([s["min_ess_per_second"] / p["min_ess_per_second"]
                            for s, p in zip(record["cells"]["2"], record["cells"]["0"], strict=True)])
         full_mh = np.mean([full["mh"][o]["c2st"] for o in observations if o in full["mh"]])
-        lines.append(
-            f"| {record['task']} | {'yes' if same else 'no'} | {full_mh:.3f} | {np.mean(plain):.3f} | {np.mean(spread):.3f} "
-            f"| {_paired(spread, plain)} | " + (f"{np.mean(hmc):.3f} | {_paired(hmc, plain)} | {_paired(hmc, spread)}"
-                                                if hmc else "– | – | –") + f" | {ratio:.2f} |")
+        hmc_cells = (f"{np.mean(hmc):.3f} | {mean_se_cell(np.subtract(hmc, plain))} | "
+                     f"{mean_se_cell(np.subtract(hmc, spread))}") if hmc else "– | – | –"
+        lines.append(f"| {record['task']} | {'yes' if same else 'no'} | {full_mh:.3f} | {np.mean(plain):.3f} "
+                     f"| {np.mean(spread):.3f} | {mean_se_cell(np.subtract(spread, plain))} | {hmc_cells} | {ratio:.2f} |")
     return "\n".join(lines) + "\n"
 
 
-def _full_run_training_seconds(task: str) -> float:
-    """The full run's training time of this model, to start the longest tasks first."""
-    return _full_run_cells(task)["mh"].get(1, {}).get("train_seconds", 0.0)
-
-
 def main(argv: list[str] | None = None) -> None:
+    full_run = _full_run_cells()
+
+    def training_seconds(task: str) -> float:
+        """The full run's training time of this model, to start the longest tasks first."""
+        return full_run.get(task, {"mh": {}})["mh"].get(1, {}).get("train_seconds", 0.0)
+
     run_task_study(__doc__.splitlines()[0], RESULTS / "mh_spread.jsonl", probe, summary_markdown,
                    lambda record: f"{record['task']}: trained in {record['train_seconds']:.0f} s", argv,
-                   cost=_full_run_training_seconds)
+                   cost=training_seconds)
 
 
 if __name__ == "__main__":

@@ -189,6 +189,13 @@ def coverage_shortfall(record: dict[str, Any]) -> float:
     return float(max(0.0, np.max((levels[inner] - cover[inner]) / se)))
 
 
+def mean_se_cell(values: Any) -> str:
+    """A signed mean of ``values`` ± its standard error, three decimals (the se is NaN below two values)."""
+    v = np.asarray(values, dtype=float)
+    se = v.std(ddof=1) / np.sqrt(len(v)) if len(v) > 1 else float("nan")
+    return f"{v.mean():+.3f} ± {se:.3f}"
+
+
 def paired_difference(cells: list[dict[str, Any]], task: str, first: Column, second: Column) -> tuple[float, float, int]:
     """Mean and standard error of C2ST(first) − C2ST(second) over the (observation, seed) cells of ``task`` that
     both recorded: ``(mean, se, n)``; ``se`` is NaN below two pairs. Pairing removes the observations' own spread."""
