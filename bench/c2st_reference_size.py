@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from dnre_core.benchmarks.methods import same_options
 from dnre_core.benchmarks.report import mean_se_cell, options_lines, paired_difference
 from dnre_core.benchmarks.results import latest_records, read_records, record_key
 from dnre_core.benchmarks.runner import BenchmarkSettings, run_benchmark
@@ -54,11 +55,11 @@ def paired_cells(full: list[dict[str, Any]], large: list[dict[str, Any]]) -> lis
 
 
 def summary_markdown(pairs: list[tuple[dict, dict]]) -> str:
-    """The summary of the pairs whose two cells were made with the same method options; the others (the full run's
-    cell remeasured after a method's default changed) are counted as owed, not compared."""
-    stale = [g for s, g in pairs if s.get("method_options") != g.get("method_options")]
+    """The summary of the pairs whose two cells were made with the same method and sampler options; the others (the
+    full run's cell remeasured after a method's or sampler's default changed) are counted as owed, not compared."""
+    stale = [g for s, g in pairs if not same_options(s, g)]
     owed, owed_cells = sorted({f"{g['task']}/{g['method']}" for g in stale}), len(stale)
-    pairs = [(s, g) for s, g in pairs if s.get("method_options") == g.get("method_options")]
+    pairs = [(s, g) for s, g in pairs if same_options(s, g)]
     same_model = sum(s["log_prob_true"] == g["log_prob_true"] for s, g in pairs)
     lines = [
         "# C2ST with 10,000 against 10,000 samples (sbibm's protocol) beside the full run's 1,000 against 1,000",
@@ -71,8 +72,8 @@ def summary_markdown(pairs: list[tuple[dict, dict]]) -> str:
         f"{len(pairs)} pairs.",
         "",
         *options_lines([large for _, large in pairs]),
-        *([f"Left out: {owed_cells} cells ({', '.join(owed)}) whose full-run cell was made with other method options "
-           "(a default changed since); `bench/c2st_reference_size.py` remeasures them.", ""] if owed else []),
+        *([f"Left out: {owed_cells} cells ({', '.join(owed)}) whose full-run cell was made with other method or sampler "
+           "options (a default changed since); `bench/c2st_reference_size.py` remeasures them.", ""] if owed else []),
         "| task | method | cells | C2ST 1k | C2ST 10k | 10k − 1k, paired mean ± s.e. |",
         "|---|---|---|---|---|---|",
     ]

@@ -28,6 +28,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from dnre_core.benchmarks.cli import study_parser
+from dnre_core.benchmarks.methods import same_options
 from dnre_core.benchmarks.registry import TASK_NAMES
 from dnre_core.benchmarks.report import coverage_gap, coverage_shortfall, options_lines
 from dnre_core.benchmarks.results import latest_records, read_records
@@ -67,9 +68,8 @@ def _pooled(runs: list[dict[str, Any]]) -> dict[str, Any]:
 def summary_markdown(full: list[dict[str, Any]], large: list[dict[str, Any]]) -> str:
     """Per task: mean coverage gap and worst shortfall at 50 pairs (full run) and 200 pairs, on the same runs."""
     small_cov, large_cov = _own(full, "coverage"), _own(large, "coverage")
-    # A run is compared only with the full run's run of the same method options (DNRE's default changed once).
-    owed = sorted(k for k, r in large_cov.items()
-                  if k in small_cov and small_cov[k].get("method_options") != r.get("method_options"))
+    # A run is compared only with the full run's run of the same method and sampler options (defaults changed).
+    owed = sorted(k for k, r in large_cov.items() if k in small_cov and not same_options(small_cov[k], r))
     large_cov = {k: r for k, r in large_cov.items() if k not in owed}
     small_cell, large_cell = _own(full, "cell"), _own(large, "cell")
     large_cell = {k: r for k, r in large_cell.items() if k not in owed}
@@ -92,7 +92,7 @@ def summary_markdown(full: list[dict[str, Any]], large: list[dict[str, Any]]) ->
         "",
         *options_lines([r for k, r in large_cov.items() if k in small_cov], unit="runs"),
         *([f"Left out: {len(owed)} runs ({', '.join(sorted({task for task, _ in owed}))}) whose run in the full "
-           "run was made with other method options (a default changed since); `bench/coverage_pairs.py` remeasures "
+           "run was made with other method or sampler options (a default changed since); `bench/coverage_pairs.py` remeasures "
            "them.", ""]
           if owed else []),
         "| task | seeds | 50 pairs (full run) | 200 pairs | 200 pairs pooled over seeds: worst shortfall in s.e. "

@@ -28,6 +28,7 @@ from .estimators import DNRE_HEADS
 from .io import ModelFileError, atomic_write_bytes, load_estimator
 from .posterior import RatioPosterior
 from .priors import BoxUniform
+from .samplers import DEFAULT_SCALE_SPREAD
 from .training import BNRE, DEFAULT_DNRE_PARTNERS, DEFAULT_WEIGHT_AVERAGING, DNRE, LR_SCHEDULES, NRE
 from .validation import InputError, as_matrix, as_vector
 
@@ -288,10 +289,10 @@ def command_sample(args: argparse.Namespace) -> int:
     estimator = load_estimator(args.model)
     values = load_target(args, estimator.metadata.get("metric_names"))
     target = as_vector(values, "the target", estimator.x_dim, allow_nan=estimator.masked)
-    if args.scale_spread and args.sampler != "mh":
+    if args.scale_spread is not None and args.sampler != "mh":
         raise InputError(f"--scale-spread applies to the MH sampler only; drop it or use --sampler mh "
                          f"(got --sampler {args.sampler}).")
-    options = {"scale_spread": args.scale_spread} if args.scale_spread else {}
+    options = {} if args.scale_spread is None else {"scale_spread": args.scale_spread}
     posterior = RatioPosterior(estimator, sampler=args.sampler, **options)
     for message in posterior.observation_warnings(target):
         print(f"dnre: warning: {message}", file=sys.stderr)
@@ -387,10 +388,11 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--num-chains", type=positive_int, default=100, help="parallel chains (default: 100)")
     sample.add_argument("--warmup", type=non_negative_int, default=200, help="warm-up steps per chain (default: 200)")
     sample.add_argument("--sampler", choices=("mh", "hmc"), default="mh", help="default: mh")
-    sample.add_argument("--scale-spread", type=non_negative_float, default=0.0, metavar="DECADES",
+    sample.add_argument("--scale-spread", type=non_negative_float, metavar="DECADES",
                         help="MH only: spread each step's proposal scale over this many decades below the adapted one, "
-                             "for posteriors with parts of very different widths; costs ESS on single-scale ones "
-                             "(default: 0)")
+                             "so that posteriors with parts of very different widths are crossed; 0 proposes with "
+                             f"the adapted scale alone, which gains ESS on single-scale ones (default: "
+                             f"{DEFAULT_SCALE_SPREAD:g})")
     sample.add_argument("--seed", type=int, default=0, help="default: 0")
     sample.add_argument("--out", required=True, help="samples CSV to write (atomic)")
     sample.add_argument("--diagnostics", help="diagnostics JSON to write (default: OUT with suffix .diagnostics.json)")

@@ -50,7 +50,7 @@ for i, name in enumerate(model.metric_names):
 
 with st.expander("Sampler", expanded=False):
     c1, c2, c3, c4, c5, c6 = st.columns(6)
-    sampler = c1.radio("Sampler", SAMPLERS, index=SAMPLERS.index(DEFAULT_SETTINGS.sampler), format_func=str.upper, key="inverse_sampler", help="MH: random-walk Metropolis–Hastings; HMC: Hamiltonian Monte Carlo.")
+    sampler = c1.radio("Sampler", SAMPLERS, index=SAMPLERS.index(DEFAULT_SETTINGS.sampler), format_func=str.upper, key="inverse_sampler", help="MH: random-walk Metropolis–Hastings, its proposal scale spread over two decades so that it crosses broad and narrow parts of a posterior; HMC: Hamiltonian Monte Carlo with the direct log-ratio gradient.")
     chains = c2.number_input("Chains", 1, 5000, DEFAULT_SETTINGS.num_chains, key="inverse_chains")
     warmup = c3.number_input("Warm-up steps", 0, 20000, DEFAULT_SETTINGS.warmup_steps, key="inverse_warmup")
     draws = c4.number_input("Designs to draw", 1, 1_000_000, DEFAULT_SETTINGS.num_samples, key="inverse_draws")

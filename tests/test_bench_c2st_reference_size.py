@@ -4,6 +4,8 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("c2st_reference_size", ROOT / "bench" / "c2st_reference_size.py")
 reference_size = importlib.util.module_from_spec(_spec)
@@ -33,12 +35,21 @@ def test_cells_pair_by_their_key_and_the_summary_gives_both_sizes_and_dnre_minus
     assert "| two_moons | 2 | +0.015 ± 0.035 | +0.090 ± 0.030 |" in text
 
 
-def test_a_cell_remeasured_under_new_method_options_is_left_out_and_named() -> None:
-    old, new = {"num_partners": 1}, {"num_partners": 4}
-    full = [_cell("dnre", 1, 0.60, method_options=new), _cell("nre", 1, 0.55, method_options={})]
-    large = [_cell("dnre", 1, 0.70, method_options=old), _cell("nre", 1, 0.58, method_options={})]
+SPREAD = {"sampler_options": {"scale_spread": 2.0}}  # MH's default since; a record without the field had none
+
+
+@pytest.mark.parametrize(("full_extra", "large_extra"), [
+    ({"method_options": {"num_partners": 4}}, {"method_options": {"num_partners": 1}}),  # a method's default changed
+    (SPREAD, {}),  # MH's default changed: the full run's cell was remeasured with the spread, the 10k cell was not
+])
+def test_a_cell_remeasured_under_new_method_or_sampler_options_is_left_out_and_named(
+    full_extra: dict[str, Any], large_extra: dict[str, Any]
+) -> None:
+    full = [_cell("dnre", 1, 0.60, **full_extra), _cell("nre", 1, 0.55, method_options={})]
+    large = [_cell("dnre", 1, 0.70, **large_extra), _cell("nre", 1, 0.58, method_options={})]
     text = reference_size.summary_markdown(reference_size.paired_cells(full, large))
     assert "| two_moons | dnre |" not in text and "| two_moons | nre | 1 | 0.550 | 0.580 |" in text
     assert "identical in 1 of 1 pairs" in text
-    assert "Left out: 1 cells (two_moons/dnre) whose full-run cell was made with other method options" in text
+    assert ("Left out: 1 cells (two_moons/dnre) whose full-run cell was made with other method or sampler options"
+            in text)
     assert "DNRE − NRE: no task has both methods' cells under the same options yet." in text

@@ -4,6 +4,8 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("coverage_pairs", ROOT / "bench" / "coverage_pairs.py")
 coverage_pairs = importlib.util.module_from_spec(_spec)
@@ -39,15 +41,25 @@ def test_rows_pair_runs_by_task_and_seed_with_gap_shortfall_and_verdict() -> Non
     assert "above 2) on 1." in text
 
 
-def test_a_run_remeasured_under_new_method_options_is_left_out_and_named() -> None:
-    old, new = {"num_partners": 1}, {"num_partners": 4}
-    full = [_coverage("two_moons", 0, 0.5, 50, method_options=new), _coverage("slcp", 0, 0.5, 50, method_options=new),
-            _record("cell", "two_moons", 0, log_prob_true=1.0, method_options=new)]
-    large = [_coverage("two_moons", 0, 0.5, 200, method_options=old),
-             _coverage("slcp", 0, 0.5, 200, method_options=new),
-             _record("cell", "two_moons", 0, log_prob_true=2.0, method_options=old)]
+NEW = {"num_partners": 4}
+
+
+@pytest.mark.parametrize(("full_extra", "large_extra"), [
+    ({}, {"method_options": {"num_partners": 1}}),  # DNRE's default changed
+    ({"sampler_options": {"scale_spread": 2.0}}, {}),  # MH's default changed (a record without the field had none)
+])
+def test_a_run_remeasured_under_new_method_or_sampler_options_is_left_out_and_named(
+    full_extra: dict[str, Any], large_extra: dict[str, Any]
+) -> None:
+    full = [_coverage("two_moons", 0, 0.5, 50, method_options=NEW, **full_extra),
+            _coverage("slcp", 0, 0.5, 50, method_options=NEW),
+            _record("cell", "two_moons", 0, log_prob_true=1.0, method_options=NEW, **full_extra)]
+    large = [_coverage("two_moons", 0, 0.5, 200, **({"method_options": NEW} | large_extra)),
+             _coverage("slcp", 0, 0.5, 200, method_options=NEW),
+             _record("cell", "two_moons", 0, log_prob_true=2.0, **({"method_options": NEW} | large_extra))]
     text = coverage_pairs.summary_markdown(full, large)
     assert "| two_moons |" not in text and "| slcp | 0 |" in text
     assert "identical in 0 of 0 runs" in text  # two_moons' check cell is another model's, so it is not checked
-    assert "Left out: 1 runs (two_moons) whose run in the full run was made with other method options" in text
+    assert ("Left out: 1 runs (two_moons) whose run in the full run was made with other method or sampler options"
+            in text)
     assert "- dnre: num_partners=4" in text

@@ -34,6 +34,7 @@ from dnre_core.benchmarks.methods import (
 from dnre_core.benchmarks.report import goals_section
 from dnre_core.benchmarks.results import read_records
 from dnre_core.benchmarks.runner import BenchmarkSettings, run_benchmark
+from dnre_core.samplers import DEFAULT_SCALE_SPREAD
 from dnre_core.training import DEFAULT_DNRE_PARTNERS
 
 needs_sbibm = pytest.mark.skipif(not sbibm_available(), reason="sbibm is not installed: run `make bench-setup`")
@@ -292,6 +293,43 @@ def test_records_carry_method_options_and_a_changed_default_is_measured_again(
 
 
 @needs_sbibm
+@pytest.mark.parametrize(("shift", "remeasured"), [(0.0, 3), (0.5, 6)])
+def test_a_changed_sampler_default_remeasures_its_records_and_the_others_only_if_the_model_differs(
+    tmp_path: Path, stubbed: None, monkeypatch: pytest.MonkeyPatch, shift: float, remeasured: int
+) -> None:
+    """MH's records state its scale spread; after that default changes, a rerun trains again and measures MH's two
+    cells and coverage, and HMC's too only where the model trained again is not the one behind them (``shift``)."""
+    path = tmp_path / "results.jsonl"
+    records = _run(path)
+    assert all(r["sampler_options"] == ({"scale_spread": DEFAULT_SCALE_SPREAD} if r["sampler"] == "mh" else {})
+               for r in records)
+    monkeypatch.setattr(runner, "sampler_options", lambda sampler: {"scale_spread": 3.0} if sampler == "mh" else {})
+    PriorStub.shift = shift
+    rerun = _run(path)
+    assert PriorStub.trainings == 2 and len(rerun) == 6 and len(read_records(path)) == 6 + remeasured
+    assert all(r["sampler_options"] == {"scale_spread": 3.0} for r in rerun if r["sampler"] == "mh")
+    appended = read_records(path)[6:]
+    assert sorted((r["sampler"], r["kind"]) for r in appended) == sorted(
+        [("mh", "cell")] * 2 + [("mh", "coverage")] + ([("hmc", "cell")] * 2 + [("hmc", "coverage")] if shift else []))
+    assert all(r["log_prob_true"] == records[0]["log_prob_true"] + shift for r in rerun if r["kind"] == "cell"
+               and r["observation"] == 1)  # every cell of the group comes from the new model
+    assert len(_run(path)) == 6 and PriorStub.trainings == 2  # now done
+
+
+@needs_sbibm
+def test_mh_records_older_than_sampler_options_count_as_unspread_and_are_measured_again(
+    tmp_path: Path, stubbed: None
+) -> None:
+    path = tmp_path / "results.jsonl"
+    records = _run(path, observations=[1])
+    path.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "sampler_options"}) + "\n" for r in records))
+    assert methods.recorded_sampler_options(read_records(path)[0]) == {"scale_spread": 0.0}
+    rerun = _run(path, observations=[1])
+    assert PriorStub.trainings == 2 and len(read_records(path)) == 4 + 2  # MH's cell and coverage; HMC's kept
+    assert all(r["sampler_options"] == {"scale_spread": DEFAULT_SCALE_SPREAD} for r in rerun if r["sampler"] == "mh")
+
+
+@needs_sbibm
 @pytest.mark.parametrize(("temperature", "shift", "reused"), [(1.0, 0.0, 3), (1.3, 0.0, 0), (1.0, 0.5, 0)])
 def test_calibration_that_finds_t_1_reuses_the_uncalibrated_records_after_one_cell_reproduces(
     tmp_path: Path, stubbed: None, monkeypatch: pytest.MonkeyPatch, temperature: float, shift: float, reused: int
@@ -382,6 +420,16 @@ def test_the_report_states_each_methods_options_and_flags_a_mix() -> None:
     assert ("- dnre: **mixed** — num_partners=1, head=potential (1 cells: a); "
             "num_partners=4, head=potential (1 cells: b)") in lines
     assert "- sbi-nre-a: sbi's defaults" in lines and "- nre: not recorded" in lines
+
+
+def test_the_report_states_each_samplers_options_and_flags_a_mix_of_mh_spreads() -> None:
+    cells = [_cell("a", "dnre", "mh", 0.6), _cell("b", "nre", "mh", 0.6) | {"sampler_options": {"scale_spread": 2.0}},
+             _cell("a", "dnre", "hmc", 0.6) | {"sampler_options": {}}, _cell("a", "dnre", "hmc", 0.6)]
+    lines = report.sampler_options_lines(cells)
+    assert "- mh: **mixed** — scale_spread=0.0 (1 cells: a); scale_spread=2.0 (1 cells: b)" in lines
+    assert "- hmc: defaults" in lines  # with and without the field: HMC's options have not changed
+    assert report.sampler_options_lines(cells[1:3]) == [
+        "Sampler options, as the records state them:", "", "- mh: scale_spread=2.0", "- hmc: defaults", ""]
 
 
 def test_the_report_tabulates_the_temperature_of_each_seed_and_counts_reused_records() -> None:

@@ -177,6 +177,11 @@ def test_scale_spread_reaches_mh_and_is_refused_elsewhere(workdir, capsys, monke
     assert main([*sample_argv(workdir, workdir / "model.pt", "-0.5,0.3")[:-3], "--out", str(out), "--num-samples",
                  "40", "--num-chains", "20", "--warmup", "20", "--scale-spread", "1.5", "--no-progress"]) == 0
     assert seen == [1.5] and out.exists()
+    for flag, passed in (([], None), (["--scale-spread", "0"], 0.0)):  # absent: the library's default; 0: off
+        seen.clear()
+        assert main([*sample_argv(workdir, workdir / "model.pt", "-0.5,0.3")[:-3], "--out", str(out), "--num-samples",
+                     "40", "--num-chains", "20", "--warmup", "20", *flag, "--no-progress"]) == 0
+        assert seen == [passed]
     line = run_bad([*sample_argv(workdir, workdir / "model.pt", "-0.5,0.3"), "--sampler", "hmc",
                     "--scale-spread", "1"], capsys)
     assert "--scale-spread applies to the MH sampler only" in line

@@ -10,6 +10,7 @@ from dnre_core import NRE, BoxUniform
 from dnre_core.posterior import run_sampler
 from dnre_core.potentials import DensityPotential
 from dnre_core.priors import PriorOnDevice, in_support, prior_log_prob, prior_on_device, sample_prior
+from dnre_core.samplers import DEFAULT_SCALE_SPREAD
 
 DIM = 5
 
@@ -21,12 +22,12 @@ def correlated_gaussian() -> torch.distributions.MultivariateNormal:
 
 
 @pytest.mark.parametrize(("sampler", "options", "draws"),
-                         [("mh", {}, 3000), ("mh", {"scale_spread": 2.0}, 8000), ("hmc", {}, 3000)])
+                         [("mh", {"scale_spread": 0.0}, 3000), ("mh", {}, 8000), ("hmc", {}, 3000)])
 def test_reproduces_mean_and_covariance_of_correlated_gaussian(sampler, options, draws):
     target = correlated_gaussian()
     prior = BoxUniform(-20 * torch.ones(DIM), 20 * torch.ones(DIM))  # the box holds all of the mass
-    # 40 chains × ``draws``: split-R̂ < 1.01 needs a per-chain ESS of ~50 or more (R̂² ≈ 1 + 1/ESS_chain). A spread
-    # proposal scale gives about a third of the ESS per draw on this unimodal target, so it runs longer.
+    # 40 chains × ``draws``: split-R̂ < 1.01 needs a per-chain ESS of ~50 or more (R̂² ≈ 1 + 1/ESS_chain). MH's
+    # default spread proposal scale gives about a third of the ESS per draw on this unimodal target, so it runs longer.
     samples, diagnostics = run_sampler(DensityPotential(target.log_prob, prior), prior, sampler, num_samples=40 * draws,
                                        num_chains=40, warmup_steps=500, thin=1, generator=torch.Generator().manual_seed(1),
                                        **options)
@@ -81,12 +82,13 @@ def test_scale_spread_lets_mh_cross_between_a_broad_and_a_narrow_component():
     assert shares[0.0] < exact - tolerance, shares
 
 
-def test_scale_spread_zero_is_the_default_and_a_negative_one_is_refused():
+def test_scale_spread_of_two_decades_is_the_default_and_a_negative_one_is_refused():
     prior = BoxUniform(-20 * torch.ones(DIM), 20 * torch.ones(DIM))
     potential = DensityPotential(correlated_gaussian().log_prob, prior)
-    default, explicit = (run_sampler(potential, prior, "mh", 500, 50, 50, 1, torch.Generator().manual_seed(7), **options)[0]
-                         for options in ({}, {"scale_spread": 0.0}))
-    assert torch.equal(default, explicit)
+    default, explicit, single = (
+        run_sampler(potential, prior, "mh", 500, 50, 50, 1, torch.Generator().manual_seed(7), **options)[0]
+        for options in ({}, {"scale_spread": DEFAULT_SCALE_SPREAD}, {"scale_spread": 0.0}))
+    assert DEFAULT_SCALE_SPREAD == 2.0 and torch.equal(default, explicit) and not torch.equal(default, single)
     for bad in (-1.0, math.nan, math.inf):
         with pytest.raises(ValueError, match="scale_spread must be a finite number of decades"):
             run_sampler(potential, prior, "mh", 100, 10, 10, 1, torch.Generator().manual_seed(7), scale_spread=bad)

@@ -30,6 +30,7 @@ from torch import Tensor
 from dnre_core import BNRE, DNRE, NRE
 from dnre_core.benchmarks.tasks import BenchmarkTask
 from dnre_core.diagnostics import arviz_summary
+from dnre_core.samplers import DEFAULT_SCALE_SPREAD
 from dnre_core.temperature import scale_output
 from dnre_core.training import DEFAULT_WEIGHT_AVERAGING
 
@@ -42,9 +43,30 @@ SAMPLERS = ("mh", "hmc")
 PEER_SAMPLER = "slice"  # sbi's default MCMC method for ratio posteriors: "slice_np_vectorized"
 
 
+# What a record made before records carried their sampler options was sampled with: MH had no scale spread then.
+LEGACY_SAMPLER_OPTIONS: dict[str, dict[str, Any]] = {"mh": {"scale_spread": 0.0}}
+
+
 def samplers_for(method: str, samplers: Sequence[str]) -> tuple[str, ...]:
     """The samplers a method is measured with: the requested ones for ours, sbi's default for sbi's peers."""
     return (PEER_SAMPLER,) if method in PEER_METHODS else tuple(samplers)
+
+
+def sampler_options(sampler: str) -> dict[str, Any]:
+    """The sampler defaults a record states, so that a changed one is measured again: MH's ``scale_spread``; none for
+    HMC and sbi's slice sampler (whose defaults have not changed)."""
+    return {"scale_spread": DEFAULT_SCALE_SPREAD} if sampler == "mh" else {}
+
+
+def recorded_sampler_options(record: dict[str, Any]) -> dict[str, Any]:
+    """The sampler options ``record`` was made with (a record older than the field: :data:`LEGACY_SAMPLER_OPTIONS`)."""
+    return record.get("sampler_options", LEGACY_SAMPLER_OPTIONS.get(record["sampler"], {}))
+
+
+def same_options(first: dict[str, Any], second: dict[str, Any]) -> bool:
+    """Whether two records were made with the same method options and the same sampler options."""
+    return first.get("method_options") == second.get("method_options") and (
+        recorded_sampler_options(first) == recorded_sampler_options(second))
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from dnre_core.benchmarks.methods import recorded_sampler_options
+
 Column = tuple[str, str]  # (method, sampler)
 
 # (title, record field, which is best: min / max / None, number format)
@@ -70,6 +72,7 @@ def markdown_report(
         "`dnre_core/benchmarks/methods.py`, the same for every task.",
         "",
         *options_lines(cells),
+        *sampler_options_lines(cells),
         *temperature_lines(cells),
     ]
     for title, field, best, fmt in _METRICS:
@@ -116,20 +119,40 @@ def training_sentence(records: list[dict[str, Any]]) -> str:
 def options_lines(records: list[dict[str, Any]], unit: str = "cells") -> list[str]:
     """Each method's options as its records state them. A method measured with several is flagged as mixed, with
     the number of ``unit`` and the tasks behind each."""
-    seen: dict[str, dict[str, list[str]]] = defaultdict(dict)  # method -> options text -> task of each record
-    for r in records:
+    def text(r: dict[str, Any]) -> str:
         options = r.get("method_options")
-        text = (", ".join(f"{k}={v}" for k, v in options.items()) or "sbi's defaults") if options is not None \
-            else "not recorded"
-        seen[r["method"]].setdefault(text, []).append(r["task"])
+        return _options_text(options, "sbi's defaults") if options is not None else "not recorded"
+
+    return _variant_lines(records, "method", text, "Method options", unit)
+
+
+def sampler_options_lines(records: list[dict[str, Any]], unit: str = "cells") -> list[str]:
+    """Each sampler's tracked options as its records state them (a record older than the field: what the sampler
+    did then), flagged as mixed where they differ."""
+    return _variant_lines(records, "sampler", lambda r: _options_text(recorded_sampler_options(r), "defaults"),
+                          "Sampler options", unit)
+
+
+def _options_text(options: dict[str, Any], empty: str) -> str:
+    return ", ".join(f"{k}={v}" for k, v in options.items()) or empty
+
+
+def _variant_lines(
+    records: list[dict[str, Any]], by: str, describe: Callable[[dict[str, Any]], str], heading: str, unit: str
+) -> list[str]:
+    """One line per value of field ``by``: its records' one description, or **mixed** with the number of ``unit`` and
+    the tasks behind each description."""
+    seen: dict[str, dict[str, list[str]]] = defaultdict(dict)  # value of `by` -> description -> task of each record
+    for r in records:
+        seen[r[by]].setdefault(describe(r), []).append(r["task"])
     lines = []
-    for method, variants in seen.items():
+    for value, variants in seen.items():
         if len(variants) == 1:
-            lines.append(f"- {method}: {next(iter(variants))}")
+            lines.append(f"- {value}: {next(iter(variants))}")
         else:
-            lines.append(f"- {method}: **mixed** — " + "; ".join(
+            lines.append(f"- {value}: **mixed** — " + "; ".join(
                 f"{text} ({len(tasks)} {unit}: {', '.join(sorted(set(tasks)))})" for text, tasks in variants.items()))
-    return ["Method options, as the records state them:", "", *lines, ""] if lines else []
+    return [f"{heading}, as the records state them:", "", *lines, ""] if lines else []
 
 
 def temperature_lines(records: list[dict[str, Any]]) -> list[str]:

@@ -10,8 +10,12 @@ their one sampler (:data:`~dnre_core.benchmarks.methods.PEER_SAMPLER`) whatever 
 result is appended to the results file as soon as it exists; a rerun skips what is there. A failure (training,
 sampling, a metric) is recorded in place of its results, not raised.
 
-Records name the method options that made them, so a changed default is measured again. One change needs no new
-measurement where it changes nothing: temperature calibration (``calibrate_temperature``) that finds T = 1 leaves
+Records name the method and sampler options that made them (``method_options``, ``sampler_options``), so a changed
+default is measured again: MH's ``scale_spread`` default, for one, makes its cells owed while HMC's stay. A group
+trained again while some of its records stay (another sampler's, other observations', coverage) must be the model
+behind them: its log density at the true parameter of a kept cell's observation is computed first and compared with
+the stored one, and where it differs, the kept records in the requested samplers and observations are measured again
+too, so that every record of a (task, method, seed) comes from one model. One change needs no new measurement where it changes nothing: temperature calibration (``calibrate_temperature``) that finds T = 1 leaves
 the trained estimator bit for bit as it was. A group owed for that reason alone is trained again; where T is 1, its
 first owed cell is measured afresh and compared with the uncalibrated record of that cell, and only if C2ST, log
 density, ESS and R̂ all match exactly are its other uncalibrated records copied under the new options (marked
@@ -45,6 +49,8 @@ from dnre_core.benchmarks.methods import (
     TrainingSettings,
     fit_method,
     method_options,
+    recorded_sampler_options,
+    sampler_options,
     samplers_for,
 )
 from dnre_core.benchmarks.registry import TASK_NAMES, get_task
@@ -80,6 +86,8 @@ class _Group:
     coverage_samplers: tuple[str, ...]
     method_options: dict[str, Any]
     uncalibrated: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)  # by record_key
+    kept: tuple[tuple[str, str, int | None], ...] = ()  # (kind, sampler, observation) of requested records that stay
+    model_check: tuple[int, float] | None = None  # (observation, stored log density at its true parameter) of a kept cell
 
     @property
     def size(self) -> int:
@@ -132,13 +140,14 @@ def run_benchmark(
     recorded = latest_records(history)
     _check_same_settings(recorded, settings, path)
     options = {(task, method): method_options(method, get_task(task)) for task in tasks for method in methods}
-    # Done: the newest record of a key, made by the method as it is now (a record of other method options, or of
-    # a version that did not record them, is measured again and superseded; it stays in the file).
+    # Done: the newest record of a key, made by the method and sampler as they are now (a record of other options,
+    # or of a version that did not record them, is measured again and superseded; it stays in the file).
     done = {
-        record_key(record)
+        record_key(record): record
         for record in recorded
         if not (retry_failed and record["status"] != "ok")
         and record.get("method_options") == options.get((record["task"], record["method"]))
+        and recorded_sampler_options(record) == sampler_options(record["sampler"])
     }
     with_coverage = settings.coverage_pairs > 0 and not defer_coverage
     uncalibrated = _uncalibrated_records(history, options)
@@ -237,31 +246,32 @@ def _missing(
     budget: int,
     samplers: Sequence[str],
     observations: Sequence[int],
-    done: set[tuple[Any, ...]],
+    done: dict[tuple[Any, ...], dict[str, Any]],
     with_coverage: bool,
     options: dict[str, Any],
     uncalibrated: dict[tuple[Any, ...], dict[str, Any]],
 ) -> _Group:
     own = samplers_for(method, samplers)
-    cells = tuple(
-        (sampler, obs)
-        for sampler in own
-        for obs in observations
-        if ("cell", task, method, sampler, obs, seed, budget) not in done
-    )
-    coverage = (
-        tuple(s for s in own if ("coverage", task, method, s, None, seed, budget) not in done) if with_coverage else ()
-    )
-    group = _Group(task, method, seed, budget, cells, coverage, options)
+    group = _Group(task, method, seed, budget, (), (), options)
+    requested = [("cell", s, o) for s in own for o in observations] + (
+        [("coverage", s, None) for s in own] if with_coverage else [])
+    kept = tuple(work for work in requested if group.key(*work) in done)
+    cells = tuple((s, o) for kind, s, o in requested if kind == "cell" and (kind, s, o) not in kept)
+    coverage = tuple(s for kind, s, _ in requested if kind == "coverage" and (kind, s, None) not in kept)
+    check = next(((o, r["log_prob_true"]) for kind, s, o in kept
+                  if kind == "cell" and (r := done[group.key(kind, s, o)])["status"] == "ok"
+                  and r.get("log_prob_true") is not None), None)
     owed = {group.key("cell", s, o) for s, o in cells} | {group.key("coverage", s, None) for s in coverage}
-    return replace(group, uncalibrated={key: uncalibrated[key] for key in owed & uncalibrated.keys()})
+    return replace(group, cells=cells, coverage_samplers=coverage, kept=kept, model_check=check,
+                   uncalibrated={key: uncalibrated[key] for key in owed & uncalibrated.keys()})
 
 
 def _uncalibrated_records(
     records: list[dict[str, Any]], options: dict[tuple[str, str], dict[str, Any]]
 ) -> dict[tuple[Any, ...], dict[str, Any]]:
     """By record key: the newest successful record of each (task, method) whose current options calibrate the
-    temperature, made with the same options otherwise and without calibration (before the option existed, or off)."""
+    temperature, made with the same method options otherwise and without calibration (before the option existed, or
+    off), and with the sampler's current options."""
     found: dict[tuple[Any, ...], dict[str, Any]] = {}
     for record in records:
         current = options.get((record["task"], record["method"]))
@@ -272,6 +282,7 @@ def _uncalibrated_records(
             and recorded is not None
             and not recorded.get("calibrate_temperature", False)
             and _without_calibration(recorded) == _without_calibration(current)
+            and recorded_sampler_options(record) == sampler_options(record["sampler"])
             and record["status"] == "ok"
         ):
             found[record_key(record)] = record
@@ -321,14 +332,18 @@ def _run_group(group: _Group, settings: BenchmarkSettings, path: Path, tick: Cal
     except Exception:  # a method that cannot train on a task is a result, not a crash
         error = traceback.format_exc(limit=3)
         for kind, sampler, obs in owed:
-            emit(base | {"kind": kind, "sampler": sampler, "observation": obs, "status": "failed", "error": error})
+            emit(base | {"kind": kind, "sampler": sampler, "sampler_options": sampler_options(sampler),
+                         "observation": obs, "status": "failed", "error": error})
         return
     base["temperature"] = fitted.temperature
+    if group.model_check is not None and not _same_model(task, fitted, *group.model_check):
+        owed += list(group.kept)  # another model than the one behind the kept records: measure them again too
 
     def measure(kind: str, sampler: str, obs: int | None) -> dict[str, Any]:
         values = (_guarded(_cell, task, fitted, sampler, obs, group.seed, settings) if kind == "cell"
                   else _guarded(measure_coverage, task, fitted, sampler, group.seed, settings))
-        record = base | {"kind": kind, "sampler": sampler, "observation": obs} | values
+        record = base | {"kind": kind, "sampler": sampler, "sampler_options": sampler_options(sampler),
+                         "observation": obs} | values
         emit(record)
         return record
 
@@ -340,13 +355,27 @@ def _run_group(group: _Group, settings: BenchmarkSettings, path: Path, tick: Cal
         if _reproduces(measure(*check), earlier[check]):
             source = {"method_options": earlier[check]["method_options"], "checked_on": list(check[1:])}
             for work in [work for work in owed if earlier.get(work)]:
-                emit(earlier[work] | base | {"reused_from": source})
+                emit(earlier[work] | base | {"sampler_options": sampler_options(work[1]), "reused_from": source})
                 owed.remove(work)
     for work in owed:
         measure(*work)
 
 
 _REPRODUCED_FIELDS = ("c2st", "log_prob_true", "min_ess", "max_rhat")
+
+
+def _log_prob_true(task: BenchmarkTask, fitted: FittedMethod, obs: int) -> float:
+    """The fitted method's log posterior density at observation ``obs``'s true parameter."""
+    return float(fitted.log_prob(task.true_parameters(obs)[None], task.observation(obs))[0])
+
+
+def _same_model(task: BenchmarkTask, fitted: FittedMethod, obs: int, stored: float) -> bool:
+    """Whether ``fitted`` gives exactly the ``stored`` log density at observation ``obs``'s true parameter (a failure
+    to compute it counts as a different model)."""
+    try:
+        return _log_prob_true(task, fitted, obs) == stored
+    except Exception:
+        return False
 
 
 def _reproduces(fresh: dict[str, Any], earlier: dict[str, Any]) -> bool:
@@ -367,12 +396,11 @@ def _cell(
 ) -> dict[str, Any]:
     x_o = task.observation(obs)
     draws = fitted.sample(x_o, sampler, settings.num_posterior_samples, sampling_seed(seed, obs))
-    log_prob_true = fitted.log_prob(task.true_parameters(obs)[None], x_o)
     reference = task.reference_samples(obs)[: settings.num_reference_samples]
     return {
         "c2st": c2st(draws.samples, reference),
         "c2st_samples": [len(draws.samples), len(reference)],
-        "log_prob_true": float(log_prob_true[0]),
+        "log_prob_true": _log_prob_true(task, fitted, obs),
         "train_seconds": fitted.train_seconds,
         "sample_seconds": draws.seconds,
         "min_ess": draws.min_ess,

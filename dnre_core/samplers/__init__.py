@@ -1,7 +1,7 @@
 """Vectorised MCMC samplers over many chains: random-walk Metropolis–Hastings and HMC."""
 
 from .hmc import hamiltonian_monte_carlo
-from .mh import metropolis_hastings
+from .mh import DEFAULT_SCALE_SPREAD, metropolis_hastings
 from .recorder import ChainRecorder, SampleCallback
 
-__all__ = ["ChainRecorder", "SampleCallback", "hamiltonian_monte_carlo", "metropolis_hastings"]
+__all__ = ["DEFAULT_SCALE_SPREAD", "ChainRecorder", "SampleCallback", "hamiltonian_monte_carlo", "metropolis_hastings"]
