@@ -53,7 +53,7 @@ bench-setup: $(VENV)/.bench-installed
 SBIBM_FULL := -m dnre_core.benchmarks --budget 10000 --observations 1-10 --seeds 0-2 --jobs 2 \
 	--posterior-samples 1000 --reference-samples 1000 --coverage-pairs 50 \
 	--results bench/results/sbibm_full.jsonl --report bench/results/sbibm_full.md --figures bench/figures/full \
-	--preamble bench/preambles/sbibm_full.md
+	--preamble bench/preambles/sbibm_full.md --model-cache bench/cache/models
 BENCH_ARGS ?=
 bench: bench-setup
 	$(PY) bench/bench_core.py

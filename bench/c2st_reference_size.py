@@ -36,6 +36,7 @@ from dnre_core.io import atomic_write_bytes
 RESULTS = Path(__file__).resolve().parent / "results"
 FULL_RUN = RESULTS / "sbibm_full.jsonl"
 LARGE_RUN = RESULTS / "c2st_10k.jsonl"
+MODELS = RESULTS.parent / "cache" / "models"  # the full run's models, kept by `make bench`
 TASKS = ("two_moons", "sir", "slcp")  # chosen when DNRE (one partner) was behind NRE on two, ahead on slcp
 METHODS = ("dnre", "nre")
 OBSERVATIONS = (1, 2, 3, 4, 5)
@@ -112,7 +113,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.report_only:
         print(f"torch threads: {torch.get_num_threads()}, jobs: {args.jobs}")
         run_benchmark(TASKS, METHODS, ["mh"], BUDGET, OBSERVATIONS, [SEED], args.jobs, LARGE_RUN, progress=False,
-                      settings=LARGE)
+                      settings=LARGE, model_cache=MODELS)
     pairs = paired_cells(latest_records(read_records(FULL_RUN)), latest_records(read_records(LARGE_RUN)))
     text = summary_markdown(pairs)
     atomic_write_bytes(RESULTS / "c2st_reference_size.md", lambda f: f.write(text.encode()))

@@ -38,6 +38,7 @@ from dnre_core.io import atomic_write_bytes
 RESULTS = Path(__file__).resolve().parent / "results"
 FULL_RUN = RESULTS / "sbibm_full.jsonl"
 PAIRS_RUN = RESULTS / "coverage_200.jsonl"
+MODELS = RESULTS.parent / "cache" / "models"  # the full run's models, kept by `make bench`
 METHOD, SAMPLER, BUDGET, CHECK_OBSERVATION = "dnre", "mh", 10_000, 1
 # The full run's settings but for the number of held-out pairs (its C2ST cell is the same-model check).
 SETTINGS = BenchmarkSettings(num_posterior_samples=1_000, num_reference_samples=1_000, coverage_pairs=200)
@@ -128,7 +129,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.report_only:
         print(f"torch threads: {torch.get_num_threads()}, jobs: {args.jobs}")
         run_benchmark(args.tasks, [METHOD], [SAMPLER], BUDGET, [CHECK_OBSERVATION], args.seeds,
-                      args.jobs, PAIRS_RUN, progress=False, settings=SETTINGS)
+                      args.jobs, PAIRS_RUN, progress=False, settings=SETTINGS, model_cache=MODELS)
     text = summary_markdown(latest_records(read_records(FULL_RUN)), latest_records(read_records(PAIRS_RUN)))
     atomic_write_bytes(RESULTS / "coverage_200.md", lambda f: f.write(text.encode()))
     print(f"Wrote {RESULTS / 'coverage_200.md'}")

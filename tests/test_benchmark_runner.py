@@ -21,7 +21,7 @@ import torch
 from torch import Tensor
 
 from dnre_core import DNRE
-from dnre_core.benchmarks import methods, report, runner, sbibm_available
+from dnre_core.benchmarks import cli, methods, model_cache, report, runner, sbibm_available
 from dnre_core.benchmarks.cli import main, parse_range
 from dnre_core.benchmarks.methods import (
     PEER_METHODS,
@@ -87,7 +87,7 @@ def quick_c2st(a: Tensor, b: Tensor) -> float:
 def stubbed(monkeypatch: pytest.MonkeyPatch) -> None:
     PriorStub.trainings = PriorStub.samplings = 0
     PriorStub.temperature, PriorStub.shift = 1.0, 0.0
-    monkeypatch.setattr(runner, "fit_method", PriorStub)
+    monkeypatch.setattr(model_cache, "fit_method", PriorStub)
     monkeypatch.setattr(runner, "c2st", quick_c2st)
 
 
@@ -135,10 +135,10 @@ def test_deferred_coverage_is_owed_and_made_by_the_next_run(tmp_path: Path, stub
 def test_a_failed_training_is_recorded_not_raised(
     tmp_path: Path, stubbed: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(runner, "fit_method", BrokenStub)
+    monkeypatch.setattr(model_cache, "fit_method", BrokenStub)
     records = _run(tmp_path / "results.jsonl")
     assert len(records) == 6 and all(r["status"] == "failed" and "cannot train here" in r["error"] for r in records)
-    monkeypatch.setattr(runner, "fit_method", PriorStub)
+    monkeypatch.setattr(model_cache, "fit_method", PriorStub)
     PriorStub.trainings = 0
     assert _run(tmp_path / "results.jsonl") == records and PriorStub.trainings == 0  # failures count as done
     retried = _run(tmp_path / "results.jsonl", retry_failed=True)  # after a fix: run them again
@@ -233,6 +233,56 @@ def test_sbi_peers_train_and_sample_with_their_default_mcmc(tmp_path: Path) -> N
     # A C2ST accuracy on 20 + 20 points can fall below 0.5 by chance (its sd there is about 0.08): [0, 1] is the range.
     assert all(0.0 <= r["c2st"] <= 1.0 and math.isfinite(r["log_prob_true"]) for r in cells), cells
     assert all(r["c2st_samples"] == [20, 20] and r["train_seconds"] > 0 for r in cells)
+
+
+@needs_sbibm
+def test_a_model_cache_lets_a_later_run_sample_the_very_model_without_training_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run with a model cache keeps each trained DNRE; a later run (another results file) loads it instead of
+    training and measures the same numbers; a damaged cache file is trained again and replaced."""
+    tiny = BenchmarkSettings(num_posterior_samples=20, num_reference_samples=20, coverage_pairs=3, coverage_samples=10,
+                             coverage_reference=10, sampling=SamplingSettings(warmup_steps=20, draws_per_chain=4),
+                             training=TrainingSettings(stop_after_epochs=2, max_epochs=3))
+    cache = tmp_path / "models"
+    run = partial(_run, samplers=["mh"], budget=300, observations=[1], settings=tiny, model_cache=cache)
+    first = run(tmp_path / "first.jsonl")
+    files = list(cache.rglob("*.pt"))
+    assert len(files) == 1 and files[0].parent.name == "two_moons" and files[0].name.startswith("dnre-seed0-budget300-")
+    assert all(r["status"] == "ok" and r["model_from_cache"] is False for r in first), first
+    measured = ("kind", "c2st", "log_prob_true", "min_ess", "max_rhat", "coverage", "temperature", "train_seconds")
+    with monkeypatch.context() as no_training:
+        no_training.setattr(model_cache, "fit_method", lambda *args: pytest.fail("trained again despite the cache"))
+        again = run(tmp_path / "again.jsonl")
+    assert all(r["model_from_cache"] is True for r in again)
+    assert [{k: r.get(k) for k in measured} for r in again] == [{k: r.get(k) for k in measured} for r in first]
+    files[0].write_bytes(b"not a model")
+    assert all(r["model_from_cache"] is False for r in run(tmp_path / "damaged.jsonl"))
+    assert all(r["model_from_cache"] is True for r in run(tmp_path / "replaced.jsonl"))
+
+
+def test_the_command_line_passes_its_model_cache_to_the_runner(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[Any] = []
+    monkeypatch.setattr(cli, "run_benchmark", lambda *args, **kwargs: seen.append(kwargs["model_cache"]) or [])
+    for extra, expected in (([], None), (["--model-cache", str(tmp_path / "models")], tmp_path / "models")):
+        main(["--results", str(tmp_path / "r.jsonl"), "--report", str(tmp_path / "r.md"),
+              "--figures", str(tmp_path / "figures"), *extra])
+        assert seen[-1] == expected
+
+
+def test_a_cached_model_is_filed_under_everything_that_defines_it(tmp_path: Path) -> None:
+    theta, x = torch.zeros(4, 2), torch.ones(4, 3)
+    digest = model_cache.data_digest(theta, x)
+    base = dict(cache_dir=tmp_path, task="two_moons", method="dnre", seed=0, budget=4, method_options={"k": 1},
+                training=TrainingSettings(), digest=digest)
+    path = model_cache.model_path(**base)
+    assert path == model_cache.model_path(**base) and path.parent == tmp_path / "two_moons"
+    others = [{"seed": 1}, {"budget": 5}, {"method": "nre"}, {"method_options": {"k": 4}},
+              {"training": TrainingSettings(stop_after_epochs=20)},
+              {"digest": model_cache.data_digest(theta, x + 1e-6)}, {"digest": model_cache.data_digest(theta.T, x)}]
+    assert len({model_cache.model_path(**(base | other)) for other in others} | {path}) == len(others) + 1
 
 
 @needs_sbibm

@@ -104,6 +104,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=TrainingSettings.max_epochs,
         help=f"training epochs at most (default {TrainingSettings.max_epochs})",
     )
+    parser.add_argument(
+        "--model-cache",
+        type=Path,
+        default=None,
+        help="directory where trained models are kept and looked up (dnre, nre, bnre), so that a rerun after a "
+        "sampler change, or a study of the same models, samples them without training again (default: none)",
+    )
     parser.add_argument("--max-c2st", type=float, default=None, help="exit 1 if a cell of this run has a higher C2ST")
     parser.add_argument(
         "--retry-failed", action="store_true", help="run again the cells whose newest record failed (after a fix)"
@@ -153,6 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ),
             retry_failed=args.retry_failed,
             defer_coverage=args.defer_coverage,
+            model_cache=args.model_cache,
         )
     except ValueError as error:
         print(f"dnre bench: {error}", file=sys.stderr)

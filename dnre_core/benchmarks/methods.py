@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -30,6 +31,7 @@ from torch import Tensor
 from dnre_core import BNRE, DNRE, NRE
 from dnre_core.benchmarks.tasks import BenchmarkTask
 from dnre_core.diagnostics import arviz_summary
+from dnre_core.io import ModelFileError, load_estimator, save_estimator
 from dnre_core.samplers import DEFAULT_SCALE_SPREAD
 from dnre_core.temperature import scale_output
 from dnre_core.training import DEFAULT_WEIGHT_AVERAGING
@@ -175,6 +177,28 @@ class OurMethod:
         self.train_seconds = time.perf_counter() - start
         self.temperature = self.trainer.summary.temperature
         self._posteriors: dict[tuple[str, tuple[tuple[str, Any], ...]], Any] = {}
+
+    def save(self, path: Path) -> None:
+        """Keep the trained estimator (with its training time) in ``path``, atomically; :meth:`load` restores it."""
+        self.trainer.estimator.metadata["benchmark"] = {"train_seconds": self.train_seconds}
+        save_estimator(self.trainer.estimator, path)
+
+    @classmethod
+    def load(cls, path: Path, method: str, task: BenchmarkTask, sampling: SamplingSettings) -> OurMethod:
+        """The fitted ``method`` saved by :meth:`save` (its recorded training time and temperature); raises
+        :class:`~dnre_core.io.ModelFileError` for a file that is damaged or not such a model."""
+        estimator = load_estimator(path)
+        try:
+            train_seconds = float(estimator.metadata["benchmark"]["train_seconds"])
+            temperature = float(estimator.metadata["training"]["temperature"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise ModelFileError(f"{path}: not a benchmark model (no training time or temperature).") from error
+        fitted = cls.__new__(cls)
+        fitted.sampling, fitted.train_seconds, fitted.temperature = sampling, train_seconds, temperature
+        fitted.trainer = OUR_METHODS[method](task.prior)
+        fitted.trainer.estimator = estimator
+        fitted._posteriors = {}
+        return fitted
 
     def with_output_scaled(self, factor: float) -> OurMethod:
         """A copy whose estimator's output is multiplied by ``factor`` (by T: the estimator before calibration), with

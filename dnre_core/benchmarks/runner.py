@@ -47,12 +47,12 @@ from dnre_core.benchmarks.methods import (
     FittedMethod,
     SamplingSettings,
     TrainingSettings,
-    fit_method,
     method_options,
     recorded_sampler_options,
     sampler_options,
     samplers_for,
 )
+from dnre_core.benchmarks.model_cache import fit_or_load
 from dnre_core.benchmarks.registry import TASK_NAMES, get_task
 from dnre_core.benchmarks.results import append_record, finite_or_none, latest_records, read_records, record_key
 from dnre_core.benchmarks.tasks import NUM_OBSERVATIONS, BenchmarkTask
@@ -116,6 +116,7 @@ def run_benchmark(
     settings: BenchmarkSettings | None = None,
     retry_failed: bool = False,
     defer_coverage: bool = False,
+    model_cache: str | Path | None = None,
 ) -> list[dict[str, Any]]:
     """Run every missing cell of tasks × methods × samplers × observations × seeds at ``budget`` simulations.
 
@@ -124,7 +125,10 @@ def run_benchmark(
     was made with other method options (``method_options``: a changed default, e.g. DNRE's partners) is measured
     again, the old record kept in the file and superseded in the report. ``defer_coverage`` runs
     the cells only: the coverage records stay owed (the settings are unchanged) and a later run without it makes
-    them, training once more. Returns the newest record of every key in the results file (earlier runs included).
+    them, training once more. ``model_cache``: a directory where dnre_core's trained models are kept and looked up
+    (:mod:`~dnre_core.benchmarks.model_cache`), so that later runs and studies sample the same models without training
+    again; records say whether their model came from it (``model_from_cache``). Returns the newest record of every
+    key in the results file (earlier runs included).
     """
     _validate(tasks, methods, samplers, budget, observations, seeds, jobs)
     settings = settings or BenchmarkSettings()
@@ -136,6 +140,7 @@ def run_benchmark(
     if settings.coverage_pairs < 0:
         raise ValueError(f"coverage_pairs must be 0 (no coverage) or more; got {settings.coverage_pairs}.")
     path = Path(results_path)
+    cache_dir = None if model_cache is None else Path(model_cache)
     history = read_records(path)
     recorded = latest_records(history)
     _check_same_settings(recorded, settings, path)
@@ -165,10 +170,10 @@ def run_benchmark(
     if jobs == 1:
         for group in groups:
             bar.set_postfix_str(f"{group.task}/{group.method}/seed {group.seed}")
-            _run_group(group, settings, path, lambda: bar.update(1))
+            _run_group(group, settings, path, lambda: bar.update(1), cache_dir)
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(_run_group, group, settings, path, None): group for group in groups}
+            futures = {pool.submit(_run_group, group, settings, path, None, cache_dir): group for group in groups}
             for future in as_completed(futures):
                 try:
                     future.result()
@@ -313,8 +318,11 @@ def use_one_thread() -> None:
     threadpool_limits(1)
 
 
-def _run_group(group: _Group, settings: BenchmarkSettings, path: Path, tick: Callable[[], Any] | None) -> None:
-    """Train once, then append every owed cell and coverage record (a failure becomes a failed record)."""
+def _run_group(
+    group: _Group, settings: BenchmarkSettings, path: Path, tick: Callable[[], Any] | None, cache_dir: Path | None
+) -> None:
+    """Train once (or load the kept model), then append every owed cell and coverage record (a failure becomes a
+    failed record)."""
     use_one_thread()
     base = {"task": group.task, "method": group.method, "seed": group.seed, "budget": group.budget,
             "settings": settings_record(settings), "method_options": group.method_options}
@@ -328,7 +336,8 @@ def _run_group(group: _Group, settings: BenchmarkSettings, path: Path, tick: Cal
     owed = [("cell", s, o) for s, o in group.cells] + [("coverage", s, None) for s in group.coverage_samplers]
     try:
         theta, x = training_data(task, group.budget, group.seed)
-        fitted = fit_method(group.method, task, theta, x, group.seed, settings.sampling, settings.training)
+        fitted, from_cache = fit_or_load(group.method, task, theta, x, group.seed, settings.sampling,
+                                         settings.training, cache_dir)
     except Exception:  # a method that cannot train on a task is a result, not a crash
         error = traceback.format_exc(limit=3)
         for kind, sampler, obs in owed:
@@ -336,6 +345,7 @@ def _run_group(group: _Group, settings: BenchmarkSettings, path: Path, tick: Cal
                          "observation": obs, "status": "failed", "error": error})
         return
     base["temperature"] = fitted.temperature
+    base["model_from_cache"] = from_cache
     if group.model_check is not None and not _same_model(task, fitted, *group.model_check):
         owed += list(group.kept)  # another model than the one behind the kept records: measure them again too
 
