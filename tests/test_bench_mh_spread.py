@@ -46,3 +46,18 @@ def test_the_summary_pairs_the_spread_with_the_default_and_with_the_full_runs_hm
 def test_a_model_that_differs_from_the_full_runs_gets_no_hmc_comparison(full_run) -> None:
     text = mh_spread.summary_markdown([_study_record("slcp", 2.5, [0.81, 0.79], [0.80, 0.80], 1.0)])
     assert "| slcp | no | 0.800 | 0.800 | 0.800 | +0.000 ± 0.010 | – | – | – | 1.00 |" in text
+
+
+def test_the_full_runs_mh_column_keeps_its_cells_without_the_spread_after_the_default_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The full run's MH cells measured again with the spread (its default since) come later in its file; the MH
+    (full run) column stays the earlier cells', the kind this study compares the spread with."""
+    spread = {"sampler_options": {"scale_spread": 2.0}}
+    cells = [_full_run_cell("two_moons", "mh", 1, 0.60, 1.5), _full_run_cell("two_moons", "hmc", 1, 0.55, 1.5),
+             _full_run_cell("two_moons", "mh", 1, 0.52, 1.5) | spread]
+    path = tmp_path / "full.jsonl"
+    path.write_text("".join(json.dumps(c) + "\n" for c in cells))
+    monkeypatch.setattr(mh_spread, "FULL_RUN", path)
+    text = mh_spread.summary_markdown([_study_record("two_moons", 1.5, [0.60], [0.52], 0.5)])
+    assert "| two_moons | yes | 0.600 | 0.600 | 0.520 |" in text
