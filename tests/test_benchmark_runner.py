@@ -353,7 +353,7 @@ def test_a_changed_sampler_default_remeasures_its_records_and_the_others_only_if
     records = _run(path)
     assert all(r["sampler_options"] == ({"scale_spread": DEFAULT_SCALE_SPREAD} if r["sampler"] == "mh" else {})
                for r in records)
-    monkeypatch.setattr(runner, "sampler_options", lambda sampler: {"scale_spread": 3.0} if sampler == "mh" else {})
+    monkeypatch.setattr(methods, "DEFAULT_SCALE_SPREAD", 3.0)  # MH's default changes
     PriorStub.shift = shift
     rerun = _run(path)
     assert PriorStub.trainings == 2 and len(rerun) == 6 and len(read_records(path)) == 6 + remeasured

@@ -65,6 +65,11 @@ def recorded_sampler_options(record: dict[str, Any]) -> dict[str, Any]:
     return record.get("sampler_options", LEGACY_SAMPLER_OPTIONS.get(record["sampler"], {}))
 
 
+def has_current_sampler_options(record: dict[str, Any]) -> bool:
+    """Whether ``record`` was made with its sampler's options as they are now (:func:`sampler_options`)."""
+    return recorded_sampler_options(record) == sampler_options(record["sampler"])
+
+
 def same_options(first: dict[str, Any], second: dict[str, Any]) -> bool:
     """Whether two records were made with the same method options and the same sampler options."""
     return first.get("method_options") == second.get("method_options") and (

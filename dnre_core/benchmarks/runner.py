@@ -47,8 +47,8 @@ from dnre_core.benchmarks.methods import (
     FittedMethod,
     SamplingSettings,
     TrainingSettings,
+    has_current_sampler_options,
     method_options,
-    recorded_sampler_options,
     sampler_options,
     samplers_for,
 )
@@ -152,7 +152,7 @@ def run_benchmark(
         for record in recorded
         if not (retry_failed and record["status"] != "ok")
         and record.get("method_options") == options.get((record["task"], record["method"]))
-        and recorded_sampler_options(record) == sampler_options(record["sampler"])
+        and has_current_sampler_options(record)
     }
     with_coverage = settings.coverage_pairs > 0 and not defer_coverage
     uncalibrated = _uncalibrated_records(history, options)
@@ -287,7 +287,7 @@ def _uncalibrated_records(
             and recorded is not None
             and not recorded.get("calibrate_temperature", False)
             and _without_calibration(recorded) == _without_calibration(current)
-            and recorded_sampler_options(record) == sampler_options(record["sampler"])
+            and has_current_sampler_options(record)
             and record["status"] == "ok"
         ):
             found[record_key(record)] = record
@@ -332,6 +332,10 @@ def _run_group(
         if tick is not None:
             tick()
 
+    def work_fields(kind: str, sampler: str, obs: int | None) -> dict[str, Any]:
+        """What a record measured beyond its group, and the sampler options it was measured with."""
+        return {"kind": kind, "sampler": sampler, "sampler_options": sampler_options(sampler), "observation": obs}
+
     task = get_task(group.task)
     owed = [("cell", s, o) for s, o in group.cells] + [("coverage", s, None) for s in group.coverage_samplers]
     try:
@@ -341,8 +345,7 @@ def _run_group(
     except Exception:  # a method that cannot train on a task is a result, not a crash
         error = traceback.format_exc(limit=3)
         for kind, sampler, obs in owed:
-            emit(base | {"kind": kind, "sampler": sampler, "sampler_options": sampler_options(sampler),
-                         "observation": obs, "status": "failed", "error": error})
+            emit(base | work_fields(kind, sampler, obs) | {"status": "failed", "error": error})
         return
     base["temperature"] = fitted.temperature
     base["model_from_cache"] = from_cache
@@ -352,8 +355,7 @@ def _run_group(
     def measure(kind: str, sampler: str, obs: int | None) -> dict[str, Any]:
         values = (_guarded(_cell, task, fitted, sampler, obs, group.seed, settings) if kind == "cell"
                   else _guarded(measure_coverage, task, fitted, sampler, group.seed, settings))
-        record = base | {"kind": kind, "sampler": sampler, "sampler_options": sampler_options(sampler),
-                         "observation": obs} | values
+        record = base | work_fields(kind, sampler, obs) | values
         emit(record)
         return record
 
@@ -365,7 +367,7 @@ def _run_group(
         if _reproduces(measure(*check), earlier[check]):
             source = {"method_options": earlier[check]["method_options"], "checked_on": list(check[1:])}
             for work in [work for work in owed if earlier.get(work)]:
-                emit(earlier[work] | base | {"sampler_options": sampler_options(work[1]), "reused_from": source})
+                emit(earlier[work] | base | work_fields(*work) | {"reused_from": source})
                 owed.remove(work)
     for work in owed:
         measure(*work)
