@@ -28,7 +28,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from dnre_core.benchmarks.methods import same_options
-from dnre_core.benchmarks.report import mean_se_cell, options_lines, paired_difference
+from dnre_core.benchmarks.report import mean_se_cell, paired_difference, record_options_lines
 from dnre_core.benchmarks.results import latest_records, read_records, record_key
 from dnre_core.benchmarks.runner import BenchmarkSettings, run_benchmark
 from dnre_core.io import atomic_write_bytes
@@ -72,7 +72,7 @@ def summary_markdown(pairs: list[tuple[dict, dict]]) -> str:
         f"behind both numbers of a pair: the log density at the true parameter is identical in {same_model} of "
         f"{len(pairs)} pairs.",
         "",
-        *options_lines([large for _, large in pairs]),
+        *record_options_lines([large for _, large in pairs]),
         *([f"Left out: {owed_cells} cells ({', '.join(owed)}) whose full-run cell was made with other method or sampler "
            "options (a default changed since); `bench/c2st_reference_size.py` remeasures them.", ""] if owed else []),
         "| task | method | cells | C2ST 1k | C2ST 10k | 10k − 1k, paired mean ± s.e. |",

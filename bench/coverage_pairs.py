@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from dnre_core.benchmarks.cli import study_parser
 from dnre_core.benchmarks.methods import same_options
 from dnre_core.benchmarks.registry import TASK_NAMES
-from dnre_core.benchmarks.report import coverage_gap, coverage_shortfall, options_lines
+from dnre_core.benchmarks.report import coverage_gap, coverage_shortfall, record_options_lines
 from dnre_core.benchmarks.results import latest_records, read_records
 from dnre_core.benchmarks.runner import BenchmarkSettings, run_benchmark
 from dnre_core.io import atomic_write_bytes
@@ -91,7 +91,7 @@ def summary_markdown(full: list[dict[str, Any]], large: list[dict[str, Any]]) ->
         "measures its worst shortfall with all their pairs: the verdict's test of chance, one per task whatever the "
         "number of seeds.",
         "",
-        *options_lines([r for k, r in large_cov.items() if k in small_cov], unit="runs"),
+        *record_options_lines([r for k, r in large_cov.items() if k in small_cov], unit="runs"),
         *([f"Left out: {len(owed)} runs ({', '.join(sorted({task for task, _ in owed}))}) whose run in the full "
            "run was made with other method or sampler options (a default changed since); `bench/coverage_pairs.py` remeasures "
            "them.", ""]

@@ -33,6 +33,7 @@ def test_cells_pair_by_their_key_and_the_summary_gives_both_sizes_and_dnre_minus
     assert "| two_moons | nre | 2 | 0.535 | 0.560 | +0.025 ± 0.005 |" in text
     # DNRE − NRE per observation: 1k (+0.05, −0.02), 10k (+0.12, +0.06).
     assert "| two_moons | 2 | +0.015 ± 0.035 | +0.090 ± 0.030 |" in text
+    assert "Sampler options, as the records state them:" in text and "- mh: scale_spread=0.0" in text
 
 
 SPREAD = {"sampler_options": {"scale_spread": 2.0}}  # MH's default since; a record without the field had none

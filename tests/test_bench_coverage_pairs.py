@@ -42,11 +42,12 @@ def test_rows_pair_runs_by_task_and_seed_with_gap_shortfall_and_verdict() -> Non
 
 
 NEW = {"num_partners": 4}
+SPREAD = {"sampler_options": {"scale_spread": 2.0}}  # MH's default since; a record without the field had none
 
 
 @pytest.mark.parametrize(("full_extra", "large_extra"), [
     ({}, {"method_options": {"num_partners": 1}}),  # DNRE's default changed
-    ({"sampler_options": {"scale_spread": 2.0}}, {}),  # MH's default changed (a record without the field had none)
+    (SPREAD, {}),  # MH's default changed
 ])
 def test_a_run_remeasured_under_new_method_or_sampler_options_is_left_out_and_named(
     full_extra: dict[str, Any], large_extra: dict[str, Any]
@@ -63,3 +64,13 @@ def test_a_run_remeasured_under_new_method_or_sampler_options_is_left_out_and_na
     assert ("Left out: 1 runs (two_moons) whose run in the full run was made with other method or sampler options"
             in text)
     assert "- dnre: num_partners=4" in text
+    assert "Sampler options, as the records state them:" in text and "- mh: scale_spread=0.0" in text
+
+
+def test_the_summary_flags_runs_compared_under_different_mh_options() -> None:
+    """Each pair has one option set, but pairs may differ (a task not yet remeasured): the summary says which."""
+    full = [_coverage(task, 0, 0.5, 50, **extra) for task, extra in (("slcp", SPREAD), ("sir", {}))]
+    large = [_coverage(task, 0, 0.5, 200, **extra) for task, extra in (("slcp", SPREAD), ("sir", {}))]
+    text = coverage_pairs.summary_markdown(full, large)
+    assert "| slcp | 0 |" in text and "| sir | 0 |" in text
+    assert "- mh: **mixed** — scale_spread=2.0 (1 runs: slcp); scale_spread=0.0 (1 runs: sir)" in text

@@ -71,8 +71,7 @@ def markdown_report(
         "not the samples. " + training_sentence(cells) + " Sampling settings: `SamplingSettings` in "
         "`dnre_core/benchmarks/methods.py`, the same for every task.",
         "",
-        *options_lines(cells),
-        *sampler_options_lines(cells),
+        *record_options_lines(cells),
         *temperature_lines(cells),
     ]
     for title, field, best, fmt in _METRICS:
@@ -114,6 +113,12 @@ def training_sentence(records: list[dict[str, Any]]) -> str:
         f"stopped after {training['stop_after_epochs']} epochs without a better held-out loss (at most "
         f"{training['max_epochs']}), weight averaging {training['weight_averaging']}; the same for every task."
     )
+
+
+def record_options_lines(records: list[dict[str, Any]], unit: str = "cells") -> list[str]:
+    """The method options and then the sampler options that ``records`` state (``options_lines`` and
+    ``sampler_options_lines``)."""
+    return [*options_lines(records, unit), *sampler_options_lines(records, unit)]
 
 
 def options_lines(records: list[dict[str, Any]], unit: str = "cells") -> list[str]:
