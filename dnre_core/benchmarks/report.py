@@ -285,7 +285,7 @@ def goals_section(cells: list[dict[str, Any]], coverage: list[dict[str, Any]]) -
     lines += [
         "",
         f"DNRE's mean C2ST is at or below the best other estimator's ({', '.join(peers) or 'none recorded'}) on "
-        f"{wins} of {compared} tasks (goal: 8 of 10 with all peers), and ahead or behind by at most two standard "
+        f"{wins} of {compared} tasks (goal: 8 of 10 with all peers), and not behind it by more than two standard "
         f"errors of the paired difference on {not_behind} of {compared}; HMC is within 0.03 of MH on {hmc_ok} of "
         f"{hmc_measured} and worse than MH by more than 0.03 on {hmc_measured - hmc_not_worse}. Coverage: a mean gap ≥ 0 is conservative on average; a worst shortfall above about 2 "
         "standard errors is more than chance at that number of pairs.",
