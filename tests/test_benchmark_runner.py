@@ -157,6 +157,19 @@ def _cli_args(tmp_path: Path) -> list[str]:
 
 
 @needs_sbibm
+def test_a_failed_cell_is_reported_by_its_reason_in_one_line_not_a_traceback(
+    tmp_path: Path, stubbed: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(model_cache, "fit_method", BrokenStub)
+    assert main(_cli_args(tmp_path)) == 1
+    err = capsys.readouterr().err
+    assert "two_moons/dnre/mh obs 1 seed 0: failed: RuntimeError: cannot train here" in err
+    assert "Traceback" not in err
+    assert "Traceback" in read_records(tmp_path / "r.jsonl")[0]["error"]  # the results file keeps the whole of it
+    assert "- two_moons / dnre / mh / obs 1 / seed 0: RuntimeError: cannot train here" in (tmp_path / "sbibm.md").read_text()
+
+
+@needs_sbibm
 def test_main_writes_report_and_figures_and_gates_on_c2st(tmp_path: Path, stubbed: None) -> None:
     args = _cli_args(tmp_path)
     assert main(args) == 0

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dnre_core.benchmarks.methods import METHODS, OUR_METHODS, SAMPLERS, TrainingSettings, samplers_for
 from dnre_core.benchmarks.registry import TASK_NAMES
-from dnre_core.benchmarks.results import latest_records, read_records
+from dnre_core.benchmarks.results import failure_reason, latest_records, read_records
 from dnre_core.benchmarks.runner import BenchmarkSettings, WorkerDiedError, run_benchmark, use_one_thread
 from dnre_core.cli import positive_int
 
@@ -200,7 +200,7 @@ def _check_gate(records: list[dict], args: argparse.Namespace) -> int:
     if args.max_c2st is not None:
         bad += [r for r in mine if r["status"] == "ok" and r["c2st"] > args.max_c2st]
     for r in bad:
-        detail = f"C2ST {r['c2st']:.3f} > {args.max_c2st}" if r["status"] == "ok" else f"failed: {r['error']}"
+        detail = f"C2ST {r['c2st']:.3f} > {args.max_c2st}" if r["status"] == "ok" else f"failed: {failure_reason(r)}"
         print(
             f"{r['task']}/{r['method']}/{r['sampler']} obs {r['observation']} seed {r['seed']}: {detail}",
             file=sys.stderr,

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from dnre_core.benchmarks.methods import recorded_sampler_options
+from dnre_core.benchmarks.results import failure_reason
 
 Column = tuple[str, str]  # (method, sampler)
 
@@ -88,7 +89,7 @@ def markdown_report(
         lines += ["### Failed cells", ""]
         lines += [
             f"- {r['task']} / {r['method']} / {r['sampler']} / obs {r['observation']} / seed {r['seed']}: "
-            f"{r['error'].strip().splitlines()[-1]}"
+            f"{failure_reason(r)}"
             for r in failures
         ]
         lines.append("")

@@ -68,3 +68,10 @@ def finite_or_none(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [finite_or_none(v) for v in value]
     return value
+
+
+def failure_reason(record: dict[str, Any]) -> str:
+    """The one-line reason a failed record gives (the last line of its stored traceback; the full one stays in the
+    results file)."""
+    lines = (record.get("error") or "").strip().splitlines()
+    return lines[-1] if lines else "no reason recorded"
