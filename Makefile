@@ -1,4 +1,4 @@
-# dnre-quad: make run (dashboard), make test (tests), make bench (benchmarks → BENCHMARKS.md).
+# dnre-quad: make run (dashboard), make test (the whole suite, as CI runs it), make bench (benchmarks → BENCHMARKS.md).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -19,15 +19,20 @@ setup: $(VENV)/.installed
 run: setup
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true
 
-# The multi-seed DNRE stability guard (about 14 minutes on one core on a slow day) runs beside the rest of the
-# suite, which uses one torch thread: on a 2-core machine both finish in about the time of the longer one.
-test: setup browser-setup
+# The whole suite, as CI runs it (.ci/run is `make test`): lint, the tests, the five-seed DNRE stability guard and
+# the benchmark smoke run, with everything they need set up first. The guard, the suite's longest work, runs beside
+# the rest of the suite (one torch thread each), and the smoke run beside both at the lowest CPU priority (nice 19),
+# so that it takes a core only where the other two leave one idle.
+test: setup bench-setup browser-setup
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -m stability > .stability.log 2>&1 & guard=$$!; \
+	nice -n 19 $(MAKE) --no-print-directory bench-smoke > .smoke.log 2>&1 & smoke=$$!; \
 	$(PY) -m pytest -m "not stability"; suite=$$?; \
-	wait $$guard; stability=$$?; \
+	wait $$guard; stability=$$?; wait $$smoke; smoked=$$?; \
 	echo "--- stability guard (tests/test_dnre_stability.py) ---"; cat .stability.log; \
-	test $$suite -eq 0 -a $$stability -eq 0
+	echo "--- benchmark smoke run (make bench-smoke, beside the suite at nice 19) ---"; cat .smoke.log; \
+	echo "suite exit $$suite, stability guard exit $$stability, smoke run exit $$smoked"; \
+	test $$suite -eq 0 -a $$stability -eq 0 -a $$smoked -eq 0
 
 test-stability: setup bench-setup
 	$(PY) -m pytest -m stability
@@ -36,50 +41,56 @@ lint: setup
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .stability.log .smoke.log
 
-# Benchmarks (dnre_core/benchmarks): sbibm's tasks, sbi's peers. Packages from requirements-bench.txt, without deps.
-.PHONY: bench-setup
+# Benchmarks (the benchmarks/ package, not installed; `python -m benchmarks --help`): the packages of
+# requirements-bench.txt, installed without their dependencies (the file says why).
+.PHONY: bench-setup bench-sbibm
 $(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.installed
 	$(PY) -m pip install -q --no-deps -r requirements-bench.txt
 	touch $@
 
 bench-setup: $(VENV)/.bench-installed
 
-# The full sbibm run (issue 4), resumed where its results file stops: all ten tasks, 10k simulations, observations
-# 1-10; DNRE with MH and HMC, NRE and BNRE with MH, on seeds 0-2; sbi's NRE_A, NRE_B and BNRE on seed 0. C2ST uses
-# 1,000 samples a side (see the report). BENCH_ARGS, given last so that it wins, picks cells, e.g.
-# BENCH_ARGS="--tasks two_moons --seeds 0". A recorded failed cell makes a step exit 1; the next steps still run.
-SBIBM_FULL := -m dnre_core.benchmarks --budget 10000 --observations 1-10 --seeds 0-2 --jobs 2 \
+# The sbibm run, resumed where benchmarks/results/sbibm_full.jsonl stops: all ten tasks, 10k simulations,
+# observations 1-10; DNRE with MH and HMC, NRE and BNRE with MH, on seeds 0-2; sbi's NRE_A, NRE_B and BNRE on seed 0.
+# Its models are kept in benchmarks/cache/models for the studies. A results file holds one configuration: after a
+# library default changes, the run is refused until SBIBM_RESULTS names a new file. BENCH_ARGS, given last so that
+# it wins, picks cells, e.g. BENCH_ARGS="--tasks two_moons --seeds 0". A failed cell makes a step exit 1; the next
+# steps still run.
+SBIBM_RESULTS ?= benchmarks/results/sbibm_full
+SBIBM_FULL := -m benchmarks sbibm --budget 10000 --observations 1-10 --seeds 0-2 --jobs 2 \
 	--posterior-samples 1000 --reference-samples 1000 --coverage-pairs 50 \
-	--results bench/results/sbibm_full.jsonl --report bench/results/sbibm_full.md --figures bench/figures/full \
-	--preamble bench/preambles/sbibm_full.md --model-cache bench/cache/models
+	--results $(SBIBM_RESULTS).jsonl --report $(SBIBM_RESULTS).md --figures benchmarks/figures/full \
+	--preamble benchmarks/preambles/sbibm_full.md --model-cache benchmarks/cache/models
 BENCH_ARGS ?=
-bench: bench-setup
-	$(PY) bench/bench_core.py
-	$(PY) bench/bench_callbacks.py  # what live R-hat/ESS in sampler callbacks cost
-	$(PY) bench/bench_gpu.py  # measures only where CUDA is present
-	$(PY) bench/bench_simulator.py
+bench-sbibm: bench-setup
 	-$(PY) $(SBIBM_FULL) --methods dnre --samplers mh,hmc $(BENCH_ARGS)
 	-$(PY) $(SBIBM_FULL) --methods nre,bnre --samplers mh $(BENCH_ARGS)
 	-$(PY) $(SBIBM_FULL) --methods sbi-nre-a,sbi-nre-b,sbi-bnre --seeds 0 $(BENCH_ARGS)
-	$(PY) bench/c2st_reference_size.py  # sbibm's 10,000-sample C2ST on a subset of the full run's models
-	$(PY) bench/coverage_pairs.py  # DNRE's coverage on the issue's 200 held-out pairs, the full run's models
-	$(PY) bench/dnre_partners.py  # DNRE's contrastive partners, K = 4 against K = 1, on held-out simulations
-	$(PY) bench/mh_mixing.py  # gaussian_mixture: the learned posterior against what MH and HMC draw from it
-	$(PY) bench/mh_spread.py  # MH's scale_spread on all ten tasks (seed 0): a default considered for gaussian_mixture's HMC - MH gap
-	$(PY) bench/temperature.py  # DNRE before and after temperature calibration: coverage and C2ST, seed 0
-	$(PY) bench/assemble.py
 
-# A check that the benchmark works end to end on real training, not a measurement: the library's early-stopping
-# patience (20 epochs; the full run's 200 spent 285 s on two_moons alone on a slow day) and 5 coverage pairs, which
-# exercise the coverage path (20 pairs, each a 100-chain MH and HMC run, were most of gaussian_linear's share).
+# Everything, then BENCHMARKS.md: the speed benchmarks (gpu measures only where CUDA is present), the sbibm run, its
+# follow-up studies (each resumes its results file: a finished one only rewrites its summary), then the assembly.
+STUDIES := c2st_reference_size coverage_pairs mh_mixing mh_spread temperature dnre_partners early_stopping ablation
+bench: bench-setup
+	$(PY) -m benchmarks speed core
+	$(PY) -m benchmarks speed callbacks
+	$(PY) -m benchmarks speed gpu
+	$(PY) -m benchmarks speed simulator
+	$(MAKE) --no-print-directory bench-sbibm
+	for study in $(STUDIES); do $(PY) -m benchmarks study $$study || exit 1; done
+	$(PY) -m benchmarks assemble
+
+# A check that the sbibm run works end to end on real training, not a measurement (part of `make test`): two tasks
+# at 2,000 simulations, a short early-stopping patience and 5 coverage pairs, which exercise the coverage path; it
+# fails on a failed cell or a C2ST above 0.75. Its files go to benchmarks/results/smoke/ (not in git).
+SMOKE := benchmarks/results/smoke
 bench-smoke: bench-setup
-	rm -f bench/results/smoke/results.jsonl  # a check of the current code: never resume an older run
-	$(PY) -m dnre_core.benchmarks --tasks two_moons,gaussian_linear --methods dnre --samplers mh,hmc --budget 2000 \
-		--observations 1 --seeds 0 --jobs 2 --results bench/results/smoke/results.jsonl --report bench/results/smoke/sbibm.md \
-		--figures bench/results/smoke/figures --posterior-samples 1000 --reference-samples 1000 --coverage-pairs 5 \
-		--patience 20 --max-c2st 0.75
+	rm -rf $(SMOKE)  # a check of the current code: never resume an older run
+	$(PY) -m benchmarks sbibm --tasks two_moons,gaussian_linear --methods dnre --samplers mh,hmc --budget 2000 \
+		--observations 1 --seeds 0 --jobs 2 --results $(SMOKE)/results.jsonl --report $(SMOKE)/sbibm.md \
+		--figures $(SMOKE)/figures --posterior-samples 1000 --reference-samples 1000 --coverage-pairs 5 \
+		--patience 20 --max-c2st 0.75 --no-progress
 
 # Dashboard (issue 5): the shipped default model, and Debian's chromium for the browser end-to-end test.
 .PHONY: browser-setup

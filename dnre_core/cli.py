@@ -1,8 +1,7 @@
-"""Command line ``dnre`` (also ``python -m dnre_core``): train a ratio estimator, sample its posterior, benchmark.
+"""Command line ``dnre`` (also ``python -m dnre_core``): train a ratio estimator, sample its posterior.
 
     dnre train  --data sims.csv --theta-columns a,b --prior-low 0,0 --prior-high 1,1 --out model.pt
     dnre sample --model model.pt --target 0.3,,1.2 --out samples.csv --diagnostics diagnostics.json
-    dnre bench  ...   (the options of ``python -m dnre_core.benchmarks``)
 
 Bad input (a missing or malformed file, a target of the wrong length...) is reported as one line,
 ``dnre: error: <message>``, with exit code 2 and no traceback.
@@ -343,7 +342,7 @@ def non_negative_float(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dnre", description="Direct Neural Ratio Estimation: train ratio estimators "
                                      "on simulations and sample posteriors for target metrics.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{train,sample,bench}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{train,sample}")
     formatter = argparse.RawDescriptionHelpFormatter
 
     train = commands.add_parser("train", help="train DNRE/NRE/BNRE on simulations → model file", description=TRAIN_HELP,
@@ -399,7 +398,6 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--no-progress", action="store_true", help="no progress bar")
     sample.set_defaults(run=command_sample)
 
-    commands.add_parser("bench", help="benchmark on sbibm's tasks (see: dnre bench --help)", add_help=False)
     return parser
 
 
@@ -417,10 +415,6 @@ def attach_list_values(argv: list[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``dnre``; returns the exit code (0 ok, 2 bad input, 130 interrupted)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["bench"]:
-        from .benchmarks.cli import main as bench_main
-
-        return bench_main(argv[1:])
     args = build_parser().parse_args(attach_list_values(argv))
     run: Callable[[argparse.Namespace], int] = args.run
     try:

@@ -4,7 +4,7 @@
   output *is* the log-ratio. Two heads: ``"potential"`` (default), d = g(θ, x) − g(θ', x), a difference of one
   network's outputs, antisymmetric and path-consistent by construction; ``"pairwise"`` (the paper's),
   d = MLP([θ, θ', x]), one forward pass per ratio but free to violate d(a,b) = −d(b,a) and
-  d(a,b) + d(b,c) = d(a,c); on two_moons its C2ST was far worse (issue 6, ``bench/results/ablation.md``).
+  d(a,b) + d(b,c) = d(a,c); its C2ST was far worse in the ablation study (BENCHMARKS.md).
 * :class:`NREEstimator` — a classifier logit f(θ, x) ≈ log p(x|θ) − log p(x) (Hermans et al., 2020); the
   pairwise log-ratio is the difference f(θ, x) − f(θ', x). BNRE (Delaunoy et al., 2022) uses the same network.
 

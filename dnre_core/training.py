@@ -30,9 +30,8 @@ LR_SCHEDULES = ("constant", "cosine")  # the default first (the Train page offer
 #: Default EMA decay per optimiser step of the weights that training returns (0 = the last iterate): an average over
 #: about 1 / (1 − 0.99) = 100 steps, a few epochs. Chosen a priori, not tuned; measured in issue 6's ablation.
 DEFAULT_WEIGHT_AVERAGING = 0.99
-#: Default number of contrastive partners per simulation in DNRE's loss (the paper: 1). Chosen from held-out loss
-#: alone (``bench/dnre_partners.py``, ``bench/results/dnre_partners.md``): with 4, DNRE's held-out per-pair loss was
-#: lower on every one of three seeds on 9 of the 10 sbibm tasks, at a median 1.6–3.2× the training time per task.
+#: Default number of contrastive partners per simulation in DNRE's loss (the paper: 1), chosen from held-out loss
+#: alone (the dnre_partners study in BENCHMARKS.md).
 DEFAULT_DNRE_PARTNERS = 4
 
 
@@ -87,11 +86,8 @@ class RatioTrainer:
             estimator trained with masking conditions on any subset of the metrics; NaN in x_o marks a free metric.
         calibrate_temperature: after training, divide the estimator's output by the temperature T ≥ 1 that
             minimises the validation loss (:mod:`dnre_core.temperature`; ``summary.temperature``). It broadens an
-            over-confident estimator's posterior and leaves a calibrated one alone (T = 1). On by default: on the
-            sbibm tasks (DNRE, 10,000 simulations, seed 0; ``bench/results/temperature.md``) T was 1 on eight and
-            1.17 on slcp and 1.47 on slcp_distractors, whose expected coverage on 100 held-out pairs went from
-            over-confident (mean gap −0.036 and −0.149) to conservative (+0.018 and +0.009), C2ST unchanged
-            (0.765 → 0.768, 0.867 → 0.866).
+            over-confident estimator's posterior and leaves a calibrated one alone (T = 1). On by default; its effect
+            on the sbibm tasks: the temperature study in BENCHMARKS.md.
         parameter_names, metric_names: optional names stored in the model file.
         device: where to train ("cpu", "cuda").
     """
@@ -215,8 +211,7 @@ class RatioTrainer:
         cleanly. ``max_seconds`` bounds wall time. The same ``seed`` gives the same weights on the same machine.
         ``lr_schedule``: ``"constant"`` (default) keeps the learning rate; ``"cosine"`` anneals it from
         ``learning_rate`` towards 0 over ``max_epochs`` (epoch e uses lr·½(1 + cos(π e / max_epochs))), defined by
-        epochs, not seconds, so it is reproducible. Annealing did not pay in the ablation of issue 6: DNRE on
-        two_moons measured C2ST 0.646 ± 0.086 with it against 0.573 ± 0.039 without (``bench/results/ablation.md``).
+        epochs, not seconds, so it is reproducible. Annealing did not pay in the ablation study (BENCHMARKS.md).
         ``weight_averaging``: decay d ∈ [0, 1) of an exponential moving average of the weights, updated after every
         optimiser step (w̄ ← d·w̄ + (1 − d)·w, starting at the first step's weights, d warmed up as in
         :func:`ema_with_warmup`; ``AveragedModel`` of ``torch.optim.swa_utils``). Validation, the best-epoch choice
@@ -372,14 +367,12 @@ class DNRE(RatioTrainer):
 
     Args:
         head: the network's form (see :class:`~dnre_core.estimators.DNREEstimator`). ``"potential"`` (default),
-            d = g(θ, x) − g(θ', x): consistent by construction; on two_moons (10k simulations, 200 epochs, 5 seeds)
-            C2ST 0.573 ± 0.039 against the pairwise head's 0.797 ± 0.030 and NRE's 0.560 ± 0.041
-            (``bench/results/ablation.md``). ``"pairwise"``: the paper's d = MLP([θ, θ', x]).
+            d = g(θ, x) − g(θ', x): consistent by construction, and closer to the reference and steadier over seeds
+            than the pairwise head in the ablation study (BENCHMARKS.md). ``"pairwise"``: the paper's
+            d = MLP([θ, θ', x]).
         num_partners: K parameters of the batch each simulation is contrasted with, the loss averaged over the K
-            pairs (default :data:`DEFAULT_DNRE_PARTNERS` = 4; the paper's is 1). K = 4 costs about 2.2× per epoch
-            with the potential head (1.6–3.2× the training time to convergence) and lowered the held-out per-pair
-            loss on every seed of 9 of the 10 sbibm tasks, by 1–2 % (gaussian_linear) to 52–64 % (lotka_volterra);
-            mixed on slcp_distractors (``bench/results/dnre_partners.md``).
+            pairs (default :data:`DEFAULT_DNRE_PARTNERS`; the paper's is 1): more pairs per step for the same
+            simulations, at more cost per epoch (the dnre_partners study in BENCHMARKS.md).
         antisymmetry_weight: λ of a penalty λ·mean((d(θ,θ',x) + d(θ',θ,x))²) for the pairwise head (default 0, the
             paper's loss); the potential head is antisymmetric exactly, so the penalty has no effect there.
         **options: as :class:`RatioTrainer`.

@@ -1,17 +1,12 @@
 """Test configuration: one torch thread (two threads under contention on a 2-core box are far slower)."""
 
-import sys
-from pathlib import Path
-
+import pytest
 import torch
 
+import dnre_core
+from benchmarks.problems import LinearGaussian
+
 torch.set_num_threads(1)
-sys.path.insert(0, str(Path(__file__).parent))
-
-import pytest  # noqa: E402
-from problems import LinearGaussian  # noqa: E402
-
-import dnre_core  # noqa: E402
 
 TRAINED: dict = {}
 

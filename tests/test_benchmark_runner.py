@@ -1,8 +1,9 @@
-"""The benchmark runner's plumbing: resumable results, recorded failures, report and command line.
+"""The benchmark runner's plumbing: resumable results, one configuration per results file, recorded failures,
+report and command line.
 
 The estimator is replaced by a stub that samples the prior (training a network is not what these tests check), and
-the C2ST by a cross-validated quadratic discriminant's accuracy: sbibm's MLP classifier took 3.4 s per fold here
-(600 points, prior against posterior), 100 s for one of these tests; ``dnre_core.c2st`` is tested in test_metrics."""
+the C2ST by a cross-validated quadratic discriminant's accuracy, far quicker than the MLP classifier of
+``dnre_core.c2st`` (tested in test_metrics)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import math
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -20,10 +22,8 @@ import pytest
 import torch
 from torch import Tensor
 
-from dnre_core import DNRE
-from dnre_core.benchmarks import cli, methods, model_cache, report, runner, sbibm_available
-from dnre_core.benchmarks.cli import main, parse_range
-from dnre_core.benchmarks.methods import (
+from benchmarks import methods, model_cache, report, runner, sbibm_cli
+from benchmarks.methods import (
     PEER_METHODS,
     PEER_SAMPLER,
     Draws,
@@ -31,9 +31,12 @@ from dnre_core.benchmarks.methods import (
     TrainingSettings,
     last_draws,
 )
-from dnre_core.benchmarks.report import goals_section
-from dnre_core.benchmarks.results import read_records
-from dnre_core.benchmarks.runner import BenchmarkSettings, run_benchmark
+from benchmarks.report import headline_section
+from benchmarks.results import read_records
+from benchmarks.runner import BenchmarkSettings, run_benchmark
+from benchmarks.sbibm_cli import main, parse_range
+from benchmarks.sbibm_source import sbibm_available
+from dnre_core import DNRE
 from dnre_core.samplers import DEFAULT_SCALE_SPREAD
 from dnre_core.training import DEFAULT_DNRE_PARTNERS
 
@@ -147,7 +150,7 @@ def test_a_failed_training_is_recorded_not_raised(
 
 
 def _cli_args(tmp_path: Path) -> list[str]:
-    """``dnre bench`` arguments of a one-cell run (two_moons, DNRE with MH, observation 1) writing under tmp_path."""
+    """``python -m benchmarks sbibm`` arguments of a one-cell run (two_moons, DNRE with MH, observation 1) writing under tmp_path."""
     return [
         "--tasks", "two_moons", "--methods", "dnre", "--samplers", "mh", "--budget", "100", "--observations", "1",
         "--seeds", "0", "--results", str(tmp_path / "r.jsonl"), "--report", str(tmp_path / "sbibm.md"),
@@ -174,15 +177,16 @@ def test_main_writes_report_and_figures_and_gates_on_c2st(tmp_path: Path, stubbe
     args = _cli_args(tmp_path)
     assert main(args) == 0
     report = (tmp_path / "sbibm.md").read_text()
-    assert "| two_moons | **" in report and "(n=1)" in report and "300 posterior samples against 300" in report
+    assert "| two_moons | **" in report and "| cells | 1 |" in report and "300 posterior samples against 300" in report
     for name in ("c2st.png", "coverage.png"):
         assert (tmp_path / "figures" / name).read_bytes()[:4] == b"\x89PNG"
     assert main([*args, "--max-c2st", "0.5"]) == 1  # prior draws fail a strict gate
     (tmp_path / "intro.md").write_text("# A written introduction\n\nWhat this run is.\n")
     assert main([*args, "--preamble", str(tmp_path / "intro.md")]) == 0  # nothing to run: the report is rewritten
     report = (tmp_path / "sbibm.md").read_text()
-    assert report.startswith("# A written introduction\n\nWhat this run is.\n\nTables and figures written by `dnre bench")
-    assert "## Benchmarks: sbibm tasks" not in report and "| two_moons | **" in report
+    assert report.startswith("# A written introduction\n\nWhat this run is.\n\nCommand: `python -m benchmarks sbibm")
+    assert report.index("<!-- headline -->") < report.index("### C2ST")  # the headline follows the introduction
+    assert "## sbibm tasks" not in report and "| two_moons | **" in report
     assert main([*args, "--preamble", str(tmp_path / "missing.md")]) == 2
     (tmp_path / "sbibm.md").unlink()
     assert main([*args, "--report-only", "--observations", "1-10"]) == 0  # runs nothing, reports what is recorded
@@ -203,7 +207,7 @@ def test_the_training_budget_is_an_option_recorded_in_each_record_and_the_report
     assert PriorStub.settings[1] == TrainingSettings(stop_after_epochs=20, max_epochs=300)
     assert {r["settings"]["training"]["stop_after_epochs"] for r in read_records(tmp_path / "r.jsonl")} == {20}
     report = (tmp_path / "sbibm.md").read_text()
-    assert "stopped after 20 epochs without a better held-out loss (at most 300)" in report
+    assert "until 20 epochs bring no better held-out loss (at most 300)" in report
     assert main([*args, "--observations", "2"]) == 2 and "stop_after_epochs" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main([*args, "--patience", "0"])
@@ -278,7 +282,7 @@ def test_the_command_line_passes_its_model_cache_to_the_runner(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[Any] = []
-    monkeypatch.setattr(cli, "run_benchmark", lambda *args, **kwargs: seen.append(kwargs["model_cache"]) or [])
+    monkeypatch.setattr(sbibm_cli, "run_benchmark", lambda *args, **kwargs: seen.append(kwargs["model_cache"]) or [])
     for extra, expected in (([], None), (["--model-cache", str(tmp_path / "models")], tmp_path / "models")):
         main(["--results", str(tmp_path / "r.jsonl"), "--report", str(tmp_path / "r.md"),
               "--figures", str(tmp_path / "figures"), *extra])
@@ -334,96 +338,53 @@ def test_a_results_file_from_other_settings_is_not_resumed(tmp_path: Path, stubb
 
 
 @needs_sbibm
-def test_records_carry_method_options_and_a_changed_default_is_measured_again(
+def test_records_state_their_configuration_and_a_changed_method_default_needs_a_new_file(
     tmp_path: Path, stubbed: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A record says which estimator made it; after a method's default changes, resuming remeasures its cells."""
+    """A record says which estimator made it; after a method's default changes, the old file is refused (nothing is
+    written to it) and a new file takes the run."""
     path = tmp_path / "results.jsonl"
     records = _run(path, observations=[1])
     assert all(r["method_options"]["num_partners"] == DEFAULT_DNRE_PARTNERS for r in records)
-    assert all(r["method_options"]["head"] == "potential" for r in records)
+    assert all(r["method_options"]["head"] == "potential" and r["commit"] and r["machine"] for r in records)
+    before = path.read_text()
     other = DEFAULT_DNRE_PARTNERS + 1
     monkeypatch.setitem(methods.OUR_METHODS, "dnre", partial(DNRE, num_partners=other))
-    rerun = _run(path, observations=[1])
-    assert PriorStub.trainings == 2 and len(rerun) == 4
-    assert all(r["method_options"]["num_partners"] == other for r in rerun)
-    assert len(read_records(path)) == 8  # the superseded records stay in the file
-    assert len(_run(path, observations=[1])) == 4 and PriorStub.trainings == 2  # now done
-    legacy = tmp_path / "legacy.jsonl"  # written before records carried their method options
-    legacy.write_text("".join(line.replace('"method_options":', '"old_options":') + "\n"
-                              for line in path.read_text().splitlines()[4:]))
-    assert len(_run(legacy, observations=[1])) == 4 and PriorStub.trainings == 3
+    with pytest.raises(ValueError, match=r"other dnre options.*write this run to a new --results file"):
+        _run(path, observations=[1, 2])
+    assert path.read_text() == before and PriorStub.trainings == 1
+    fresh = _run(tmp_path / "new.jsonl", observations=[1])
+    assert len(fresh) == 4 and all(r["method_options"]["num_partners"] == other for r in fresh)
 
 
 @needs_sbibm
-@pytest.mark.parametrize(("shift", "remeasured"), [(0.0, 3), (0.5, 6)])
-def test_a_changed_sampler_default_remeasures_its_records_and_the_others_only_if_the_model_differs(
-    tmp_path: Path, stubbed: None, monkeypatch: pytest.MonkeyPatch, shift: float, remeasured: int
-) -> None:
-    """MH's records state its scale spread; after that default changes, a rerun trains again and measures MH's two
-    cells and coverage, and HMC's too only where the model trained again is not the one behind them (``shift``)."""
+def test_a_changed_sampler_default_needs_a_new_file(tmp_path: Path, stubbed: None,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """MH's records state its scale spread; HMC's state no options. After MH's default changes the file is refused."""
     path = tmp_path / "results.jsonl"
-    records = _run(path)
+    records = _run(path, observations=[1])
     assert all(r["sampler_options"] == ({"scale_spread": DEFAULT_SCALE_SPREAD} if r["sampler"] == "mh" else {})
                for r in records)
-    monkeypatch.setattr(methods, "DEFAULT_SCALE_SPREAD", 3.0)  # MH's default changes
+    monkeypatch.setattr(methods, "DEFAULT_SCALE_SPREAD", 3.0)
+    with pytest.raises(ValueError, match=r"other mh sampler options.*new --results file"):
+        _run(path, observations=[1])
+    assert PriorStub.trainings == 1
+
+
+@needs_sbibm
+@pytest.mark.parametrize(("shift", "measured"), [(0.0, 2), (0.5, 4)])
+def test_a_group_trained_again_remeasures_its_kept_cells_only_if_the_model_differs(
+    tmp_path: Path, stubbed: None, shift: float, measured: int
+) -> None:
+    """Adding an observation trains the group again; where the new model is not the one behind the kept cells
+    (``shift``), those cells are measured again too, so that all of a group's records come from one model."""
+    path = tmp_path / "results.jsonl"
+    first = _run(path, observations=[1], settings=replace(SMALL, coverage_pairs=0))
     PriorStub.shift = shift
-    rerun = _run(path)
-    assert PriorStub.trainings == 2 and len(rerun) == 6 and len(read_records(path)) == 6 + remeasured
-    assert all(r["sampler_options"] == {"scale_spread": 3.0} for r in rerun if r["sampler"] == "mh")
-    appended = read_records(path)[6:]
-    assert sorted((r["sampler"], r["kind"]) for r in appended) == sorted(
-        [("mh", "cell")] * 2 + [("mh", "coverage")] + ([("hmc", "cell")] * 2 + [("hmc", "coverage")] if shift else []))
-    assert all(r["log_prob_true"] == records[0]["log_prob_true"] + shift for r in rerun if r["kind"] == "cell"
-               and r["observation"] == 1)  # every cell of the group comes from the new model
-    assert len(_run(path)) == 6 and PriorStub.trainings == 2  # now done
-
-
-@needs_sbibm
-def test_mh_records_older_than_sampler_options_count_as_unspread_and_are_measured_again(
-    tmp_path: Path, stubbed: None
-) -> None:
-    path = tmp_path / "results.jsonl"
-    records = _run(path, observations=[1])
-    path.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "sampler_options"}) + "\n" for r in records))
-    assert methods.recorded_sampler_options(read_records(path)[0]) == {"scale_spread": 0.0}
-    rerun = _run(path, observations=[1])
-    assert PriorStub.trainings == 2 and len(read_records(path)) == 4 + 2  # MH's cell and coverage; HMC's kept
-    assert all(r["sampler_options"] == {"scale_spread": DEFAULT_SCALE_SPREAD} for r in rerun if r["sampler"] == "mh")
-
-
-@needs_sbibm
-@pytest.mark.parametrize(("temperature", "shift", "reused"), [(1.0, 0.0, 3), (1.3, 0.0, 0), (1.0, 0.5, 0)])
-def test_calibration_that_finds_t_1_reuses_the_uncalibrated_records_after_one_cell_reproduces(
-    tmp_path: Path, stubbed: None, monkeypatch: pytest.MonkeyPatch, temperature: float, shift: float, reused: int
-) -> None:
-    """Calibration became a default: a model it left alone (T = 1) reuses the records made before, once its first
-    owed cell reproduces one exactly; a model it changed (T ≠ 1), or one that does not reproduce, is measured."""
-    path = tmp_path / "results.jsonl"
-    with monkeypatch.context() as before:
-        before.setitem(methods.OUR_METHODS, "dnre", partial(DNRE, calibrate_temperature=False))
-        uncalibrated = _run(path, observations=[1])
-    assert all(not r["method_options"]["calibrate_temperature"] for r in uncalibrated)
-    PriorStub.temperature, PriorStub.shift, PriorStub.samplings = temperature, shift, 0
-    records = _run(path, observations=[1])
-    assert PriorStub.trainings == 2 and len(records) == 4 and len(read_records(path)) == 8
-    assert all(r["method_options"]["calibrate_temperature"] and r["temperature"] == temperature for r in records)
-    copies = [r for r in records if "reused_from" in r]
-    assert len(copies) == reused
-    if reused:  # one cell measured afresh (one sampling run, not 2 cells + 2 × 20 coverage pairs), the rest copied
-        assert PriorStub.samplings == 1
-        assert all(c["reused_from"] == {"method_options": uncalibrated[0]["method_options"], "checked_on": ["mh", 1]}
-                   for c in copies)
-        old = {runner.record_key(r): r for r in uncalibrated}
-        for r in records:
-            assert {k: v for k, v in r.items() if k not in ("method_options", "temperature", "reused_from")} == {
-                k: v for k, v in old[runner.record_key(r)].items() if k not in ("method_options", "temperature")}
-    else:
-        assert PriorStub.samplings == 2 + 2 * SMALL.coverage_pairs
-        fresh = [r for r in records if r["kind"] == "cell"]
-        assert (shift != 0) == all(r["log_prob_true"] != o["log_prob_true"] for r, o in zip(
-            fresh, [r for r in uncalibrated if r["kind"] == "cell"], strict=True))
-    assert len(_run(path, observations=[1])) == 4 and PriorStub.trainings == 2  # now done
+    records = _run(path, observations=[1, 2], settings=replace(SMALL, coverage_pairs=0))
+    assert PriorStub.trainings == 2 and len(records) == 4 and len(read_records(path)) == 2 + measured
+    kept = {r["sampler"]: r["log_prob_true"] for r in first}
+    assert all(r["log_prob_true"] == kept[r["sampler"]] + shift for r in records if r["observation"] == 1)
 
 
 def _cell(task: str, method: str, sampler: str, c2st: float, observation: int = 1) -> dict[str, Any]:
@@ -431,7 +392,7 @@ def _cell(task: str, method: str, sampler: str, c2st: float, observation: int = 
             "observation": observation, "seed": 0}
 
 
-def test_the_goals_section_compares_dnre_with_the_best_other_estimator_and_hmc_with_mh() -> None:
+def test_the_headline_compares_dnre_with_the_best_other_estimator_and_hmc_with_mh() -> None:
     cells = [
         _cell("a", "dnre", "mh", 0.60), _cell("a", "dnre", "mh", 0.62, 2), _cell("a", "dnre", "hmc", 0.70),
         _cell("a", "nre", "mh", 0.65), _cell("a", "bnre", "mh", 0.63), _cell("a", "bnre", "mh", 0.64, 2),
@@ -443,17 +404,16 @@ def test_the_goals_section_compares_dnre_with_the_best_other_estimator_and_hmc_w
     levels = [i / 20 for i in range(21)]
     calibrated = {"task": "a", "method": "dnre", "sampler": "mh", "levels": levels, "coverage": levels, "pairs": 50}
     overconfident = calibrated | {"task": "b", "coverage": [max(0.0, level - 0.2) for level in levels]}
-    lines = goals_section(cells, [calibrated, overconfident])
+    lines = headline_section(cells, [calibrated, overconfident])
     rows = {line.split(" | ")[0].strip("| "): line for line in lines if line.startswith("| a ") or line.startswith("| b ")}
     # the pairwise variant is not a peer; paired differences −0.03 and −0.02: mean −0.025, s.e. 0.005; HMC against
     # MH on the one observation HMC recorded (0.70 − 0.60), not against MH's mean over both. b is behind on one pair:
     # no standard error, so it does not count as "not behind by more than two standard errors"
-    assert "bnre (mh) 0.635 | yes | -0.025 ± 0.005 (n=2) | +0.100 (n=1) | +0.000 / 0.0" in rows["a"]
-    assert "sbi-nre-a (slice) 0.750 | no | +0.050 ± nan (n=1) | +0.020 (n=1) |" in rows["b"]
+    assert "| 0.610 | bnre 0.635 | -0.025 ± 0.005 (n=2) | +0.100 | +0.000 / 0.0 |" in rows["a"]
+    assert "| 0.800 | sbi-nre-a 0.750 | +0.050 ± nan (n=1) | +0.020 |" in rows["b"]
     assert float(rows["b"].rsplit("/", 1)[1].strip(" |")) > 2  # 0.2 below the diagonal at 50 pairs: far beyond chance
     assert "on 1 of 2 tasks" in lines[-1] and "not behind it by more than two standard errors of the paired difference on 1 of 2" in lines[-1]
-    assert "within 0.03 of MH on 1 of 3 and worse than MH by more than 0.03 on 1." in lines[-1]  # a, not c
-    assert "DNRE HMC − MH, paired mean" in lines[2]
+    assert "its HMC is within ±0.03 of its MH on 1 of 3." in lines[-1]  # b, not a (+0.1) or c (−0.1)
 
 
 def _die_in_the_worker(*args: Any) -> None:
@@ -475,37 +435,27 @@ def test_a_worker_that_dies_is_a_clear_error_that_says_how_to_resume(
     assert "two_moons/nre/seed 0" in err and str(path) in err
 
 
-def test_the_report_states_each_methods_options_and_flags_a_mix() -> None:
-    dnre = {"num_partners": 1, "head": "potential"}
-    cells = [_cell("a", "dnre", "mh", 0.6) | {"method_options": dnre},
-             _cell("b", "dnre", "mh", 0.6) | {"method_options": dnre | {"num_partners": 4}},
-             _cell("a", "sbi-nre-a", "slice", 0.7) | {"method_options": {}}, _cell("a", "nre", "mh", 0.7)]
-    lines = report.options_lines(cells)
-    assert ("- dnre: **mixed** — num_partners=1, head=potential (1 cells: a); "
-            "num_partners=4, head=potential (1 cells: b)") in lines
-    assert "- sbi-nre-a: sbi's defaults" in lines and "- nre: not recorded" in lines
+def test_the_report_states_each_methods_and_samplers_options() -> None:
+    dnre = {"num_partners": 4, "head": "potential"}
+    cells = [_cell("a", "dnre", "mh", 0.6) | {"method_options": dnre, "sampler_options": {"scale_spread": 2.0}},
+             _cell("a", "dnre", "hmc", 0.6) | {"method_options": dnre, "sampler_options": {}},
+             _cell("a", "sbi-nre-a", "slice", 0.7) | {"method_options": {}}]
+    assert report.options_lines(cells) == [
+        "Options: dnre: num_partners=4, head=potential; sbi-nre-a: sbi's defaults. "
+        "Samplers: mh: scale_spread=2.0; hmc: defaults; slice: defaults.", ""]
+    assert report.options_lines([]) == []
 
 
-def test_the_report_states_each_samplers_options_and_flags_a_mix_of_mh_spreads() -> None:
-    cells = [_cell("a", "dnre", "mh", 0.6), _cell("b", "nre", "mh", 0.6) | {"sampler_options": {"scale_spread": 2.0}},
-             _cell("a", "dnre", "hmc", 0.6) | {"sampler_options": {}}, _cell("a", "dnre", "hmc", 0.6)]
-    lines = report.sampler_options_lines(cells)
-    assert "- mh: **mixed** — scale_spread=0.0 (1 cells: a); scale_spread=2.0 (1 cells: b)" in lines
-    assert "- hmc: defaults" in lines  # with and without the field: HMC's options have not changed
-    assert report.sampler_options_lines(cells[1:3]) == [
-        "Sampler options, as the records state them:", "", "- mh: scale_spread=2.0", "- hmc: defaults", ""]
-
-
-def test_the_report_tabulates_the_temperature_of_each_seed_and_counts_reused_records() -> None:
-    cells = [_cell("a", "dnre", "mh", 0.6) | {"temperature": 1.0},
-             _cell("a", "dnre", "hmc", 0.6) | {"temperature": 1.0, "reused_from": {}},
+def test_the_report_counts_the_temperatures_that_calibration_found() -> None:
+    cells = [_cell("a", "dnre", "mh", 0.6) | {"temperature": 1.0}, _cell("a", "dnre", "hmc", 0.6) | {"temperature": 1.0},
              _cell("a", "dnre", "mh", 0.6) | {"seed": 1, "temperature": 1.4663},
-             _cell("b", "nre", "mh", 0.7) | {"temperature": 1.2},
+             _cell("b", "nre", "mh", 0.7) | {"temperature": 1.05},
              _cell("b", "dnre", "mh", 0.6), _cell("a", "sbi-nre-a", "slice", 0.7) | {"temperature": None}]
-    lines = report.temperature_lines(cells)
-    assert "| task | dnre | nre |" in lines and "| a | 1 / 1.47 | – |" in lines and "| b | – | 1.2 |" in lines
-    assert any(line.startswith("1 of these cells are the records of the uncalibrated estimator") for line in lines)
-    assert report.temperature_lines([_cell("a", "dnre", "mh", 0.6)]) == []  # nothing recorded: no table
+    # trained models: (a, dnre, 0), (a, dnre, 1), (b, nre, 0); the two cells of (a, dnre, 0) are one model
+    assert report.temperature_lines(cells) == [
+        "Temperature calibration (the estimator's output divided by T ≥ 1): T = 1 for 1 of 3 trained models; "
+        "T > 1.1 on a dnre (up to 1.47).", ""]
+    assert report.temperature_lines([_cell("a", "dnre", "mh", 0.6)]) == []  # nothing recorded: no sentence
 
 
 def test_a_benchmark_process_runs_one_blas_thread_whatever_its_shell_sets() -> None:
@@ -513,7 +463,7 @@ def test_a_benchmark_process_runs_one_blas_thread_whatever_its_shell_sets() -> N
     the process itself, not left to OMP_NUM_THREADS (unset here, OpenBLAS would start one thread per core)."""
     code = (
         "import json, torch; from threadpoolctl import threadpool_info;"
-        "from dnre_core.benchmarks.runner import use_one_thread; use_one_thread();"
+        "from benchmarks.runner import use_one_thread; use_one_thread();"
         "print(json.dumps([torch.get_num_threads(), [(p['user_api'], p['num_threads']) for p in threadpool_info()]]))"
     )
     env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}

@@ -9,14 +9,17 @@ import numpy as np
 import pytest
 import torch
 
-from dnre_core.benchmarks import TASK_NAMES, BenchmarkTask, SbibmMissingError, get_task, sbibm_available
-from dnre_core.benchmarks.ode_tasks import OdeTask, solve_batch
-from dnre_core.benchmarks.sbibm_source import (
+from benchmarks.ode_tasks import OdeTask, solve_batch
+from benchmarks.registry import TASK_NAMES, get_task
+from benchmarks.sbibm_source import (
+    SbibmMissingError,
     require_sbibm,
+    sbibm_available,
     sbibm_pickles_allowed,
     sbibm_task,
     student_t_sampled_in_row_chunks,
 )
+from benchmarks.tasks import BenchmarkTask
 from dnre_core.priors import BoxUniform
 
 needs_sbibm = pytest.mark.skipif(not sbibm_available(), reason="sbibm is not installed: run `make bench-setup`")

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from problems import LinearGaussian
 
 import dnre_core
+from benchmarks.problems import LinearGaussian
 from dnre_core.cli import main
 
 SMALL_NET = ["--hidden-features", "16", "--num-layers", "2", "--epochs", "3", "--no-progress"]
@@ -142,13 +142,6 @@ def test_help_explains_data_and_prior(capsys):
     assert info.value.code == 0
     out = capsys.readouterr().out
     assert "--bounds-csv" in out and "never guessed from the data" in out
-
-
-def test_bench_is_delegated_to_the_benchmark_cli(capsys):
-    with pytest.raises(SystemExit) as info:
-        main(["bench", "--help"])
-    assert info.value.code == 0
-    assert capsys.readouterr().out.startswith("usage: dnre bench")
 
 
 def test_weight_averaging_is_passed_to_training_and_checked(workdir, capsys):

@@ -1,13 +1,11 @@
-"""Stability of the default DNRE over seeds on two_moons (issue 6), in the set-up of ``bench/dnre_ablation.py``.
+"""Stability of the default DNRE over seeds on two_moons, in the set-up of the ablation study
+(``python -m benchmarks study ablation``).
 
-Per seed: 10,000 simulations (``task.sample_joint``), the default ``DNRE(prior)`` (potential head, four partners
-per simulation, constant learning rate) trained with the default weight averaging (EMA of the weights, decay 0.99 per step) for
-200 epochs (early stopping off, best validation weights), the default posterior
-sampled with 1,000 MH chains × 1 draw after 500 warm-up steps, C2ST against 1,000 sbibm reference samples for
-observation 1. Everything is seeded, so the numbers reproduce the ablation's ``dnre_partners_4_ema`` rows
-(bench/results/ablation.md) on this machine. One seed's training took 164 s on an idle core of a machine running
-at 60 GFLOP/s (2026-11-28; 88 on a good day), the five about 14 minutes; ``make test`` runs it beside the rest of the
-suite.
+Per seed: 10,000 simulations (``task.sample_joint``), the default ``DNRE(prior)`` trained with the default weight
+averaging for 200 epochs (early stopping off, best validation weights), the default posterior sampled with 1,000 MH
+chains × 1 draw after 500 warm-up steps, C2ST against 1,000 sbibm reference samples for observation 1. Everything is
+seeded, so the numbers reproduce the ablation's ``dnre_partners_4_ema`` rows on the same machine. The five trainings
+are the suite's longest work, so ``make test`` runs this module beside the rest of the suite.
 """
 
 from __future__ import annotations
@@ -16,23 +14,18 @@ import statistics
 
 import pytest
 
+from benchmarks.sbibm_source import sbibm_available
 from dnre_core import DNRE, c2st
-from dnre_core.benchmarks import sbibm_available
 from dnre_core.consistency import consistency_report
 
 SEEDS = (0, 1, 2, 3, 4)
 EPOCHS = 200
 NUM_SIMULATIONS = 10_000
 NUM_SAMPLES = 1000
-# Measured with these settings (bench/results/ablation.jsonl, dnre_partners_4_ema): C2ST 0.479, 0.494, 0.514, 0.511,
-# 0.518 (mean 0.503, sd 0.017). With one partner (dnre_potential_ema, the default of issue 6): mean 0.500, sd 0.022,
-# worst 0.528; without weight averaging (dnre_potential): mean 0.573, sd 0.039; the paper's pairwise head on the same
-# data: 0.750–0.831 per seed, mean 0.797.
+# The worst seed of the ablation's dnre_partners_4_ema rows (benchmarks/results/ablation.jsonl), these settings.
 WORST_MEASURED_C2ST = 0.518
 
-# The suite's 900-s timeout is a hang detector; the five trainings took 875 s in CI and over 900 s here on a shared
-# 2-core machine measured 2.3 times slower than usual (a single-thread matmul at 51 rather than 88 GFLOP/s). Fewer
-# epochs do not meet the issue's target: at 100, C2ST 0.533, 0.568, 0.689, 0.514, 0.567 (sd 0.07).
+# The suite's timeout is a hang detector; these five trainings get a longer one.
 pytestmark = [pytest.mark.slow, pytest.mark.stability, pytest.mark.timeout(1800),
               pytest.mark.skipif(not sbibm_available(), reason="sbibm is not installed: run `make bench-setup`")]
 
@@ -40,7 +33,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.stability, pytest.mark.timeout(1800)
 @pytest.fixture(scope="module")
 def default_dnre_runs() -> list[tuple[float, dict]]:
     """(C2ST, consistency report on reference-posterior triples) of the default DNRE, one per seed."""
-    from dnre_core.benchmarks import get_task
+    from benchmarks.registry import get_task
 
     task = get_task("two_moons")
     x_o, reference = task.observation(1), task.reference_samples(1)

@@ -6,9 +6,9 @@ import pickle
 import numpy as np
 import pytest
 import torch
-from problems import LinearGaussian
 
 import dnre_core
+from benchmarks.problems import LinearGaussian
 from dnre_core import ModelFileError, load_estimator
 from dnre_core.io import FORMAT, FORMAT_VERSION
 

@@ -51,7 +51,7 @@ def test_monte_carlo_log_prob_integrates_to_one():
     (the relative sd of the Monte Carlo mean of p(x|θ_s), checked below with the exact likelihood); the rest
     of the budget is the estimator's error. A small network keeps the 1,600 × 4,000 grid evaluation cheap.
     """
-    from problems import LinearGaussian
+    from benchmarks.problems import LinearGaussian
 
     problem = LinearGaussian(dim=2, noise=1.0)
     theta, x = problem.sample_joint(20_000, seed=0)

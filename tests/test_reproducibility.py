@@ -2,9 +2,9 @@
 
 import pytest
 import torch
-from problems import LinearGaussian
 
 import dnre_core
+from benchmarks.problems import LinearGaussian
 
 PROBLEM = LinearGaussian(dim=2)
 

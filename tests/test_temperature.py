@@ -5,8 +5,8 @@ import math
 
 import pytest
 import torch
-from problems import LinearGaussian
 
+from benchmarks.problems import LinearGaussian
 from dnre_core import BNRE, DNRE, NRE
 from dnre_core.temperature import TEMPERATURE_RANGE, fit_temperature, output_layer, scale_output
 

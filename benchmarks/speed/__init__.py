@@ -1,0 +1,5 @@
+"""Speed benchmarks, one module each with a ``main()`` that measures and writes ``benchmarks/results/NAME.md``:
+``core`` (samplers and training on one CPU thread), ``callbacks`` (live sampler diagnostics), ``gpu`` (where CUDA is
+present) and ``simulator`` (the quadcopter simulator). Run as ``python -m benchmarks speed NAME``."""
+
+SPEED = ("core", "callbacks", "gpu", "simulator")
