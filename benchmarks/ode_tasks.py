@@ -5,8 +5,9 @@ Both tasks integrate their ODE on sbibm's time grid, keep sbibm's subsampled sum
 - sir: S, I, R with N = 10⁶, (S, I, R)(0) = (N − 1, 1, 0), dS = −βSI/N, dI = βSI/N − γI, dR = γI, saved daily on
   days 0..160; summary I at days 0, 17, …, 153 (10 values); data ~ Binomial(1000, clamp(I/N, 0, 1)).
   Prior: β ~ LogNormal(log 0.4, 0.5), γ ~ LogNormal(log 0.125, 0.2).
-- lotka_volterra: (x, y)(0) = (30, 1), dx = αx − βxy, dy = −γy + δxy (solved in log x, log y), saved every 0.1 on [0, 20]; summary x and y
-  at times 0, 2.1, …, 18.9 (every 21st point; 10 each, x first); data ~ LogNormal(log clamp(u, 1e-10, 1e4), 0.1).
+- lotka_volterra: (x, y)(0) = (30, 1), dx = αx − βxy, dy = −γy + δxy (solved in log x, log y), saved every 0.1 on
+  [0, 20]; summary x and y at times 0, 2.1, …, 18.9 (every 21st point; 10 each, x first);
+  data ~ LogNormal(log clamp(u, 1e-10, 1e4), 0.1).
   Prior: α, γ ~ LogNormal(−0.125, 0.5), β, δ ~ LogNormal(−3, 0.5).
 
 The ODEs of a batch are integrated together as one stacked system (DOP853, tight tolerances) in chunks; a chunk whose

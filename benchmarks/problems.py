@@ -54,7 +54,8 @@ class LinearGaussian:
         kept: list[Tensor] = []
         count = 0
         while count < num:
-            theta = self.prior.low + (self.prior.high - self.prior.low) * torch.rand(200_000, self.dim, generator=generator)
+            u = torch.rand(200_000, self.dim, generator=generator)
+            theta = self.prior.low + (self.prior.high - self.prior.low) * u
             accept = torch.rand(200_000, generator=generator).log() < self.log_likelihood(theta, x, observed)
             kept.append(theta[accept])
             count += int(accept.sum())

@@ -90,7 +90,8 @@ def markdown_report(
         ]
         lines.append("")
     rel = Path(os.path.relpath(figures_dir.resolve(), report_dir.resolve()))
-    lines += [f"![C2ST per task and method]({rel / 'c2st.png'})", "", f"![Expected coverage]({rel / 'coverage.png'})", ""]
+    lines += [f"![C2ST per task and method]({rel / 'c2st.png'})", "",
+              f"![Expected coverage]({rel / 'coverage.png'})", ""]
     return "\n".join(lines)
 
 
@@ -171,7 +172,9 @@ def mean_se_cell(values: Any) -> str:
     return f"{v.mean():+.3f} ± {se:.3f}"
 
 
-def paired_difference(cells: list[dict[str, Any]], task: str, first: Column, second: Column) -> tuple[float, float, int]:
+def paired_difference(
+    cells: list[dict[str, Any]], task: str, first: Column, second: Column
+) -> tuple[float, float, int]:
     """Mean and standard error of C2ST(first) − C2ST(second) over the (observation, seed) cells of ``task`` that
     both recorded: ``(mean, se, n)``; ``se`` is NaN below two pairs. Pairing removes the observations' own spread."""
     by_column: dict[Column, dict[tuple[Any, Any], float]] = defaultdict(dict)

@@ -61,7 +61,8 @@ def append_record(path: Path, record: dict[str, Any]) -> None:
 
 
 def finite_or_none(value: Any) -> Any:
-    """``value`` with every non-finite float (in nested dicts, lists and tuples) replaced by None, as records store it."""
+    """``value`` with every non-finite float (in nested dicts, lists and tuples) replaced by None, as records store
+    it."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):

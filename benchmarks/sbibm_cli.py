@@ -30,7 +30,8 @@ def parse_range(text: str) -> list[int]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks sbibm", description="Benchmark DNRE, NRE and BNRE on sbibm's tasks.")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks sbibm",
+                                     description="Benchmark DNRE, NRE and BNRE on sbibm's tasks.")
     parser.add_argument(
         "--tasks", type=parse_names, default=list(TASK_NAMES), help="comma-separated (default: all ten)"
     )
@@ -78,7 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--patience",
         type=positive_int,
         default=TrainingSettings.stop_after_epochs,
-        help=f"epochs without a better held-out loss before training stops (default {TrainingSettings.stop_after_epochs})",
+        help="epochs without a better held-out loss before training stops "
+        f"(default {TrainingSettings.stop_after_epochs})",
     )
     parser.add_argument(
         "--max-epochs",
@@ -118,7 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.report_only:
         records = latest_records(read_records(args.results))
         if not records:
-            print(f"benchmarks sbibm: no results in {args.results} to report; run the benchmark first.", file=sys.stderr)
+            print(f"benchmarks sbibm: no results in {args.results} to report; run the benchmark first.",
+                  file=sys.stderr)
             return 2
         write_report(records, args.report, args.figures, command=_command(argv), preamble=preamble)
         print(f"Wrote {args.report} and figures under {args.figures}/ from {args.results} (nothing run)")

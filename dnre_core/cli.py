@@ -165,7 +165,8 @@ def load_prior(args: argparse.Namespace, theta_dim: int, theta_names: list[str] 
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such bounds file.")
         header, values = _read_bounds(path)
-        order = list(range(len(header))) if theta_names is None else [_index(header, name, path) for name in theta_names]
+        order = (list(range(len(header))) if theta_names is None
+                 else [_index(header, name, path) for name in theta_names])
         low, high = values[order, 0].tolist(), values[order, 1].tolist()
     elif args.prior_low is not None and args.prior_high is not None:
         low = parse_floats(args.prior_low, "--prior-low")
@@ -277,9 +278,9 @@ def command_train(args: argparse.Namespace) -> int:
     if not math.isfinite(summary.best_val_loss):
         raise InputError("Training diverged (non-finite loss from the first epoch); check the data's scale.")
     trainer.estimator.save(args.out)
-    print(f"Trained {args.method.upper()} on {len(trainer.simulations()[0])} simulations ({trainer.num_dropped} dropped): "
-          f"{summary.epochs} epoch(s), best validation loss {summary.best_val_loss:.4f} at epoch {summary.best_epoch + 1}, "
-          f"stopped by {summary.stopped_by}. Saved {args.out}")
+    print(f"Trained {args.method.upper()} on {len(trainer.simulations()[0])} simulations ({trainer.num_dropped} "
+          f"dropped): {summary.epochs} epoch(s), best validation loss {summary.best_val_loss:.4f} at epoch "
+          f"{summary.best_epoch + 1}, stopped by {summary.stopped_by}. Saved {args.out}")
     return 0
 
 
@@ -382,7 +383,8 @@ def build_parser() -> argparse.ArgumentParser:
                                  description=SAMPLE_HELP, formatter_class=formatter)
     sample.add_argument("--model", required=True, help="model file written by dnre train (or estimator.save)")
     sample.add_argument("--target", help='comma-separated metric values; empty or NaN = free metric, e.g. "1.2,,0.4"')
-    sample.add_argument("--target-csv", help="a one-row CSV of metric values (optionally with a header of metric names)")
+    sample.add_argument("--target-csv",
+                        help="a one-row CSV of metric values (optionally with a header of metric names)")
     sample.add_argument("--num-samples", type=positive_int, default=1000, help="default: 1000")
     sample.add_argument("--num-chains", type=positive_int, default=100, help="parallel chains (default: 100)")
     sample.add_argument("--warmup", type=non_negative_int, default=200, help="warm-up steps per chain (default: 200)")

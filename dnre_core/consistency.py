@@ -66,7 +66,8 @@ def consistency_report(estimator: RatioEstimator, theta: Tensor, x: Tensor, seed
         ``antisymmetrised_consistency_error``: the same for ½(d(a,b,x) − d(b,a,x)), the form posteriors sample
         by default (its antisymmetry error is zero by construction);
         ``median_abs_log_ratio``: median |d(a,b,x)|, the scale the errors compare with;
-        ``relative_antisymmetry_error``, ``relative_consistency_error``: the two errors over that scale (None when it is 0);
+        ``relative_antisymmetry_error``, ``relative_consistency_error``: the two errors over that scale (None when it
+        is 0);
         ``self_ratio_mean``: mean d(a,a,x), the bias of the ratio of a point to itself (0 for a true log-ratio);
         ``self_ratio_median_abs``: median |d(a,a,x)|; ``num_triples``; ``seed``; ``kind`` (estimator kind).
     """

@@ -116,8 +116,8 @@ class ChainDiagnostics:
         names = self.parameter_names or [f"theta_{i}" for i in range(len(self.rhat))]
         high = [n for n, r in zip(names, self.rhat, strict=True) if np.isfinite(r) and r > rhat_threshold]
         if high:
-            found.append(f"The chains disagree (R̂ > {rhat_threshold}) for {', '.join(high)}: run longer warm-up or more draws "
-                         "before trusting these parameters.")
+            found.append(f"The chains disagree (R̂ > {rhat_threshold}) for {', '.join(high)}: run longer warm-up or "
+                         "more draws before trusting these parameters.")
         low = [n for n, e in zip(names, self.ess_bulk, strict=True) if np.isfinite(e) and e < min_ess]
         if low:
             found.append(f"Few effectively independent draws (bulk ESS < {min_ess:g}) for {', '.join(low)}: estimates "

@@ -96,8 +96,8 @@ def load_estimator(path: str | os.PathLike[str], device: str | torch.device = "c
         estimator.load_state_dict(state, strict=True)
     except (KeyError, TypeError, ValueError, RuntimeError) as e:
         raise ModelFileError(
-            f"{path}: the weights do not match the model's configuration ({type(e).__name__}: {str(e).splitlines()[0]}). "
-            "The file is damaged or was edited; re-save the model or train it again."
+            f"{path}: the weights do not match the model's configuration ({type(e).__name__}: "
+            f"{str(e).splitlines()[0]}). The file is damaged or was edited; re-save the model or train it again."
         ) from None
     estimator.eval()
     return estimator.to(device)
@@ -122,8 +122,8 @@ def _read_payload(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[st
         raise ModelFileError(_PICKLE_REFUSED.format(path=path)) from None
     except (RuntimeError, EOFError, IndexError, KeyError, zipfile.BadZipFile, OSError, ValueError) as e:
         raise ModelFileError(
-            f"{path}: not a readable model file ({(str(e).splitlines() or [type(e).__name__])[0][:120]}). It may be truncated or not a "
-            "dnre-quad model; re-save or re-download it."
+            f"{path}: not a readable model file ({(str(e).splitlines() or [type(e).__name__])[0][:120]}). It may be "
+            "truncated or not a dnre-quad model; re-save or re-download it."
         ) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ModelFileError(
@@ -140,7 +140,8 @@ def _read_payload(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[st
     except (KeyError, TypeError, json.JSONDecodeError):
         raise ModelFileError(f"{path}: the model's configuration is missing or not valid JSON.") from None
     if config.get("kind") not in ESTIMATOR_CLASSES:
-        raise ModelFileError(f"{path}: unknown estimator kind {config.get('kind')!r}; expected one of {sorted(ESTIMATOR_CLASSES)}.")
+        raise ModelFileError(f"{path}: unknown estimator kind {config.get('kind')!r}; expected one of "
+                             f"{sorted(ESTIMATOR_CLASSES)}.")
     state = payload.get("state_dict")
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise ModelFileError(f"{path}: the model's weights are missing or malformed.")

@@ -59,7 +59,9 @@ def dnre_loss(
     return loss
 
 
-def _nre_logits(estimator: NREEstimator, theta: Tensor, x: Tensor, mask: Tensor, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+def _nre_logits(
+    estimator: NREEstimator, theta: Tensor, x: Tensor, mask: Tensor, generator: torch.Generator
+) -> tuple[Tensor, Tensor]:
     theta_prime = roll_partner(theta, generator)
     both = estimator.logit(torch.cat([theta, theta_prime]), torch.cat([x, x]), torch.cat([mask, mask]))
     return both.chunk(2)

@@ -140,7 +140,8 @@ class RatioPotential(Potential):
 
     @torch.no_grad()
     def log_ratio(self, theta_new: Tensor, theta_old: Tensor) -> Tensor:
-        return self.pair_log_ratio(theta_new, theta_old) + self.prior.log_prob(theta_new) - self.prior.log_prob(theta_old)
+        prior_ratio = self.prior.log_prob(theta_new) - self.prior.log_prob(theta_old)
+        return self.pair_log_ratio(theta_new, theta_old) + prior_ratio
 
     def grad_log_target(self, theta: Tensor, anchor: Tensor) -> Tensor:
         with torch.enable_grad():

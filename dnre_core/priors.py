@@ -17,11 +17,13 @@ from torch.distributions import Distribution, Independent, Uniform, constraints
 class BoxUniform(Independent):
     """Uniform distribution on the box ``[low, high]`` (shapes ``(D,)``); events of shape ``(D,)``."""
 
-    def __init__(self, low: Tensor | float | list[float], high: Tensor | float | list[float], device: str | torch.device = "cpu"):
+    def __init__(self, low: Tensor | float | list[float], high: Tensor | float | list[float],
+                 device: str | torch.device = "cpu"):
         low_t = torch.as_tensor(low, dtype=torch.float32, device=device).reshape(-1)
         high_t = torch.as_tensor(high, dtype=torch.float32, device=device).reshape(-1)
         if low_t.shape != high_t.shape:
-            raise ValueError(f"BoxUniform: low has {low_t.numel()} entries but high has {high_t.numel()}; give one bound per parameter.")
+            raise ValueError(f"BoxUniform: low has {low_t.numel()} entries but high has {high_t.numel()}; give one "
+                             "bound per parameter.")
         if not (torch.isfinite(low_t).all() and torch.isfinite(high_t).all()):
             raise ValueError("BoxUniform: bounds must be finite numbers.")
         if not bool((high_t > low_t).all()):

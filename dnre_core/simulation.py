@@ -101,7 +101,8 @@ def simulate_for_sbi(simulator: Simulator, prior: Distribution, num_simulations:
     seeds = _batch_seeds(int(seed), len(sizes))
     thetas = [sample_prior(prior, size, torch.Generator().manual_seed(ps)).numpy().astype(np.float64)
               for size, (ps, _) in zip(sizes, seeds, strict=True)]
-    meta = {"seed": int(seed), "num_simulations": num_simulations, "batch_size": batch_size, "dim": int(thetas[0].shape[1])}
+    meta = {"seed": int(seed), "num_simulations": num_simulations, "batch_size": batch_size,
+            "dim": int(thetas[0].shape[1])}
     path = os.fspath(resume_path) if resume_path is not None else None
     done = _load_resume(path, meta) if path else {}
     todo = [b for b in range(len(sizes)) if b not in done]

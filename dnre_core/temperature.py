@@ -29,7 +29,8 @@ def output_layer(estimator: RatioEstimator) -> torch.nn.Linear:
 
 
 def scale_output(estimator: RatioEstimator, factor: float) -> None:
-    """Multiply the estimator's output (log-ratio or logit) by ``factor`` in place: its output layer's weight and bias."""
+    """Multiply the estimator's output (log-ratio or logit) by ``factor`` in place: its output layer's weight and
+    bias."""
     layer = output_layer(estimator)
     with torch.no_grad():
         layer.weight.mul_(factor)
@@ -43,8 +44,8 @@ def fit_temperature(estimator: RatioEstimator, loss_of: Callable[[RatioEstimator
 
     A golden-section search over log T: the binary cross-entropy of logits s·d is convex in the scale s = 1/T, so
     the loss (BNRE's balancing term aside) has one minimum in log T and the search finds it to within ``tolerance``
-    in log T (at the range's end when the minimum lies beyond it). A loss that is not finite at T = 1, or not lowered by the T found, leaves the
-    estimator as it is and returns 1.
+    in log T (at the range's end when the minimum lies beyond it). A loss that is not finite at T = 1, or not lowered
+    by the T found, leaves the estimator as it is and returns 1.
     """
     layer = output_layer(estimator)
     weight, bias = layer.weight.detach().clone(), layer.bias.detach().clone()

@@ -107,7 +107,8 @@ class RatioTrainer:
         device: str | torch.device = "cpu",
     ):
         if not hasattr(prior, "sample") or not hasattr(prior, "log_prob"):
-            raise InputError("The prior must be a distribution with sample() and log_prob(), e.g. dnre_core.BoxUniform.")
+            raise InputError("The prior must be a distribution with sample() and log_prob(), e.g. "
+                             "dnre_core.BoxUniform.")
         if not 0.0 <= mask_probability < 1.0:
             raise InputError(f"mask_probability must be in [0, 1); got {mask_probability}.")
         self.prior = prior
@@ -135,7 +136,8 @@ class RatioTrainer:
         theta_t = as_matrix(theta, "theta")
         x_t = as_matrix(x, "x")
         if theta_t.shape[0] != x_t.shape[0]:
-            raise InputError(f"theta has {theta_t.shape[0]} rows but x has {x_t.shape[0]}; they must pair up row by row.")
+            raise InputError(f"theta has {theta_t.shape[0]} rows but x has {x_t.shape[0]}; they must pair up row by "
+                             "row.")
         if theta_t.shape[1] != self.theta_dim:
             raise InputError(f"theta has {theta_t.shape[1]} columns but the prior has {self.theta_dim} dimensions.")
         if self._x and x_t.shape[1] != self._x[0].shape[1]:
@@ -145,7 +147,8 @@ class RatioTrainer:
             raise InputError("No usable simulations: the data is empty or every row contains NaN/inf.")
         outside = int((~in_support(self.prior, theta_t)).sum())
         if outside:
-            raise InputError(f"{outside} parameter row(s) lie outside the prior's support; the data and the prior disagree.")
+            raise InputError(f"{outside} parameter row(s) lie outside the prior's support; the data and the prior "
+                             "disagree.")
         self.num_dropped += dropped
         self._theta.append(theta_t)
         self._x.append(x_t)
@@ -158,7 +161,8 @@ class RatioTrainer:
         return torch.cat(self._theta), torch.cat(self._x)
 
     # ------------------------------------------------------------------ training
-    def loss(self, estimator: RatioEstimator, theta: Tensor, x: Tensor, mask: Tensor, generator: torch.Generator) -> Tensor:
+    def loss(self, estimator: RatioEstimator, theta: Tensor, x: Tensor, mask: Tensor,
+             generator: torch.Generator) -> Tensor:
         raise NotImplementedError
 
     def build_estimator(self, theta: Tensor, x: Tensor) -> RatioEstimator:
@@ -215,11 +219,12 @@ class RatioTrainer:
         ``weight_averaging``: decay d ∈ [0, 1) of an exponential moving average of the weights, updated after every
         optimiser step (w̄ ← d·w̄ + (1 − d)·w, starting at the first step's weights, d warmed up as in
         :func:`ema_with_warmup`; ``AveragedModel`` of ``torch.optim.swa_utils``). Validation, the best-epoch choice
-        and the returned estimator use w̄; 0 returns the optimiser's last iterate. The default 0.99 averages over about 100 steps and took DNRE on two_moons from
-        C2ST 0.573 ± 0.039 to 0.500 ± 0.022 over 5 seeds (issue 6).
+        and the returned estimator use w̄; 0 returns the optimiser's last iterate. The default 0.99 averages over about
+        100 steps; its effect: the ablation study in BENCHMARKS.md.
         """
         if not 0.0 <= weight_averaging < 1.0:
-            raise InputError(f"weight_averaging (an EMA decay per optimiser step) must be in [0, 1); got {weight_averaging}.")
+            raise InputError("weight_averaging (an EMA decay per optimiser step) must be in [0, 1); got "
+                             f"{weight_averaging}.")
         if lr_schedule not in LR_SCHEDULES:
             raise InputError(f"lr_schedule must be one of {LR_SCHEDULES}; got {lr_schedule!r}.")
         if batch_size < 2:
@@ -233,9 +238,11 @@ class RatioTrainer:
         order = torch.randperm(theta.shape[0], generator=generator)
         num_val = round(validation_fraction * theta.shape[0])
         if validation_fraction > 0 and num_val < 2:
-            raise InputError(f"Too few simulations ({theta.shape[0]}) for a validation set; add data or set validation_fraction=0.")
+            raise InputError(f"Too few simulations ({theta.shape[0]}) for a validation set; add data or set "
+                             "validation_fraction=0.")
         if theta.shape[0] - num_val < 2:
-            raise InputError(f"Too few simulations ({theta.shape[0]}) to train on; at least 2 training rows are needed.")
+            raise InputError(f"Too few simulations ({theta.shape[0]}) to train on; at least 2 training rows are "
+                             "needed.")
         val_idx, train_idx = order[:num_val], order[num_val:]
         theta, x = theta.to(self.device), x.to(self.device)
         theta_train, x_train = theta[train_idx], x[train_idx]
@@ -257,8 +264,8 @@ class RatioTrainer:
                 for group in optimizer.param_groups:
                     group["lr"] = learning_rate * 0.5 * (1.0 + math.cos(math.pi * epoch / max_epochs))
             estimator.train()
-            train_loss = self._run_epoch(estimator, theta_train, x_train, batch_size, generator, optimizer, clip_max_norm,
-                                         averaged)
+            train_loss = self._run_epoch(estimator, theta_train, x_train, batch_size, generator, optimizer,
+                                         clip_max_norm, averaged)
             estimator.eval()
             val_loss = self._validation_loss(evaluated, theta_val, x_val, batch_size, seed) if num_val else train_loss
             summary.train_losses.append(train_loss)

@@ -43,11 +43,13 @@ def as_vector(values: Any, name: str, length: int, allow_nan: bool = False) -> T
 
     A (1, length) array is accepted. NaN is allowed only when ``allow_nan`` (masked metrics); ±inf never.
     """
-    tensor = as_matrix(values, name).reshape(-1) if not isinstance(values, (int, float)) else torch.tensor([float(values)])
+    tensor = (as_matrix(values, name).reshape(-1) if not isinstance(values, (int, float))
+              else torch.tensor([float(values)]))
     if tensor.numel() != length:
         raise InputError(f"{name} has {tensor.numel()} value(s) but the model expects {length}.")
     if torch.isinf(tensor).any():
-        raise InputError(f"{name} contains ±inf at position(s) {torch.nonzero(torch.isinf(tensor)).flatten().tolist()}.")
+        where = torch.nonzero(torch.isinf(tensor)).flatten().tolist()
+        raise InputError(f"{name} contains ±inf at position(s) {where}.")
     if torch.isnan(tensor).any() and not allow_nan:
         raise InputError(
             f"{name} contains NaN at position(s) {torch.nonzero(torch.isnan(tensor)).flatten().tolist()}; this model "

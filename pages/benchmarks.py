@@ -27,7 +27,8 @@ else:
     st.info("No benchmark report yet: `make bench` writes BENCHMARKS.md (the sbibm tasks, DNRE against NRE and BNRE).")
 
 st.subheader("Run a small benchmark here")
-st.caption("MH and HMC on a model for the example target: chain-steps per second and effective draws per second on this machine.")
+st.caption("MH and HMC on a model for the example target: chain-steps per second and effective draws per second on "
+           "this machine.")
 workspace, runner = session.workspace(), session.runner()
 models, _ = scan_models(workspace)
 if not models:
@@ -38,7 +39,8 @@ c1, c2 = st.columns(2)
 chains = c1.number_input("Chains", 10, 5000, 200, key="bench_chains")
 steps = c2.number_input("Steps", 20, 5000, 100, key="bench_steps")
 if st.button("Run the benchmark", type="primary"):
-    runner.submit("benchmark", f"sampler throughput of {model.name}", throughput_job(str(model.path), example_target(model), int(chains), int(steps)))
+    runner.submit("benchmark", f"sampler throughput of {model.name}",
+                  throughput_job(str(model.path), example_target(model), int(chains), int(steps)))
 
 
 @st.fragment(run_every=1.0)

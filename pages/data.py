@@ -19,9 +19,9 @@ simulate_tab, import_tab, explore_tab = st.tabs(["Simulate", "Import a CSV", "Ex
 
 with simulate_tab:
     st.markdown(
-        "Draw designs uniformly within the design bounds (the prior) and simulate their seven metrics, in seeded batches: "
-        "the same seed and batch size give the same data on any backend and any number of workers. A stopped simulation "
-        "keeps its finished batches; start it again with the same settings to resume."
+        "Draw designs uniformly within the design bounds (the prior) and simulate their seven metrics, in seeded "
+        "batches: the same seed and batch size give the same data on any backend and any number of workers. A "
+        "stopped simulation keeps its finished batches; start it again with the same settings to resume."
     )
     c1, c2, c3 = st.columns(3)
     name = c1.text_input("Data set name", "simulated designs", key="sim_name")
@@ -29,8 +29,10 @@ with simulate_tab:
     seed = c3.number_input("Seed", 0, 2**31 - 1, 0, key="sim_seed")
     c1, c2, c3 = st.columns(3)
     backend = c1.selectbox("Run on", list(BACKENDS), format_func=BACKENDS.get, key="sim_backend",
-                           help="A pool of local processes, or the Ray cluster `ray.init()` connects to (a local one is started when none is running).")
-    workers = c2.number_input("Workers", 1, 256, 1, key="sim_workers", help="Processes (local) or Ray tasks in flight at once.")
+                           help="A pool of local processes, or the Ray cluster `ray.init()` connects to (a local one "
+                                "is started when none is running).")
+    workers = c2.number_input("Workers", 1, 256, 1, key="sim_workers",
+                              help="Processes (local) or Ray tasks in flight at once.")
     batch = c3.number_input("Designs per batch", 10, 100_000, 1000, step=100, key="sim_batch")
     if st.button("Simulate", type="primary"):
         if not name.strip():
@@ -53,8 +55,8 @@ with simulate_tab:
     elif snap is not None:
         job_status(runner, snap)
         if snap.status == "cancelled" and snap.result:
-            st.info(f"{snap.result['simulated_before_stop']:,} simulated designs are kept; press **Simulate** with the same "
-                    "designs, seed and batch size to resume.", icon=":material/resume:")
+            st.info(f"{snap.result['simulated_before_stop']:,} simulated designs are kept; press **Simulate** with the "
+                    "same designs, seed and batch size to resume.", icon=":material/resume:")
 
 with import_tab:
     st.markdown(
@@ -76,8 +78,11 @@ with import_tab:
             with st.expander("Column mapping", expanded=any(v is None for v in guessed.values())):
                 mapping = {}
                 cols = st.columns(3)
-                for k, (field, label) in enumerate(zip(schema.columns, parameter_labels() + metric_labels(), strict=True)):
-                    pick = cols[k % 3].selectbox(label, choices, index=choices.index(guessed[field]) if guessed[field] else 0, key=f"map_{field}")
+                labels = parameter_labels() + metric_labels()
+                for k, (field, label) in enumerate(zip(schema.columns, labels, strict=True)):
+                    pick = cols[k % 3].selectbox(label, choices,
+                                                 index=choices.index(guessed[field]) if guessed[field] else 0,
+                                                 key=f"map_{field}")
                     mapping[field] = None if pick == "(none)" else pick
             c1, c2, c3 = st.columns(3)
             options = ImportOptions(
@@ -102,12 +107,15 @@ with import_tab:
                 for what, count in report.excluded.items():
                     st.warning(f"Excluded {count:,} {what}.")
                 if report.ok:
-                    st.success(f"{result.theta.shape[0]:,} of {report.n_rows:,} rows are ready to import ({report.n_failed:,} failed designs among all rows).")
+                    st.success(f"{result.theta.shape[0]:,} of {report.n_rows:,} rows are ready to import "
+                               f"({report.n_failed:,} failed designs among all rows).")
                     dataset_name = st.text_input("Data set name", upload.name.removesuffix(".csv"), key="import_name")
                     if st.button("Import", type="primary"):
                         record = workspace.add_dataset(
-                            dataset_name, result.theta, result.x, list(PARAMETER_NAMES), list(METRIC_NAMES), source=f"csv: {upload.name}",
-                            meta={"excluded": report.excluded, "failed_rows": report.n_failed, "rows_in_file": report.n_rows},
+                            dataset_name, result.theta, result.x, list(PARAMETER_NAMES), list(METRIC_NAMES),
+                            source=f"csv: {upload.name}",
+                            meta={"excluded": report.excluded, "failed_rows": report.n_failed,
+                                  "rows_in_file": report.n_rows},
                         )
                         st.success(f"Imported {record.n_rows:,} rows as data set {record.name!r} ({record.id}).")
 
@@ -116,17 +124,23 @@ with explore_tab:
     if not datasets:
         st.info("The workspace has no data sets yet: simulate some or import a CSV.")
     else:
-        chosen = st.selectbox("Data set", datasets, format_func=lambda d: f"{d.name} ({d.n_rows:,} rows, {d.source}, {d.id})", key="explore_ds")
+        chosen = st.selectbox("Data set", datasets,
+                              format_func=lambda d: f"{d.name} ({d.n_rows:,} rows, {d.source}, {d.id})",
+                              key="explore_ds")
         data = workspace.load_dataset(chosen.id)
         frame = pd.DataFrame(data.x, columns=metric_labels(data.metric_names))
         st.markdown("**Summary statistics of the metrics**")
         st.dataframe(frame.describe().T)
         st.plotly_chart(plots.histograms(data.x, metric_labels(data.metric_names), title=f"Metrics of {chosen.name}"))
         all_columns = list(data.parameter_names) + list(data.metric_names)
-        all_labels = dict(zip(all_columns, parameter_labels(data.parameter_names) + metric_labels(data.metric_names), strict=True))
-        picked = st.multiselect("Pair plot of", all_columns, default=["Arm_2159_Length", "mass", "Max_Hover_Time_(s)"], format_func=all_labels.get, max_selections=6, key="pair_cols")
+        all_labels = dict(zip(all_columns, parameter_labels(data.parameter_names) + metric_labels(data.metric_names),
+                              strict=True))
+        picked = st.multiselect("Pair plot of", all_columns, default=["Arm_2159_Length", "mass", "Max_Hover_Time_(s)"],
+                                format_func=all_labels.get, max_selections=6, key="pair_cols")
         if len(picked) >= 2:
-            values = pd.DataFrame(data.theta, columns=data.parameter_names).join(pd.DataFrame(data.x, columns=data.metric_names))
-            st.plotly_chart(plots.pair_plot(values[picked].to_numpy(), [all_labels[c] for c in picked], title=f"Pair plot of {chosen.name}"))
+            values = pd.DataFrame(data.theta, columns=data.parameter_names).join(
+                pd.DataFrame(data.x, columns=data.metric_names))
+            st.plotly_chart(plots.pair_plot(values[picked].to_numpy(), [all_labels[c] for c in picked],
+                                            title=f"Pair plot of {chosen.name}"))
         else:
             st.info("Choose at least two columns for the pair plot.")

@@ -19,7 +19,8 @@ from ui.domain import (
 session.ensure_routed(__file__)
 
 st.title("Design lab")
-st.caption("Change a design and see its layout, its metrics (nominal design, no manufacturing noise) and the physics behind them.")
+st.caption("Change a design and see its layout, its metrics (nominal design, no manufacturing noise) and the physics "
+           "behind them.")
 
 labels = dict(zip(PARAMETER_NAMES, parameter_labels(), strict=True))
 values = {}
@@ -30,7 +31,8 @@ for tab, names in zip(st.tabs(list(PARAMETER_GROUPS)), PARAMETER_GROUPS.values()
             i = PARAMETER_NAMES.index(name)
             st.session_state.setdefault(f"lab_{name}", float(DEFAULTS[i]))  # the Validate page may have set it
             values[name] = cols[k % 4].number_input(
-                labels[name], min_value=float(LOWER[i]), max_value=float(UPPER[i]), step=1.0, key=f"lab_{name}", help=f"{LOWER[i]:g} to {UPPER[i]:g} mm",
+                labels[name], min_value=float(LOWER[i]), max_value=float(UPPER[i]), step=1.0, key=f"lab_{name}",
+                help=f"{LOWER[i]:g} to {UPPER[i]:g} mm",
             )
 
 theta = [[values[n] for n in PARAMETER_NAMES]]
@@ -44,12 +46,14 @@ with right:
     previous = st.session_state.get("design_metrics")
     if previous is not None:
         table["in Validate"] = [round(previous[m], 3) for m in METRIC_NAMES]
-        st.caption("*in Validate*: the same design re-simulated with manufacturing noise and wind on the Validate page.")
+        st.caption("*in Validate*: the same design re-simulated with manufacturing noise and wind on the Validate "
+                   "page.")
     st.dataframe(table, hide_index=True)
     if detail.failure[0]:
         st.error(f"This design cannot fly: {detail.failure[0]}.")
 sweep = detail.sweep
-st.plotly_chart(plots_quad.power_curve(sweep.speeds, sweep.power[0], sweep.feasible[0], title="Electrical power against forward speed (trim sweep)"))
+st.plotly_chart(plots_quad.power_curve(sweep.speeds, sweep.power[0], sweep.feasible[0],
+                                       title="Electrical power against forward speed (trim sweep)"))
 
 st.subheader("Flight replay (6-DOF)")
 st.caption(

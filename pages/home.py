@@ -58,7 +58,8 @@ st.caption(f"Folder: `{workspace.root}`")
 for problem in problems:
     st.warning(problem)
 if workspace.recovered:
-    st.warning(f"{len(workspace.recovered)} run(s) were interrupted when the server last stopped; they are kept below, marked interrupted.", icon=":material/warning:")
+    st.warning(f"{len(workspace.recovered)} run(s) were interrupted when the server last stopped; they are kept below, "
+               "marked interrupted.", icon=":material/warning:")
 runs = workspace.runs()
 if runs:
     st.dataframe(runs_table(runs[:20]), hide_index=True)

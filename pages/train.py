@@ -23,12 +23,15 @@ datasets = workspace.datasets()
 if not datasets:
     st.error("The workspace has no data set to train on: simulate or import one on the **Data** page first.")
 else:
-    dataset = st.selectbox("Data set", datasets, format_func=lambda d: f"{d.name} ({d.n_rows:,} rows, {d.id})", key="train_ds")
+    dataset = st.selectbox("Data set", datasets, format_func=lambda d: f"{d.name} ({d.n_rows:,} rows, {d.id})",
+                           key="train_ds")
     c1, c2, c3, c4 = st.columns(4)
-    estimator = c1.selectbox("Estimator", list(ESTIMATORS), key="train_est", help="DNRE: direct ratio d(θ, θ′, x); NRE / BNRE: classifier baselines.")
+    estimator = c1.selectbox("Estimator", list(ESTIMATORS), key="train_est",
+                             help="DNRE: direct ratio d(θ, θ′, x); NRE / BNRE: classifier baselines.")
     hidden = c2.number_input("Hidden units per layer", 8, 1024, 128, step=8, key="train_hidden")
     layers = c3.number_input("Hidden layers", 1, 10, 5, key="train_layers")
-    mask = c4.number_input("Metric masking probability", 0.0, 0.9, 0.3, step=0.05, key="train_mask", help="> 0 lets the model condition on any subset of metrics (free metrics in the target).")
+    mask = c4.number_input("Metric masking probability", 0.0, 0.9, 0.3, step=0.05, key="train_mask",
+                           help="> 0 lets the model condition on any subset of metrics (free metrics in the target).")
     c5, c6, c7, c8 = st.columns(4)
     epochs = c5.number_input("Max epochs", 1, 5000, 100, key="train_epochs")
     lr = c6.number_input("Learning rate", 1e-6, 1.0, 1e-3, format="%.1e", key="train_lr")
@@ -40,9 +43,10 @@ else:
         help="potential (default): d = g(θ, x) − g(θ′, x), consistent by construction; pairwise: the paper's "
              "d = MLP([θ, θ′, x]), whose quality varied strongly with the seed in our benchmarks.")
     partners = c11.number_input(
-        "DNRE partners per simulation", 1, 16, DEFAULT_DNRE_PARTNERS, key="train_partners", disabled=estimator != "DNRE",
-        help=f"K other parameters compared with each simulation's own in the loss (default {DEFAULT_DNRE_PARTNERS}; the "
-             "paper's is 1). K = 4 costs about 2.2× per epoch and gave a lower held-out loss than K = 1 on most "
+        "DNRE partners per simulation", 1, 16, DEFAULT_DNRE_PARTNERS, key="train_partners",
+        disabled=estimator != "DNRE",
+        help=f"K other parameters compared with each simulation's own in the loss (default {DEFAULT_DNRE_PARTNERS}; "
+             "the paper's is 1). K = 4 costs about 2.2× per epoch and gave a lower held-out loss than K = 1 on most "
              "benchmark tasks; K = 1 trains faster.")
     schedule = c10.selectbox("Learning-rate schedule", list(LR_SCHEDULES), key="train_schedule",
                              help="constant (default) or cosine: the rate falls to 0 over the max epochs.")
@@ -50,15 +54,19 @@ else:
         "Weight averaging (EMA decay)", 0.0, 0.9999, DEFAULT_WEIGHT_AVERAGING, step=0.01, format="%.4f",
         key="train_averaging",
         help="The model keeps an exponential moving average of its weights over training steps (decay per step; "
-             "0 = the last step's weights). Averaging made DNRE and NRE markedly steadier across seeds in our benchmarks.")
+             "0 = the last step's weights). Averaging made DNRE and NRE markedly steadier across seeds in our "
+             "benchmarks.")
     name = st.text_input("Model name", f"{estimator} on {dataset.name}", key="train_name")
     if st.button("Train", type="primary"):
         config = TrainingConfig(
-            name=name.strip() or f"{estimator} on {dataset.name}", dataset_id=dataset.id, estimator=estimator, hidden_features=int(hidden),
-            num_layers=int(layers), mask_probability=float(mask), max_epochs=int(epochs), batch_size=int(batch), learning_rate=float(lr), seed=int(seed),
+            name=name.strip() or f"{estimator} on {dataset.name}", dataset_id=dataset.id, estimator=estimator,
+            hidden_features=int(hidden),
+            num_layers=int(layers), mask_probability=float(mask), max_epochs=int(epochs), batch_size=int(batch),
+            learning_rate=float(lr), seed=int(seed),
             dnre_head=head, dnre_partners=int(partners), lr_schedule=schedule, weight_averaging=float(averaging),
         )
-        runner.submit("training", config.name, training_job(config, LOWER, UPPER), {"dataset_id": dataset.id, "estimator": estimator})
+        runner.submit("training", config.name, training_job(config, LOWER, UPPER),
+                      {"dataset_id": dataset.id, "estimator": estimator})
 
 
 def show_live() -> None:
@@ -67,7 +75,8 @@ def show_live() -> None:
         return
     job_status(runner, snap)
     if snap.data.get("train_losses"):
-        st.plotly_chart(plots.loss_curves({snap.name: (snap.data["train_losses"], snap.data["val_losses"])}, title=f"Loss of {snap.name}"))
+        st.plotly_chart(plots.loss_curves({snap.name: (snap.data["train_losses"], snap.data["val_losses"])},
+                                          title=f"Loss of {snap.name}"))
         st.caption(AVERAGING_NOTE)
 
 
@@ -93,8 +102,10 @@ else:
     st.dataframe(
         pd.DataFrame(
             [
-                {"name": m.name, "estimator": m.kind, "network": f"{m.config.get('num_layers')}×{m.config.get('hidden_features')}",
-                 "masking": m.config.get("mask_probability"), "epochs": m.metrics.get("epochs"), "best validation loss": m.metrics.get("best_val_loss"),
+                {"name": m.name, "estimator": m.kind,
+                 "network": f"{m.config.get('num_layers')}×{m.config.get('hidden_features')}",
+                 "masking": m.config.get("mask_probability"), "epochs": m.metrics.get("epochs"),
+                 "best validation loss": m.metrics.get("best_val_loss"),
                  "seconds": m.metrics.get("seconds"), "stopped by": m.metrics.get("stopped_by"),
                  "temperature": m.metrics.get("temperature"),
                  **consistency_columns(m.metrics.get("consistency")), "id": m.id}
@@ -103,9 +114,11 @@ else:
         ),
         hide_index=True,
     )
-    picked = st.multiselect("Loss curves of", models, default=models[:2], format_func=lambda m: f"{m.name} ({m.id})", key="train_compare")
+    picked = st.multiselect("Loss curves of", models, default=models[:2], format_func=lambda m: f"{m.name} ({m.id})",
+                            key="train_compare")
     if picked:
-        st.plotly_chart(plots.loss_curves({f"{m.name} ({m.id})": (m.metrics["train_losses"], m.metrics["val_losses"]) for m in picked}, title="Loss curves of the chosen models"))
+        curves = {f"{m.name} ({m.id})": (m.metrics["train_losses"], m.metrics["val_losses"]) for m in picked}
+        st.plotly_chart(plots.loss_curves(curves, title="Loss curves of the chosen models"))
         st.caption(AVERAGING_NOTE)
         st.caption("Is each model's log-ratio a log-ratio? Antisymmetry and consistency on its validation pairs:")
         for m in picked:

@@ -11,9 +11,15 @@ from quadcopter.simulate import simulate
 
 GOALS: dict[str, float] = {
     "Interferences": 0.9, "mass": 0.99, "Max_Flight_Distance_(m)": 0.6, "Max_Hover_Time_(s)": 0.9,
-    "Max_Lateral_Speed_(m/s)": 0.3, "Max_uc_at_Max_Flight_Distance": 0.3, "Power_at_Max_Speed_(W)": 0.4,
+    "Max_Lateral_Speed_(m/s)": 0.3, "Power_at_Max_Speed_(W)": 0.4,
 }
 """Calibration goals: Spearman rank correlation with the data set, per metric."""
+
+KNOWN_DIFFERENCES: dict[str, str] = {
+    "Max_uc_at_Max_Flight_Distance": "the speed it is read at follows the professional model's trim-solver acceptance, "
+    "which a physical model does not emulate; at a given speed our throttle follows the weight (docs/quadcopter.md)",
+}
+"""Metrics compared with the data set but without a goal, and why."""
 
 
 def compare_to_data(data: pd.DataFrame, seed: int = 0, noise: bool = True) -> pd.DataFrame:
@@ -34,7 +40,7 @@ def compare_to_data(data: pd.DataFrame, seed: int = 0, noise: bool = True) -> pd
             both &= (ours[:, j] > 0) & (theirs[:, j] > 0)
         q_ours, q_theirs = np.percentile(ours[both, j], [5, 50, 95]), np.percentile(theirs[both, j], [5, 50, 95])
         rows.append({"metric": name, "spearman": float(spearmanr(ours[both, j], theirs[both, j])[0]),
-                     "goal": GOALS[name], "rows": int(both.sum()),
+                     "goal": GOALS.get(name, np.nan), "rows": int(both.sum()),
                      "ours_q05": q_ours[0], "ours_q50": q_ours[1], "ours_q95": q_ours[2],
                      "data_q05": q_theirs[0], "data_q50": q_theirs[1], "data_q95": q_theirs[2],
                      "ours_zero_rate": fail_ours, "data_zero_rate": fail_theirs})

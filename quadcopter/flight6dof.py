@@ -82,7 +82,8 @@ def fly(theta: np.ndarray, velocity_ref: np.ndarray | float = 0.0, duration: flo
     rng = np.random.default_rng(seed)
     steps = round(duration / dt)
     hover_n = np.sqrt(m * c.G / 4 / k_t)
-    state = {"p": np.zeros((n, 3)), "v": np.zeros((n, 3)) if initial_velocity is None else np.array(initial_velocity, float),
+    state = {"p": np.zeros((n, 3)),
+             "v": np.zeros((n, 3)) if initial_velocity is None else np.array(initial_velocity, float),
              "R": np.broadcast_to(np.eye(3), (n, 3, 3)).copy(),
              "w": np.zeros((n, 3)) if initial_rates is None else np.array(initial_rates, float),
              "n": np.repeat(hover_n[:, None], 4, 1) if motors_on else np.zeros((n, 4))}

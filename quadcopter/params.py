@@ -117,7 +117,8 @@ def validate_theta(theta: np.ndarray | pd.DataFrame | list) -> np.ndarray:
     if isinstance(theta, pd.DataFrame):
         missing = [n for n in PARAMETER_NAMES if n not in theta.columns]
         if missing:
-            raise ValueError(f"Design table lacks column(s) {missing}; expected the 19 columns {list(PARAMETER_NAMES)}.")
+            raise ValueError(f"Design table lacks column(s) {missing}; expected the 19 columns "
+                             f"{list(PARAMETER_NAMES)}.")
         arr = theta[list(PARAMETER_NAMES)].to_numpy(dtype=float)
     else:
         try:
@@ -134,11 +135,12 @@ def validate_theta(theta: np.ndarray | pd.DataFrame | list) -> np.ndarray:
     finite = np.isfinite(arr)
     if not finite.all():
         row, col = np.argwhere(~finite)[0]
-        raise ValueError(f"Column {PARAMETER_NAMES[col]} has a missing or infinite value (row {row}); every parameter needs a number.")
+        raise ValueError(f"Column {PARAMETER_NAMES[col]} has a missing or infinite value (row {row}); every "
+                         "parameter needs a number.")
     tol = 1e-9 * (UPPER - LOWER)
     for bad, bound, word in ((arr < LOWER - tol, LOWER, "lower"), (arr > UPPER + tol, UPPER, "upper")):
         if bad.any():
             row, col = np.argwhere(bad)[0]
-            raise ValueError(f"Column {PARAMETER_NAMES[col]} = {arr[row, col]:g} mm (row {row}) is outside its {word} bound "
-                             f"{bound[col]:g} mm; allowed range [{LOWER[col]:g}, {UPPER[col]:g}] mm.")
+            raise ValueError(f"Column {PARAMETER_NAMES[col]} = {arr[row, col]:g} mm (row {row}) is outside its {word} "
+                             f"bound {bound[col]:g} mm; allowed range [{LOWER[col]:g}, {UPPER[col]:g}] mm.")
     return np.clip(arr, LOWER, UPPER)

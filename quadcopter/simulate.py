@@ -24,7 +24,9 @@ class SimulationResult:
     sweep: TrimSweep
 
 
-def simulate_detailed(theta: np.ndarray | pd.DataFrame, seed: int | None = None, noise: bool = True) -> SimulationResult:
+def simulate_detailed(
+    theta: np.ndarray | pd.DataFrame, seed: int | None = None, noise: bool = True
+) -> SimulationResult:
     """Like :func:`simulate` for an array, also returning failure reasons and the trim sweep."""
     t = validate_theta(theta)
     n = t.shape[0]
@@ -36,7 +38,9 @@ def simulate_detailed(theta: np.ndarray | pd.DataFrame, seed: int | None = None,
     return SimulationResult(metrics=metrics, failure=np.asarray(FAILURE_REASONS, dtype=object)[code], sweep=sweep)
 
 
-def simulate(theta: np.ndarray | pd.DataFrame, seed: int | None = None, noise: bool = True) -> np.ndarray | pd.DataFrame:
+def simulate(
+    theta: np.ndarray | pd.DataFrame, seed: int | None = None, noise: bool = True
+) -> np.ndarray | pd.DataFrame:
     """Simulate designs ``theta`` (N, 19) in canonical order (or a DataFrame with the canonical columns).
 
     Returns metrics (N, 7) in ``METRIC_NAMES`` order; a DataFrame (same index) for DataFrame input.

@@ -21,9 +21,10 @@ from ui.simulation import quadcopter_simulator
 from ui.training_job import TrainingConfig, train_model
 
 CONFIG = TrainingConfig(
-    name="Default DNRE (shipped)", dataset_id="", estimator="DNRE", hidden_features=128, num_layers=4, mask_probability=0.3,
-    max_epochs=200, batch_size=512, learning_rate=1e-3, validation_fraction=0.1, stop_after_epochs=15, seed=0,
-    dnre_partners=1,  # what the shipped file was trained with (before DNRE's default became 4), so that this rebuilds it
+    name="Default DNRE (shipped)", dataset_id="", estimator="DNRE", hidden_features=128, num_layers=4,
+    mask_probability=0.3, max_epochs=200, batch_size=512, learning_rate=1e-3, validation_fraction=0.1,
+    stop_after_epochs=15, seed=0,
+    dnre_partners=1,  # what the shipped file was trained with, so that this rebuilds it
 )
 NUM_SIMULATIONS = 50_000
 DATA_SEED = 2024
@@ -36,23 +37,28 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(0)
-    theta_t, x_t = dnre_core.simulate_for_sbi(quadcopter_simulator, quadcopter.prior(), args.num_simulations, seed=DATA_SEED)
+    theta_t, x_t = dnre_core.simulate_for_sbi(quadcopter_simulator, quadcopter.prior(), args.num_simulations,
+                                              seed=DATA_SEED)
     theta, x = theta_t.numpy().astype(np.float64), x_t.numpy().astype(np.float64)
     start = time.time()
 
     def progress(epoch: int, train_loss: float, val_loss: float) -> bool:
-        print(f"epoch {epoch + 1:3d}  train {train_loss:.4f}  val {val_loss:.4f}  ({time.time() - start:.0f} s)", flush=True)
+        print(f"epoch {epoch + 1:3d}  train {train_loss:.4f}  val {val_loss:.4f}  ({time.time() - start:.0f} s)",
+              flush=True)
         return True
 
-    estimator, summary = train_model(CONFIG, theta, x, list(PARAMETER_NAMES), list(METRIC_NAMES), LOWER, UPPER, progress)
+    estimator, summary = train_model(CONFIG, theta, x, list(PARAMETER_NAMES), list(METRIC_NAMES), LOWER, UPPER,
+                                     progress)
     estimator.save(args.output)
     card = {
         "num_simulations": args.num_simulations, "data_seed": DATA_SEED, "config": CONFIG.__dict__,
-        "best_val_loss": summary.best_val_loss, "epochs": summary.epochs, "stopped_by": summary.stopped_by, "seconds": summary.seconds,
+        "best_val_loss": summary.best_val_loss, "epochs": summary.epochs, "stopped_by": summary.stopped_by,
+        "seconds": summary.seconds,
         "temperature": summary.temperature,
     }
     atomic.write_json(args.output.removesuffix(".pt") + ".json", card)
-    print(f"saved {args.output}: {summary.epochs} epochs, best validation loss {summary.best_val_loss:.4f}, {summary.seconds:.0f} s")
+    print(f"saved {args.output}: {summary.epochs} epochs, best validation loss {summary.best_val_loss:.4f}, "
+          f"{summary.seconds:.0f} s")
 
 
 if __name__ == "__main__":

@@ -158,7 +158,8 @@ def test_log_prob_under_a_prior_with_cpu_parameters_matches_the_cpu(lognormal_tr
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["DNRE", "NRE", "BNRE"])
 def test_training_on_the_device_learns_the_exact_posterior(linear_gaussian, tmp_path, kind):
-    """Train on the device (the same protocol as tests/test_linear_gaussian.py), sample there, save, reload on the CPU."""
+    """Train on the device (the same protocol as tests/test_linear_gaussian.py), sample there, save, reload on the
+    CPU."""
     theta, x = linear_gaussian.sample_joint(20_000, seed=0)
     trainer = getattr(dnre_core, kind)(linear_gaussian.prior, device=DEVICE).append_simulations(theta, x)
     trainer.train(max_epochs=60, seed=0)
@@ -174,5 +175,6 @@ def test_training_on_the_device_learns_the_exact_posterior(linear_gaussian, tmp_
     assert reloaded.device.type == "cpu"
     with torch.no_grad():
         torch.testing.assert_close(reloaded.log_ratio(theta[:200], theta[200:400], x[:200]),
-                                   trainer.estimator.log_ratio(*(t.to(DEVICE) for t in (theta[:200], theta[200:400], x[:200]))).cpu(),
+                                   trainer.estimator.log_ratio(*(t.to(DEVICE) for t in (theta[:200], theta[200:400],
+                                                                                        x[:200]))).cpu(),
                                    atol=ATOL, rtol=ATOL)

@@ -150,7 +150,8 @@ def test_a_failed_training_is_recorded_not_raised(
 
 
 def _cli_args(tmp_path: Path) -> list[str]:
-    """``python -m benchmarks sbibm`` arguments of a one-cell run (two_moons, DNRE with MH, observation 1) writing under tmp_path."""
+    """``python -m benchmarks sbibm`` arguments of a one-cell run (two_moons, DNRE with MH, observation 1) writing
+    under tmp_path."""
     return [
         "--tasks", "two_moons", "--methods", "dnre", "--samplers", "mh", "--budget", "100", "--observations", "1",
         "--seeds", "0", "--results", str(tmp_path / "r.jsonl"), "--report", str(tmp_path / "sbibm.md"),
@@ -169,7 +170,8 @@ def test_a_failed_cell_is_reported_by_its_reason_in_one_line_not_a_traceback(
     assert "two_moons/dnre/mh obs 1 seed 0: failed: RuntimeError: cannot train here" in err
     assert "Traceback" not in err
     assert "Traceback" in read_records(tmp_path / "r.jsonl")[0]["error"]  # the results file keeps the whole of it
-    assert "- two_moons / dnre / mh / obs 1 / seed 0: RuntimeError: cannot train here" in (tmp_path / "sbibm.md").read_text()
+    failed = "- two_moons / dnre / mh / obs 1 / seed 0: RuntimeError: cannot train here"
+    assert failed in (tmp_path / "sbibm.md").read_text()
 
 
 @needs_sbibm
@@ -405,14 +407,15 @@ def test_the_headline_compares_dnre_with_the_best_other_estimator_and_hmc_with_m
     calibrated = {"task": "a", "method": "dnre", "sampler": "mh", "levels": levels, "coverage": levels, "pairs": 50}
     overconfident = calibrated | {"task": "b", "coverage": [max(0.0, level - 0.2) for level in levels]}
     lines = headline_section(cells, [calibrated, overconfident])
-    rows = {line.split(" | ")[0].strip("| "): line for line in lines if line.startswith("| a ") or line.startswith("| b ")}
+    rows = {line.split(" | ")[0].strip("| "): line for line in lines if line.startswith(("| a ", "| b "))}
     # the pairwise variant is not a peer; paired differences −0.03 and −0.02: mean −0.025, s.e. 0.005; HMC against
     # MH on the one observation HMC recorded (0.70 − 0.60), not against MH's mean over both. b is behind on one pair:
     # no standard error, so it does not count as "not behind by more than two standard errors"
     assert "| 0.610 | bnre 0.635 | -0.025 ± 0.005 (n=2) | +0.100 | +0.000 / 0.0 |" in rows["a"]
     assert "| 0.800 | sbi-nre-a 0.750 | +0.050 ± nan (n=1) | +0.020 |" in rows["b"]
     assert float(rows["b"].rsplit("/", 1)[1].strip(" |")) > 2  # 0.2 below the diagonal at 50 pairs: far beyond chance
-    assert "on 1 of 2 tasks" in lines[-1] and "not behind it by more than two standard errors of the paired difference on 1 of 2" in lines[-1]
+    assert "on 1 of 2 tasks" in lines[-1]
+    assert "not behind it by more than two standard errors of the paired difference on 1 of 2" in lines[-1]
     assert "its HMC is within ±0.03 of its MH on 1 of 3." in lines[-1]  # b, not a (+0.1) or c (−0.1)
 
 
@@ -426,7 +429,8 @@ def test_a_worker_that_dies_is_a_clear_error_that_says_how_to_resume(
     path = tmp_path / "r.jsonl"
     monkeypatch.setattr(runner, "_run_group", _die_in_the_worker)
     monkeypatch.setattr(runner, "_missing",
-                        lambda task, method, seed, budget, *rest: runner._Group(task, method, seed, budget, (("mh", 1),), (), {}))
+                        lambda task, method, seed, budget, *rest: runner._Group(task, method, seed, budget,
+                                                                                (("mh", 1),), (), {}))
     code = main(["--tasks", "two_moons,slcp", "--methods", "nre", "--samplers", "mh", "--seeds", "0", "--jobs", "2",
                  "--results", str(path), "--no-progress"])
     err = capsys.readouterr().err
@@ -447,7 +451,8 @@ def test_the_report_states_each_methods_and_samplers_options() -> None:
 
 
 def test_the_report_counts_the_temperatures_that_calibration_found() -> None:
-    cells = [_cell("a", "dnre", "mh", 0.6) | {"temperature": 1.0}, _cell("a", "dnre", "hmc", 0.6) | {"temperature": 1.0},
+    cells = [_cell("a", "dnre", "mh", 0.6) | {"temperature": 1.0},
+             _cell("a", "dnre", "hmc", 0.6) | {"temperature": 1.0},
              _cell("a", "dnre", "mh", 0.6) | {"seed": 1, "temperature": 1.4663},
              _cell("b", "nre", "mh", 0.7) | {"temperature": 1.05},
              _cell("b", "dnre", "mh", 0.6), _cell("a", "sbi-nre-a", "slice", 0.7) | {"temperature": None}]

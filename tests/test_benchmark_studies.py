@@ -30,7 +30,9 @@ def _run(results: Path, tasks: list[str], jobs: int = 2, report_only: bool = Fal
     run_study(STUDY, argparse.Namespace(tasks=tasks, seeds=[0], jobs=jobs, report_only=report_only), results)
 
 
-def test_a_study_records_each_unit_once_and_resumes_with_the_rest(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_a_study_records_each_unit_once_and_resumes_with_the_rest(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     results = tmp_path / "study.jsonl"
     _run(results, ["slcp", "two_moons"])
     out = capsys.readouterr().out

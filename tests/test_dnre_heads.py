@@ -57,7 +57,8 @@ def test_potential_head_loss_is_the_papers_two_order_loss():
     mask = torch.ones_like(x, dtype=torch.bool)
     fast = dnre_loss(net, theta, x, mask, torch.Generator().manual_seed(5))
     theta_prime = roll_partner(theta, torch.Generator().manual_seed(5))
-    two_orders = 0.5 * (_bce(net.log_ratio(theta, theta_prime, x), 1.0) + _bce(net.log_ratio(theta_prime, theta, x), 0.0))
+    two_orders = 0.5 * (_bce(net.log_ratio(theta, theta_prime, x),
+                             1.0) + _bce(net.log_ratio(theta_prime, theta, x), 0.0))
     assert torch.allclose(fast, two_orders, atol=1e-6)
 
 
@@ -72,7 +73,8 @@ def test_several_partners_average_the_pair_loss_over_distinct_partners(head):
     per_partner = []
     for shift in shifts:
         partner = torch.roll(theta, shift, dims=0)
-        per_partner.append(0.5 * (_bce(net.log_ratio(theta, partner, x), 1.0) + _bce(net.log_ratio(partner, theta, x), 0.0)))
+        per_partner.append(0.5 * (_bce(net.log_ratio(theta, partner, x),
+                                       1.0) + _bce(net.log_ratio(partner, theta, x), 0.0)))
     assert torch.allclose(loss, torch.stack(per_partner).mean(), atol=1e-6)
     assert len(partner_shifts(3, 4, torch.Generator().manual_seed(0))) == 2  # at most B − 1 distinct partners
 

@@ -22,7 +22,8 @@ REPO = Path(__file__).resolve().parents[1]
 SHOTS = REPO / "artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (make browser-setup)")]
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (make browser-setup)")]
 
 
 def _free_port() -> int:
@@ -38,7 +39,7 @@ def server(tmp_path: Path) -> Iterator[str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
          "--browser.gatherUsageStats", "false",
-         # No source-file watcher: on a busy machine its inotify re-scans of the repository took ~70% of the server's time.
+         # No source-file watcher: its inotify re-scans of the repository can take most of the server's time.
          "--server.fileWatcherType", "none", "--", "--workspace", str(tmp_path / "ws")],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
@@ -59,10 +60,12 @@ def server(tmp_path: Path) -> Iterator[str]:
             proc.kill()
 
 
-BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync"]
 
 
-def _shot(page: Any, name: str, scroll_to: Any | None = None, block: str = "center", idle: bool = True, height: int = 1000) -> None:
+def _shot(page: Any, name: str, scroll_to: Any | None = None, block: str = "center", idle: bool = True,
+          height: int = 1000) -> None:
     """A viewport screenshot (``height`` px tall) once the script run is over (``idle``), after scrolling
     ``scroll_to`` (a locator, then checked to be on screen) to ``block`` (start, center, end) of the main area."""
     from playwright.sync_api import expect
@@ -150,7 +153,8 @@ def test_home_to_inverse_design_to_validate_to_design_lab(page: Any) -> None:
     _shot(page, "5_validate_metrics_and_best_designs.png", page.get_by_test_id("stPlotlyChart").first, "start")
     page.get_by_role("button", name="Open in Design lab →").click()
     expect(page.get_by_role("heading", name="Design lab")).to_be_visible(timeout=30_000)
-    expect(page.get_by_text("re-simulated with manufacturing noise and wind on the Validate page")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("re-simulated with manufacturing noise and wind on the Validate page")).to_be_visible(
+        timeout=30_000)
     page.wait_for_timeout(1500)
     _shot(page, "6_design_lab.png")
     page.get_by_role("button", name="Fly the step response").click()

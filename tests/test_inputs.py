@@ -136,7 +136,8 @@ def test_unknown_sampler_and_unknown_sampler_option(estimator):
 
 
 def test_box_prior_bounds_are_checked():
-    with pytest.raises(ValueError, match=r"high must exceed low in every dimension; it does not in dimension\(s\) \[1\]"):
+    with pytest.raises(ValueError,
+                       match=r"high must exceed low in every dimension; it does not in dimension\(s\) \[1\]"):
         BoxUniform([0.0, 1.0], [1.0, 1.0])
     with pytest.raises(ValueError, match="low has 2 entries but high has 3"):
         BoxUniform([0.0, 0.0], [1.0, 1.0, 1.0])

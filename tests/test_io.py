@@ -40,7 +40,8 @@ def test_round_trip_gives_identical_outputs_and_config(tmp_path, kind, masked):
     loaded = load_estimator(tmp_path / "m.pt")
     assert type(loaded) is type(estimator) and loaded.masked == masked
     assert json.dumps(loaded.config()) == json.dumps(estimator.config())
-    assert all(torch.equal(a, b) for a, b in zip(estimator.state_dict().values(), loaded.state_dict().values(), strict=True))
+    pairs = zip(estimator.state_dict().values(), loaded.state_dict().values(), strict=True)
+    assert all(torch.equal(a, b) for a, b in pairs)
     t1, t2 = problem.sample_prior(50, seed=2), problem.sample_prior(50, seed=3)
     x_o = problem.simulate(t1, seed=4)
     if masked:

@@ -85,7 +85,7 @@ def test_benchmarks_page_renders() -> None:
     at = _run("benchmarks.py")
     assert not at.exception and not at.title  # the report's own "# Benchmarks" is the page's one title
     assert at.markdown[0].value.startswith("# Benchmarks\n")
-    assert any("Goals (issue 4)" in m.value for m in at.markdown)  # the report, split around its figures
+    assert any("## Headline results" in m.value for m in at.markdown)  # the report, split around its figures
     assert len(at.get("image")) >= 2  # its figures as images (markdown cannot show local files)
 
 

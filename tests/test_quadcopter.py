@@ -161,8 +161,10 @@ def test_rotor_speed_inverts_thrust():
 @pytest.mark.parametrize(("change", "words"), [
     (lambda t: t[:, :5], "shape"),
     (lambda t: np.where(np.arange(19) == 3, np.nan, t), "FUSELAGE_VERT_DIAMETER"),
-    (lambda t: np.where(np.arange(19) == 0, 600.0, t), "Arm_2159_Length = 600 mm (row 0) is outside its upper bound 500"),
-    (lambda t: np.where(np.arange(19) == 7, -51.0, t), "FUSELAGE_BATTERY_Y_OFFSET = -51 mm (row 0) is outside its lower bound -50"),
+    (lambda t: np.where(np.arange(19) == 0, 600.0, t),
+     "Arm_2159_Length = 600 mm (row 0) is outside its upper bound 500"),
+    (lambda t: np.where(np.arange(19) == 7, -51.0, t),
+     "FUSELAGE_BATTERY_Y_OFFSET = -51 mm (row 0) is outside its lower bound -50"),
 ])
 def test_bad_input_names_column_and_bound(change, words):
     with pytest.raises(ValueError, match=words.replace("(", r"\(").replace(")", r"\)")):
@@ -170,7 +172,8 @@ def test_bad_input_names_column_and_bound(change, words):
 
 
 def test_dataframe_missing_column_is_named():
-    frame = pd.DataFrame([quadcopter.DEFAULTS], columns=list(quadcopter.PARAMETER_NAMES)).drop(columns="FUSELAGE_LENGTH")
+    frame = pd.DataFrame([quadcopter.DEFAULTS],
+                         columns=list(quadcopter.PARAMETER_NAMES)).drop(columns="FUSELAGE_LENGTH")
     with pytest.raises(ValueError, match="FUSELAGE_LENGTH"):
         quadcopter.simulate(frame)
 

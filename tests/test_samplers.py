@@ -29,7 +29,8 @@ def test_reproduces_mean_and_covariance_of_correlated_gaussian(sampler, options,
     # 40 chains × ``draws``: split-R̂ < 1.01 needs a per-chain ESS of ~50 or more (R̂² ≈ 1 + 1/ESS_chain). MH's
     # default spread proposal scale gives about a third of the ESS per draw on this unimodal target, so it runs longer.
     samples, diagnostics = run_sampler(DensityPotential(target.log_prob, prior), prior, sampler, num_samples=40 * draws,
-                                       num_chains=40, warmup_steps=500, thin=1, generator=torch.Generator().manual_seed(1),
+                                       num_chains=40, warmup_steps=500, thin=1,
+                                       generator=torch.Generator().manual_seed(1),
                                        **options)
     sd = target.covariance_matrix.diagonal().sqrt()
     ess = torch.as_tensor(diagnostics.ess_bulk, dtype=torch.float32)

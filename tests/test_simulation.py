@@ -70,7 +70,8 @@ def test_quadcopter_ray_equals_local():
     local = simulate_for_sbi(quadcopter.simulate, prior, 300, num_workers=1, seed=11, batch_size=100)
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
-        remote = simulate_for_sbi(quadcopter.simulate, prior, 300, num_workers=2, backend="ray", seed=11, batch_size=100)
+        remote = simulate_for_sbi(quadcopter.simulate, prior, 300, num_workers=2, backend="ray", seed=11,
+                                  batch_size=100)
     finally:
         ray.shutdown()
     assert torch.equal(local[0], remote[0]) and torch.equal(local[1], remote[1])

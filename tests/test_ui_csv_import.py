@@ -79,7 +79,8 @@ def test_non_numeric_and_missing_cells_block_until_excluded_and_are_counted() ->
     assert not report.ok and "4 row(s) have non-numeric or missing cells" in report.blocking[0]
     table = report.table()
     non_numeric = table[table.problem == "non-numeric"]
-    assert non_numeric.column.tolist() == ["a"] and non_numeric.rows.tolist() == [1] and "'abc'" in non_numeric.detail.iloc[0]
+    assert non_numeric.column.tolist() == ["a"] and non_numeric.rows.tolist() == [1]
+    assert "'abc'" in non_numeric.detail.iloc[0]
     assert non_numeric["first CSV lines"].iloc[0] == "3"
     missing = table[table.problem == "missing"].set_index("column").rows.to_dict()
     assert missing == {"b": 1, "m1": 1, "m2": 1}
@@ -95,7 +96,8 @@ def test_out_of_bounds_values_are_reported_with_the_bound_and_can_be_excluded() 
     details = report.table().detail.tolist()
     assert "below the bound 0 (extreme -1)" in details and "above the bound 10 (extreme 11)" in details
     result = _import(_csv(rows), ImportOptions(exclude_out_of_bounds=True))
-    assert result.report.ok and result.theta.shape == (1, 2) and result.report.excluded == {"rows with parameters outside the bounds": 2}
+    assert result.report.ok and result.theta.shape == (1, 2) and result.report.excluded == {"rows with parameters "
+                                                                                            "outside the bounds": 2}
 
 
 def test_failed_rows_are_counted_kept_by_default_and_excludable() -> None:

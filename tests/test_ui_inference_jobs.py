@@ -24,7 +24,8 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, str]:
     x = np.column_stack([theta[:, 0] + theta[:, 1], theta[:, 0] - theta[:, 1]]) + 0.1 * rng.normal(size=(2000, 2))
     dataset = ws.add_dataset("lg", theta, x, ["a", "b"], ["s", "d"], source="test")
     runner = JobRunner(ws, "s")
-    config = TrainingConfig(name="tiny", dataset_id=dataset.id, hidden_features=32, num_layers=2, max_epochs=60, batch_size=128, mask_probability=0.2)
+    config = TrainingConfig(name="tiny", dataset_id=dataset.id, hidden_features=32, num_layers=2, max_epochs=60,
+                            batch_size=128, mask_probability=0.2)
     snap = runner.wait(runner.submit("training", "tiny", training_job(config, LOW, HIGH)), timeout=300)
     assert snap.status == "done", snap.error
     assert len(snap.data["train_losses"]) == snap.result["epochs"] == len(snap.data["val_losses"])
@@ -43,7 +44,8 @@ def test_training_job_saves_and_indexes_the_model(trained: tuple[Workspace, str]
 
 def _sum_is_one(ws: Workspace, model_id: str) -> SamplingConfig:
     """A sampling run of the tiny model for s = a + b = 1 (d free): 20 chains, 50 warm-up steps, 400 draws."""
-    target = [{"name": "s", "mode": "value", "value": 1.0, "tolerance": 0.2}, {"name": "d", "mode": "free", "value": 0.0, "tolerance": 0.0}]
+    target = [{"name": "s", "mode": "value", "value": 1.0, "tolerance": 0.2},
+              {"name": "d", "mode": "free", "value": 0.0, "tolerance": 0.0}]
     return SamplingConfig(model_id=model_id, model_path=str(ws.model(model_id).path), target=target, num_chains=20,
                           warmup_steps=50, num_samples=400, seed=3)
 
@@ -72,8 +74,10 @@ def test_sampling_job_streams_diagnostics_and_saves_samples(trained: tuple[Works
 def test_stopping_a_sampling_run_keeps_what_was_drawn(trained: tuple[Workspace, str]) -> None:
     ws, model_id = trained
     record = ws.model(model_id)
-    target = [{"name": "s", "mode": "value", "value": 0.0, "tolerance": 0.5}, {"name": "d", "mode": "value", "value": 0.0, "tolerance": 0.5}]
-    config = SamplingConfig(model_id=model_id, model_path=str(record.path), target=target, num_chains=10, warmup_steps=20, num_samples=10**6, seed=1)
+    target = [{"name": "s", "mode": "value", "value": 0.0, "tolerance": 0.5},
+              {"name": "d", "mode": "value", "value": 0.0, "tolerance": 0.5}]
+    config = SamplingConfig(model_id=model_id, model_path=str(record.path), target=target, num_chains=10,
+                            warmup_steps=20, num_samples=10**6, seed=1)
     runner = JobRunner(ws, "s")
     job = runner.submit("sampling", "long", sampling_job(config))
     import time
@@ -88,13 +92,15 @@ def test_stopping_a_sampling_run_keeps_what_was_drawn(trained: tuple[Workspace, 
     runner.shutdown()
 
 
-def test_sampling_job_computes_rhat_only_when_it_publishes(trained: tuple[Workspace, str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sampling_job_computes_rhat_only_when_it_publishes(trained: tuple[Workspace, str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     import dnre_core.diagnostics
     import ui.sampling_job
 
     calls = []
     summary = dnre_core.diagnostics.arviz_summary
-    monkeypatch.setattr(dnre_core.diagnostics, "arviz_summary", lambda chains: calls.append(chains.shape) or summary(chains))
+    monkeypatch.setattr(dnre_core.diagnostics, "arviz_summary",
+                        lambda chains: calls.append(chains.shape) or summary(chains))
     monkeypatch.setattr(ui.sampling_job, "PUBLISH_EVERY_S", 3600.0)  # publish at the first and the last callback only
     ws, model_id = trained
     config = _sum_is_one(ws, model_id)

@@ -13,7 +13,8 @@ RNG = np.random.default_rng(0)
 
 def _check(fig: go.Figure, axis_labels: list[str]) -> None:
     assert fig.layout.title.text
-    titles = {ax.title.text for name, ax in fig.layout.to_plotly_json().items() if name.startswith(("xaxis", "yaxis")) for ax in [getattr(fig.layout, name)]}
+    titles = {ax.title.text for name, ax in fig.layout.to_plotly_json().items() if name.startswith(("xaxis", "yaxis"))
+              for ax in [getattr(fig.layout, name)]}
     for label in axis_labels:
         assert label in titles, f"{label!r} not among axis titles {titles}"
     assert any(trace.showlegend is not False and trace.name for trace in fig.data)
@@ -28,17 +29,23 @@ def test_corner_plot_labels_and_subsampling() -> None:
     with pytest.raises(ValueError, match="labels"):
         plots.corner_plot(samples, ["a"])
     long = plots.corner_plot(samples[:, :2], ["Fuselage horizontal diameter (mm)", "Arm length (mm)"])
-    assert long.layout.xaxis3.title.text == "Fuselage horizontal<br>diameter (mm)"  # wrapped, not run into its neighbour
+    # wrapped, not run into its neighbour
+    assert long.layout.xaxis3.title.text == "Fuselage horizontal<br>diameter (mm)"
 
 
 def test_trace_loss_histogram_pair_and_validation_figures() -> None:
-    _check(plots.trace_plot(RNG.normal(size=(12, 50, 2)), ["a (mm)", "b (mm)"]), ["a (mm)", "b (mm)", "draw (after warm-up, thinned)"])
-    _check(plots.loss_curves({"m1": ([1.0, 0.5], [1.1, 0.6]), "m2": ([0.9], [1.0])}), ["epoch", "loss (binary cross-entropy, nats)"])
-    _check(plots.histograms(RNG.normal(size=(100, 4)), ["p (kg)", "q (s)", "r (m)", "s (W)"]), ["p (kg)", "s (W)", "rows"])
-    pair = plots.pair_plot(RNG.normal(size=(100, 3)), ["p (kg)", "q (s)", "r (m)"], colour_by=RNG.normal(size=100), colour_label="mass (kg)")
+    _check(plots.trace_plot(RNG.normal(size=(12, 50, 2)), ["a (mm)", "b (mm)"]),
+           ["a (mm)", "b (mm)", "draw (after warm-up, thinned)"])
+    _check(plots.loss_curves({"m1": ([1.0, 0.5], [1.1, 0.6]), "m2": ([0.9], [1.0])}),
+           ["epoch", "loss (binary cross-entropy, nats)"])
+    _check(plots.histograms(RNG.normal(size=(100, 4)), ["p (kg)", "q (s)", "r (m)", "s (W)"]),
+           ["p (kg)", "s (W)", "rows"])
+    pair = plots.pair_plot(RNG.normal(size=(100, 3)), ["p (kg)", "q (s)", "r (m)"], colour_by=RNG.normal(size=100),
+                           colour_label="mass (kg)")
     assert pair.layout.title.text and [d.label for d in pair.data[0].dimensions] == ["p (kg)", "q (s)", "r (m)"]
     fig = plots.achieved_vs_target(
-        RNG.normal(size=(200, 3)), RNG.normal(size=(200, 3)), ["p (kg)", "q (s)", "r (m)"], [-1.0, -np.inf, -np.inf], [1.0, 0.5, np.inf]
+        RNG.normal(size=(200, 3)), RNG.normal(size=(200, 3)), ["p (kg)", "q (s)", "r (m)"], [-1.0, -np.inf, -np.inf],
+        [1.0, 0.5, np.inf]
     )
     _check(fig, ["p (kg)", "q (s)", "r (m)", "density"])
     assert {t.name for t in fig.data} >= {"proposed designs", "prior designs", "target band"}
@@ -54,17 +61,20 @@ def test_design_view_power_curve_and_step_response_of_the_default_design() -> No
     view = plots_quad.design_view(geometry)
     assert view.layout.title.text.startswith("Quadcopter layout (mass ")
     assert f"{geometry['interferences']} interfering pairs, parts in red" in view.layout.title.text
-    assert {view.layout.scene.xaxis.title.text, view.layout.scene.yaxis.title.text, view.layout.scene.zaxis.title.text} == {
+    assert {view.layout.scene.xaxis.title.text, view.layout.scene.yaxis.title.text,
+            view.layout.scene.zaxis.title.text} == {
         "x, along the fuselage (mm)", "y (mm)", "z, up (mm)"}
     assert "centre of gravity" in {t.name for t in view.data}
     _check_interference_colours(geometry)
     sweep = quadcopter.simulate_detailed(theta, noise=False).sweep
-    _check(plots_quad.power_curve(sweep.speeds, sweep.power[0], sweep.feasible[0]), ["forward speed (m/s)", "electrical power (W)"])
+    _check(plots_quad.power_curve(sweep.speeds, sweep.power[0], sweep.feasible[0]),
+           ["forward speed (m/s)", "electrical power (W)"])
 
     log = quadcopter.fly(theta, velocity_ref=4.0, duration=3.0, dt=0.01)
     fig = plots_quad.step_response(log, 4.0)
     _check(fig, ["time (s)", "speed (m/s)", "pitch (°)"])
-    assert [t.name for t in fig.data] == ["commanded speed", "speed along the step", "climb rate", "pitch into the direction of flight"]
+    assert [t.name for t in fig.data] == ["commanded speed", "speed along the step", "climb rate",
+                                          "pitch into the direction of flight"]
     # Sign convention: to speed up along +y the thrust axis tilts towards +y (positive pitch), then levels off.
     pitch = plots_quad.pitch_into_flight(log)
     accelerating = (log.time > quadcopter.SPEED_STEP_TIME) & (log.time < quadcopter.SPEED_STEP_TIME + 0.5)
@@ -82,7 +92,8 @@ def _check_interference_colours(geometry: dict) -> None:
     """Interfering parts are red and named so in the legend; the others are not red."""
     from ui import plots_quad
 
-    clear = {**geometry, "interferences": 0, "fuselage": {**geometry["fuselage"], "interferes": False}, "arms_interfere": [False] * 4,
+    clear = {**geometry, "interferences": 0, "fuselage": {**geometry["fuselage"], "interferes": False},
+             "arms_interfere": [False] * 4,
              "rotors": [{**r, "interferes": False} for r in geometry["rotors"]],
              "components": [{**c, "interferes": False} for c in geometry["components"]]}
     view = plots_quad.design_view(clear)
@@ -93,5 +104,6 @@ def _check_interference_colours(geometry: dict) -> None:
              "components": [{**c, "interferes": c["name"] == "BATTERY"} for c in clear["components"]]}
     view = plots_quad.design_view(clash)
     red = [t.name for t in view.data if t.name != "centre of gravity" and _colour(t) == plots_quad.INTERFERING]
-    assert sorted(red) == ["arms (interferes)", "battery (interferes)"] and "1 interfering pair, parts in red" in view.layout.title.text
+    assert sorted(red) == ["arms (interferes)",
+                           "battery (interferes)"] and "1 interfering pair, parts in red" in view.layout.title.text
     assert sum(t.showlegend is not False for t in view.data if t.name == "arms") == 1  # one legend entry per kind

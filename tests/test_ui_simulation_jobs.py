@@ -59,7 +59,8 @@ def runner(tmp_path: Path) -> Iterator[JobRunner]:
 
 
 def _expected(config: SimulationConfig) -> tuple[np.ndarray, np.ndarray]:
-    theta, x = dnre_core.simulate_for_sbi(fake_simulator, quadcopter.prior(), config.num_designs, seed=config.seed, batch_size=config.batch_size)
+    theta, x = dnre_core.simulate_for_sbi(fake_simulator, quadcopter.prior(), config.num_designs, seed=config.seed,
+                                          batch_size=config.batch_size)
     return theta.numpy(), x.numpy()
 
 
@@ -72,7 +73,8 @@ def test_simulation_job_stores_the_seeded_data_set_with_progress(runner: JobRunn
     theta, x = _expected(config)
     np.testing.assert_allclose(data.theta, theta)
     np.testing.assert_allclose(data.x, x)
-    assert list(data.parameter_names) == list(domain.PARAMETER_NAMES) and list(data.metric_names) == list(domain.METRIC_NAMES)
+    assert list(data.parameter_names) == list(domain.PARAMETER_NAMES)
+    assert list(data.metric_names) == list(domain.METRIC_NAMES)
     assert ((data.theta >= domain.LOWER) & (data.theta <= domain.UPPER)).all()
     assert runner.workspace.dataset(snap.result["dataset_id"]).meta["backend"] == "local"
     assert not any(runner.workspace.partial_path("").iterdir())  # nothing left behind
@@ -113,7 +115,8 @@ def test_process_pool_gives_the_same_data_as_one_process(runner: JobRunner) -> N
 
 
 def test_stopping_a_process_pool_simulation_does_not_run_the_queued_batches(runner: JobRunner) -> None:
-    config = SimulationConfig("pool", num_designs=400, num_workers=2, batch_size=10)  # 40 batches of 0.5 s: 10 s on 2 workers
+    config = SimulationConfig("pool", num_designs=400, num_workers=2,
+                              batch_size=10)  # 40 batches of 0.5 s: 10 s on 2 workers
     job = runner.submit("simulation", "pool", simulation_job(config, slow_simulator))
     deadline = time.time() + 120
     while runner.snapshot(job).progress == 0.0 and time.time() < deadline:
@@ -126,7 +129,8 @@ def test_stopping_a_process_pool_simulation_does_not_run_the_queued_batches(runn
 
 
 def test_a_broken_simulator_fails_the_job_with_the_reason(runner: JobRunner) -> None:
-    snap = runner.wait(runner.submit("simulation", "bad", simulation_job(SimulationConfig("bad", 50), short_simulator)), timeout=30)
+    snap = runner.wait(runner.submit("simulation", "bad", simulation_job(SimulationConfig("bad", 50), short_simulator)),
+                       timeout=30)
     assert snap.status == "failed" and "returned 49 rows for a batch of 50" in snap.error
     assert runner.workspace.datasets() == []
 
@@ -137,7 +141,8 @@ def test_unknown_backend_is_refused_by_name() -> None:
 
 
 TARGET = [{"name": n, "mode": "free", "value": 0.0, "tolerance": 0.0} for n in domain.METRIC_NAMES]
-TARGET[MASS] = {"name": "mass", "mode": "at most", "value": 3.0, "tolerance": 0.0}  # fake mass = arm / 100 ≤ 3: arm ≤ 300 mm
+TARGET[MASS] = {"name": "mass", "mode": "at most", "value": 3.0,
+                "tolerance": 0.0}  # fake mass = arm / 100 ≤ 3: arm ≤ 300 mm
 
 
 def _sampling_run(workspace: Workspace, theta: np.ndarray) -> str:
@@ -146,7 +151,8 @@ def _sampling_run(workspace: Workspace, theta: np.ndarray) -> str:
     x_o = Target.from_dict(TARGET).conditioning_point([0.0] * 7, [10.0] * 7)
     np.savez(workspace.run_dir(run.id) / "samples.npz", theta=theta, x_o=x_o)
     config = {"target": TARGET, "model_path": str(DEFAULT_MODEL_PATH)}
-    workspace.update_run(run.id, status="done", result={"samples": "samples.npz", "num_samples": int(theta.shape[0]), "config": config})
+    workspace.update_run(run.id, status="done",
+                         result={"samples": "samples.npz", "num_samples": int(theta.shape[0]), "config": config})
     return run.id
 
 
@@ -163,7 +169,8 @@ def test_validation_job_scores_proposed_and_prior_designs_against_the_band(runne
     result, prior_theta = load_result(runner.workspace.run_dir(snap.id))
     np.testing.assert_array_equal(result.meets, theta[:100, ARM] <= 300.0)
     # The prior contrast: 100 designs from the model's prior (the design box), scored by the same band.
-    assert prior_theta.shape == (100, len(domain.LOWER)) and ((prior_theta >= domain.LOWER) & (prior_theta <= domain.UPPER)).all()
+    assert prior_theta.shape == (100, len(domain.LOWER))
+    assert ((prior_theta >= domain.LOWER) & (prior_theta <= domain.UPPER)).all()
     np.testing.assert_array_equal(result.prior_meets, prior_theta[:, ARM] / 100.0 <= 3.0)
     assert snap.result["prior_fraction"] == pytest.approx(result.prior_meets.mean())
     # Importance weights: only on designs meeting the band, normalised, finite ESS.
@@ -173,9 +180,11 @@ def test_validation_job_scores_proposed_and_prior_designs_against_the_band(runne
 
 
 def test_validation_job_stops_when_asked(runner: JobRunner) -> None:
-    source = _sampling_run(runner.workspace, np.random.default_rng(1).uniform(domain.LOWER, domain.UPPER, size=(2000, 19)))
+    source = _sampling_run(runner.workspace,
+                           np.random.default_rng(1).uniform(domain.LOWER, domain.UPPER, size=(2000, 19)))
     BLOCK_AT[0] = 3  # the second batch of prior designs waits until the stop was requested
-    job = runner.submit("validation", "check", validation_job(ValidationConfig(source, num_designs=2000, num_reference=20), fake_simulator))
+    job = runner.submit("validation", "check",
+                        validation_job(ValidationConfig(source, num_designs=2000, num_reference=20), fake_simulator))
     deadline = time.time() + 30
     while len(CALLS) < 3 and time.time() < deadline:
         time.sleep(0.01)

@@ -114,7 +114,8 @@ def test_two_sessions_writing_at_once_do_not_clobber_each_other(tmp_path: Path) 
         try:
             rng = np.random.default_rng(seed)
             for i in range(10):
-                ds = ws.add_dataset(f"{name}-{i}", rng.normal(size=(5, 2)), rng.normal(size=(5, 1)), ["a", "b"], ["m"], source=name)
+                ds = ws.add_dataset(f"{name}-{i}", rng.normal(size=(5, 2)), rng.normal(size=(5, 1)), ["a", "b"], ["m"],
+                                    source=name)
                 run = ws.create_run("sampling", f"{name}-run-{i}", name, {"dataset": ds.id})
                 ws.update_run(run.id, status="running")
                 ws.update_run(run.id, status="done", result={"n": i})

@@ -16,14 +16,16 @@ def simulations() -> tuple[torch.Tensor, torch.Tensor]:
     return theta, theta[:, :X_DIM] + 0.1 * torch.randn(NUM, X_DIM, generator=torch.Generator().manual_seed(1))
 
 
-def train_recording_iterates(trainer_class, weight_averaging: float, batch_size: int) -> tuple[dict, list[list[torch.Tensor]]]:
+def train_recording_iterates(trainer_class, weight_averaging: float,
+                             batch_size: int) -> tuple[dict, list[list[torch.Tensor]]]:
     """Train one epoch on 180 rows; return the trained weights and the parameters after every optimiser step."""
     iterates: list[list[torch.Tensor]] = []
     handle = register_optimizer_step_post_hook(
         lambda optimizer, args, kwargs: iterates.append(
             [p.detach().clone() for group in optimizer.param_groups for p in group["params"]]))
     try:
-        # Without temperature calibration, which would rescale the output layer after training (tests/test_temperature.py)
+        # Without temperature calibration, which would rescale the output layer after training
+        # (tests/test_temperature.py)
         trainer = trainer_class(PRIOR, hidden_features=16, num_layers=2, calibrate_temperature=False)
         trainer.append_simulations(*simulations())
         estimator = trainer.train(max_epochs=1, batch_size=batch_size, seed=3, weight_averaging=weight_averaging)

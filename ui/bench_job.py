@@ -12,22 +12,26 @@ from ui.jobs import JobContext
 from ui.targets import Target
 
 
-def throughput_job(model_path: str, target: Target, num_chains: int = 200, steps: int = 100, seed: int = 0) -> Callable[[JobContext], dict[str, Any]]:
+def throughput_job(model_path: str, target: Target, num_chains: int = 200, steps: int = 100,
+                   seed: int = 0) -> Callable[[JobContext], dict[str, Any]]:
     """Time MH and HMC on ``model_path`` for ``target``: chain-steps per second and minimum bulk ESS per second."""
 
     def run(ctx: JobContext) -> dict[str, Any]:
         estimator = dnre_core.load_estimator(model_path)
-        x_o = torch.as_tensor(target.conditioning_point(estimator.metadata["x_min"], estimator.metadata["x_max"]), dtype=torch.float32)
+        x_o = torch.as_tensor(target.conditioning_point(estimator.metadata["x_min"], estimator.metadata["x_max"]),
+                              dtype=torch.float32)
         rows = []
         for k, sampler in enumerate(("mh", "hmc")):
             ctx.check_cancelled()
             ctx.report(progress=k / 2, message=f"timing {sampler.upper()}")
             posterior = dnre_core.RatioPosterior(estimator, sampler=sampler)
-            posterior.sample((num_chains * steps // 2,), x=x_o, num_chains=num_chains, warmup_steps=steps // 2, seed=seed, callback=lambda *_: not ctx.cancelled)
+            posterior.sample((num_chains * steps // 2,), x=x_o, num_chains=num_chains, warmup_steps=steps // 2,
+                             seed=seed, callback=lambda *_: not ctx.cancelled)
             d = posterior.diagnostics
             rows.append({
                 "sampler": sampler.upper(), "chains": num_chains, "steps": d.step, "seconds": d.seconds,
-                "chain-steps per second": num_chains * d.step / d.seconds, "min bulk ESS per second": d.min_ess_per_second,
+                "chain-steps per second": num_chains * d.step / d.seconds,
+                "min bulk ESS per second": d.min_ess_per_second,
                 "acceptance": float(d.acceptance.mean()),
             })
         return {"rows": rows}

@@ -78,7 +78,8 @@ class ImportReport:
         """The issues as a table for display."""
         return pd.DataFrame(
             [
-                {"problem": i.category, "column": i.column, "rows": i.count, "first CSV lines": ", ".join(map(str, i.example_lines)), "detail": i.detail}
+                {"problem": i.category, "column": i.column, "rows": i.count,
+                 "first CSV lines": ", ".join(map(str, i.example_lines)), "detail": i.detail}
                 for i in self.issues
             ],
             columns=["problem", "column", "rows", "first CSV lines", "detail"],
@@ -99,7 +100,8 @@ def read_csv(source: bytes | str | Path) -> pd.DataFrame:
         raw = source if isinstance(source, bytes) else Path(source).read_bytes()
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise CsvImportError(f"The file is not UTF-8 text ({exc.reason} at byte {exc.start}); is it really a CSV?") from exc
+        raise CsvImportError(
+            f"The file is not UTF-8 text ({exc.reason} at byte {exc.start}); is it really a CSV?") from exc
     except OSError as exc:
         raise CsvImportError(f"The file cannot be read: {exc}") from exc
     header = next(csv.reader(io.StringIO(text)), [])
@@ -150,10 +152,12 @@ def _check_mapping(frame: pd.DataFrame, schema: Schema, mapping: Mapping[str, st
     shared = {col: names for col, names in used.items() if len(names) > 1}
     if shared:
         col, names = next(iter(shared.items()))
-        raise CsvImportError(f"The file's column {col!r} is mapped to several fields ({', '.join(names)}); map each field to its own column.")
+        raise CsvImportError(f"The file's column {col!r} is mapped to several fields ({', '.join(names)}); map each "
+                             "field to its own column.")
 
 
-def validate(frame: pd.DataFrame, schema: Schema, mapping: Mapping[str, str | None], options: ImportOptions = ImportOptions()) -> ImportResult:
+def validate(frame: pd.DataFrame, schema: Schema, mapping: Mapping[str, str | None],
+             options: ImportOptions = ImportOptions()) -> ImportResult:
     """Check the mapped columns row by row; return the rows to import and a report of everything found."""
     _check_mapping(frame, schema, mapping)
     report = ImportReport(n_rows=int(frame.shape[0]))
@@ -170,9 +174,11 @@ def validate(frame: pd.DataFrame, schema: Schema, mapping: Mapping[str, str | No
         non_finite = blank | np.isinf(numbers)
         if non_numeric.any():
             first = text[non_numeric].iloc[0]
-            report.issues.append(Issue("non-numeric", name, int(non_numeric.sum()), _lines(non_numeric), f"e.g. {first!r} is not a number"))
+            report.issues.append(Issue("non-numeric", name, int(non_numeric.sum()), _lines(non_numeric),
+                                       f"e.g. {first!r} is not a number"))
         if non_finite.any():
-            report.issues.append(Issue("missing", name, int(non_finite.sum()), _lines(non_finite), "empty, NaN or infinite"))
+            report.issues.append(Issue("missing", name, int(non_finite.sum()), _lines(non_finite),
+                                       "empty, NaN or infinite"))
         unusable |= non_numeric | non_finite
         values[:, j] = numbers
 
@@ -185,7 +191,8 @@ def validate(frame: pd.DataFrame, schema: Schema, mapping: Mapping[str, str | No
         for mask, word, bound in ((below, "below", low), (above, "above", high)):
             if mask.any():
                 worst = theta[mask, j].min() if word == "below" else theta[mask, j].max()
-                report.issues.append(Issue("out-of-bounds", name, int(mask.sum()), _lines(mask), f"{word} the bound {bound:g} (extreme {worst:g})"))
+                report.issues.append(Issue("out-of-bounds", name, int(mask.sum()), _lines(mask),
+                                           f"{word} the bound {bound:g} (extreme {worst:g})"))
         out_of_bounds |= below | above
 
     failed = np.zeros(frame.shape[0], dtype=bool)
@@ -194,24 +201,28 @@ def validate(frame: pd.DataFrame, schema: Schema, mapping: Mapping[str, str | No
         failed = (x[:, columns] == 0).all(axis=1)
         if failed.any():
             report.issues.append(
-                Issue("failed", "+".join(schema.failure_metrics), int(failed.sum()), _lines(failed), "all of these metrics are 0 (the simulator failed)")
+                Issue("failed", "+".join(schema.failure_metrics), int(failed.sum()), _lines(failed),
+                      "all of these metrics are 0 (the simulator failed)")
             )
 
-    report.n_unusable, report.n_out_of_bounds, report.n_failed = int(unusable.sum()), int(out_of_bounds.sum()), int(failed.sum())
+    report.n_unusable, report.n_out_of_bounds = int(unusable.sum()), int(out_of_bounds.sum())
+    report.n_failed = int(failed.sum())
     keep = np.ones(frame.shape[0], dtype=bool)
     if unusable.any():
         if options.exclude_unusable:
             report.excluded["rows with non-numeric or missing cells"] = report.n_unusable
             keep &= ~unusable
         else:
-            report.blocking.append(f"{report.n_unusable} row(s) have non-numeric or missing cells; fix the file or choose to exclude them.")
+            report.blocking.append(f"{report.n_unusable} row(s) have non-numeric or missing cells; fix the file or "
+                                   "choose to exclude them.")
     oob = out_of_bounds & keep
     if oob.any():
         if options.exclude_out_of_bounds:
             report.excluded["rows with parameters outside the bounds"] = int(oob.sum())
             keep &= ~oob
         else:
-            report.blocking.append(f"{int(oob.sum())} row(s) have parameters outside the design bounds; fix the file or choose to exclude them.")
+            report.blocking.append(f"{int(oob.sum())} row(s) have parameters outside the design bounds; fix the file "
+                                   "or choose to exclude them.")
     fail = failed & keep
     if options.exclude_failed and fail.any():
         report.excluded["failed rows"] = int(fail.sum())

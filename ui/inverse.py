@@ -22,7 +22,8 @@ SAMPLERS = ["hmc", "mh"]
 # (potential head, averaged weights) max R̂ 1.008 and min bulk ESS ~6,100 keeping every 4th step, ~13 s on an idle
 # core (the earlier model without weight averaging: R̂ 1.005; every 3rd step gave R̂ 1.010, which the page flags).
 # MH with 1,500 warm-up steps and every 30th step kept reached R̂ 1.095 in 2 s.
-DEFAULT_SETTINGS = SamplingConfig(model_id="", model_path="", target=[], sampler="hmc", num_chains=100, warmup_steps=600, num_samples=10000, thin=4, seed=0)
+DEFAULT_SETTINGS = SamplingConfig(model_id="", model_path="", target=[], sampler="hmc", num_chains=100,
+                                  warmup_steps=600, num_samples=10000, thin=4, seed=0)
 
 
 def example_target(model: ModelInfo) -> Target:
@@ -47,10 +48,13 @@ def describe_target(target: Target) -> list[str]:
     return lines
 
 
-def start_inverse_design(runner: JobRunner, model: ModelInfo, target: Target, settings: SamplingConfig = DEFAULT_SETTINGS) -> str:
+def start_inverse_design(runner: JobRunner, model: ModelInfo, target: Target,
+                         settings: SamplingConfig = DEFAULT_SETTINGS) -> str:
     """Check the target against the model (raises :class:`ui.targets.TargetError`) and queue the sampling job."""
     labels = dict(zip(METRIC_NAMES, metric_labels(), strict=True))
-    check_target(target, model.metric_names, model.x_min, model.x_max, model.masked, [labels.get(n, n) for n in model.metric_names])
+    check_target(target, model.metric_names, model.x_min, model.x_max, model.masked,
+                 [labels.get(n, n) for n in model.metric_names])
     config = replace(settings, model_id=model.id, model_path=str(model.path), target=target.as_dict())
     name = f"{model.name}: " + ("; ".join(describe_target(target)) or "no stated metric")
-    return runner.submit("sampling", name, sampling_job(config), {"model_id": model.id, "target": target.as_dict(), "sampler": config.sampler})
+    return runner.submit("sampling", name, sampling_job(config),
+                         {"model_id": model.id, "target": target.as_dict(), "sampler": config.sampler})

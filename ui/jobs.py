@@ -94,10 +94,12 @@ class JobRunner:
         self._worker: threading.Thread | None = None
 
     # ---- public API -----------------------------------------------------------------------------------------
-    def submit(self, kind: str, name: str, fn: Callable[[JobContext], dict[str, Any]], params: dict[str, Any] | None = None) -> str:
+    def submit(self, kind: str, name: str, fn: Callable[[JobContext], dict[str, Any]],
+               params: dict[str, Any] | None = None) -> str:
         """Queue a job; returns its id (also the id of its run in the workspace)."""
         run = self.workspace.create_run(kind, name, self.session_id, params)
-        job = _Job(JobSnapshot(run.id, kind, name, "queued", 0.0, "waiting for the previous job to finish", {}, None, None, time.time(), None, None), fn)
+        job = _Job(JobSnapshot(run.id, kind, name, "queued", 0.0,
+                               "waiting for the previous job to finish", {}, None, None, time.time(), None, None), fn)
         with self._lock:
             self._jobs[run.id] = job
             if self._worker is None or not self._worker.is_alive():
@@ -162,13 +164,15 @@ class JobRunner:
             )
 
     def _finish(
-        self, job: _Job, status: str, message: str, result: dict[str, Any] | None, error: str | None, only_if: str | None = None
+        self, job: _Job, status: str, message: str, result: dict[str, Any] | None, error: str | None,
+        only_if: str | None = None
     ) -> None:
         """Move a job to a final status (once; ``only_if`` restricts it to jobs in that status)."""
         with self._lock:
             if job.snapshot.finished or (only_if is not None and job.snapshot.status != only_if):
                 return
-            job.snapshot = replace(job.snapshot, status=status, message=message, result=result, error=error, finished_at=time.time())
+            job.snapshot = replace(job.snapshot, status=status, message=message, result=result, error=error,
+                                   finished_at=time.time())
         self.workspace.update_run(job.snapshot.id, status=status, message=message, result=result or {})
         job.done_event.set()
 

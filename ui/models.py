@@ -61,7 +61,8 @@ def scan_models(workspace: Workspace) -> tuple[list[ModelInfo], list[str]]:
     """The usable models (the default first when its file is present, then the workspace's, newest first) and a
     message for each indexed model whose file is missing or unreadable (shown, not silently skipped)."""
     found, problems = [], []
-    candidates = [(DEFAULT_MODEL_ID, "Default DNRE (shipped)", DEFAULT_MODEL_PATH)] if DEFAULT_MODEL_PATH.exists() else []
+    candidates = [(DEFAULT_MODEL_ID, "Default DNRE (shipped)",
+                   DEFAULT_MODEL_PATH)] if DEFAULT_MODEL_PATH.exists() else []
     candidates += [(record.id, record.name, record.path) for record in workspace.models()]
     for model_id, name, path in candidates:
         try:

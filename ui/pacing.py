@@ -17,7 +17,8 @@ class Pacer:
     """Says when paced work is due: at the first call, when ``force``d, and otherwise once the gap since the last
     piece of work ended is at least ``max(min_gap_s, gap_per_cost × what that work took)``."""
 
-    def __init__(self, min_gap_s: float, gap_per_cost: float = GAP_PER_COST, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, min_gap_s: float, gap_per_cost: float = GAP_PER_COST,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.min_gap_s, self.gap_per_cost, self.clock = min_gap_s, gap_per_cost, clock
         self.next_at = -math.inf
 

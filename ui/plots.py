@@ -17,7 +17,8 @@ MAX_POINTS = 3000
 POSTERIOR_COLOUR = "#1f77b4"
 PRIOR_COLOUR = "#b0b0b0"
 TARGET_COLOUR = "#2ca02c"
-CHAIN_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+CHAIN_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+                 "#17becf")
 
 
 def _subsample(rows: np.ndarray, limit: int = MAX_POINTS, seed: int = 0) -> np.ndarray:
@@ -44,7 +45,8 @@ def _layout(fig: go.Figure, title: str, height: int | None = None) -> go.Figure:
     return fig
 
 
-def corner_plot(samples: np.ndarray, labels: Sequence[str], title: str = "Posterior over design parameters", reference: np.ndarray | None = None) -> go.Figure:
+def corner_plot(samples: np.ndarray, labels: Sequence[str], title: str = "Posterior over design parameters",
+                reference: np.ndarray | None = None) -> go.Figure:
     """Marginal histograms on the diagonal, pairwise scatter below it; ``reference`` (e.g. prior) in grey."""
     samples = np.asarray(samples, dtype=float)
     d = samples.shape[1]
@@ -64,12 +66,16 @@ def corner_plot(samples: np.ndarray, labels: Sequence[str], title: str = "Poster
             first = i == 0 and j == 0
             if i == j:
                 if ref is not None:
-                    traces.append(go.Histogram(x=ref[:, i], name="prior", marker_color=PRIOR_COLOUR, opacity=0.6, histnorm="probability density", showlegend=first, legendgroup="prior"))
+                    traces.append(go.Histogram(x=ref[:, i], name="prior", marker_color=PRIOR_COLOUR, opacity=0.6,
+                                               histnorm="probability density", showlegend=first, legendgroup="prior"))
                     rows.append(i + 1)
                     cols.append(j + 1)
-                traces.append(go.Histogram(x=shown[:, i], name="posterior", marker_color=POSTERIOR_COLOUR, opacity=0.75, histnorm="probability density", showlegend=first, legendgroup="posterior"))
+                traces.append(go.Histogram(x=shown[:, i], name="posterior", marker_color=POSTERIOR_COLOUR, opacity=0.75,
+                                           histnorm="probability density", showlegend=first, legendgroup="posterior"))
             else:
-                traces.append(go.Scattergl(x=shown[:, j], y=shown[:, i], mode="markers", marker={"size": 3, "color": POSTERIOR_COLOUR, "opacity": 0.35}, name="posterior", showlegend=False, legendgroup="posterior"))
+                traces.append(go.Scattergl(x=shown[:, j], y=shown[:, i], mode="markers",
+                                           marker={"size": 3, "color": POSTERIOR_COLOUR, "opacity": 0.35},
+                                           name="posterior", showlegend=False, legendgroup="posterior"))
             rows.append(i + 1)
             cols.append(j + 1)
             x_axis, y_axis = _axis_names(i * d + j + 1)
@@ -92,7 +98,8 @@ def _axis_names(panel: int) -> tuple[str, str]:
     return f"xaxis{suffix}", f"yaxis{suffix}"
 
 
-def trace_plot(chains: np.ndarray, labels: Sequence[str], title: str = "Chain traces", max_chains: int = 8) -> go.Figure:
+def trace_plot(chains: np.ndarray, labels: Sequence[str], title: str = "Chain traces",
+               max_chains: int = 8) -> go.Figure:
     """Draws against step for up to ``max_chains`` chains, one panel per parameter; ``chains`` is (C, T, D)."""
     chains = np.asarray(chains, dtype=float)
     c, t, d = chains.shape
@@ -102,7 +109,9 @@ def trace_plot(chains: np.ndarray, labels: Sequence[str], title: str = "Chain tr
     steps = np.arange(t)
     shown_chains = range(min(c, max_chains))
     traces = [
-        go.Scattergl(x=steps, y=chains[k, :, i], mode="lines", line={"width": 1, "color": CHAIN_COLOURS[k % len(CHAIN_COLOURS)]}, name=f"chain {k + 1}", legendgroup=f"chain {k + 1}", showlegend=i == 0)
+        go.Scattergl(x=steps, y=chains[k, :, i], mode="lines",
+                     line={"width": 1, "color": CHAIN_COLOURS[k % len(CHAIN_COLOURS)]}, name=f"chain {k + 1}",
+                     legendgroup=f"chain {k + 1}", showlegend=i == 0)
         for k in shown_chains
         for i in range(d)
     ]
@@ -117,14 +126,17 @@ def trace_plot(chains: np.ndarray, labels: Sequence[str], title: str = "Chain tr
     return fig
 
 
-def loss_curves(histories: Mapping[str, tuple[Sequence[float], Sequence[float]]], title: str = "Training and validation loss") -> go.Figure:
+def loss_curves(histories: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+                title: str = "Training and validation loss") -> go.Figure:
     """One solid (training) and one dashed (validation) line per model: ``{name: (train_losses, val_losses)}``."""
     fig = go.Figure()
     for k, (name, (train, val)) in enumerate(histories.items()):
         colour = CHAIN_COLOURS[k % len(CHAIN_COLOURS)]
         epochs = np.arange(1, len(train) + 1)
-        fig.add_trace(go.Scatter(x=epochs, y=list(train), mode="lines", name=f"{name}: training", line={"color": colour}))
-        fig.add_trace(go.Scatter(x=np.arange(1, len(val) + 1), y=list(val), mode="lines", name=f"{name}: validation", line={"color": colour, "dash": "dash"}))
+        fig.add_trace(go.Scatter(x=epochs, y=list(train), mode="lines", name=f"{name}: training",
+                                 line={"color": colour}))
+        fig.add_trace(go.Scatter(x=np.arange(1, len(val) + 1), y=list(val), mode="lines", name=f"{name}: validation",
+                                 line={"color": colour, "dash": "dash"}))
     fig.update_xaxes(title_text="epoch")
     fig.update_yaxes(title_text="loss (binary cross-entropy, nats)")
     fig = _layout(fig, title, height=420 + 22 * len(histories))
@@ -139,20 +151,23 @@ def _grid(n: int, cols: int) -> tuple[int, int]:
     return (n + cols - 1) // cols, cols
 
 
-def histograms(values: np.ndarray, labels: Sequence[str], title: str = "Distributions", cols: int = 3, name: str = "data set") -> go.Figure:
+def histograms(values: np.ndarray, labels: Sequence[str], title: str = "Distributions", cols: int = 3,
+               name: str = "data set") -> go.Figure:
     """One histogram per column of ``values`` (N, K)."""
     values = np.asarray(values, dtype=float)
     rows, ncols = _grid(values.shape[1], cols)
     fig = make_subplots(rows=rows, cols=ncols, horizontal_spacing=0.08, vertical_spacing=0.14)
     for k, label in enumerate(labels):
         r, c = k // ncols + 1, k % ncols + 1
-        fig.add_trace(go.Histogram(x=values[:, k], name=name, marker_color=POSTERIOR_COLOUR, showlegend=k == 0, legendgroup=name), r, c)
+        fig.add_trace(go.Histogram(x=values[:, k], name=name, marker_color=POSTERIOR_COLOUR, showlegend=k == 0,
+                                   legendgroup=name), r, c)
         fig.update_xaxes(title_text=label, row=r, col=c)
         fig.update_yaxes(title_text="rows", row=r, col=c)
     return _layout(fig, f"{title} ({values.shape[0]:,} rows)", height=max(320, 260 * rows))
 
 
-def pair_plot(values: np.ndarray, labels: Sequence[str], title: str = "Pair plot", colour_by: np.ndarray | None = None, colour_label: str = "") -> go.Figure:
+def pair_plot(values: np.ndarray, labels: Sequence[str], title: str = "Pair plot", colour_by: np.ndarray | None = None,
+              colour_label: str = "") -> go.Figure:
     """A scatter matrix of the columns of ``values`` (N, K), optionally coloured by one more column."""
     values = _subsample(np.asarray(values, dtype=float))
     marker: dict = {"size": 3, "opacity": 0.5, "color": POSTERIOR_COLOUR}
@@ -191,11 +206,16 @@ def achieved_vs_target(
     for k, label in enumerate(labels):
         r, c = k // ncols + 1, k % ncols + 1
         if prior_x is not None:
-            fig.add_trace(go.Histogram(x=np.asarray(prior_x)[:, k], name="prior designs", marker_color=PRIOR_COLOUR, opacity=0.6, histnorm="probability density", legendgroup="prior", showlegend=k == 0), r, c)
-        fig.add_trace(go.Histogram(x=posterior_x[:, k], name="proposed designs", marker_color=POSTERIOR_COLOUR, opacity=0.75, histnorm="probability density", legendgroup="posterior", showlegend=k == 0), r, c)
+            fig.add_trace(go.Histogram(x=np.asarray(prior_x)[:, k], name="prior designs", marker_color=PRIOR_COLOUR,
+                                       opacity=0.6, histnorm="probability density", legendgroup="prior",
+                                       showlegend=k == 0), r, c)
+        fig.add_trace(go.Histogram(x=posterior_x[:, k], name="proposed designs", marker_color=POSTERIOR_COLOUR,
+                                   opacity=0.75, histnorm="probability density", legendgroup="posterior",
+                                   showlegend=k == 0), r, c)
         lo, hi = float(low[k]), float(high[k])
         if np.isfinite(lo) or np.isfinite(hi):
-            data = posterior_x[:, k] if prior_x is None else np.concatenate([posterior_x[:, k], np.asarray(prior_x)[:, k]])
+            data = posterior_x[:, k] if prior_x is None else np.concatenate([posterior_x[:, k],
+                                                                             np.asarray(prior_x)[:, k]])
             finite = data[np.isfinite(data)]
             span_lo = lo if np.isfinite(lo) else float(finite.min()) if finite.size else hi - 1.0
             span_hi = hi if np.isfinite(hi) else float(finite.max()) if finite.size else lo + 1.0
@@ -203,6 +223,8 @@ def achieved_vs_target(
         fig.update_xaxes(title_text=label, row=r, col=c)
         fig.update_yaxes(title_text="density", row=r, col=c)
     # A legend entry for the shaded band.
-    fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", marker={"size": 12, "color": TARGET_COLOUR, "opacity": 0.3, "symbol": "square"}, name="target band"), 1, 1)
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers",
+                             marker={"size": 12, "color": TARGET_COLOUR, "opacity": 0.3, "symbol": "square"},
+                             name="target band"), 1, 1)
     fig.update_layout(barmode="overlay")
     return _layout(fig, title, height=max(340, 280 * rows))

@@ -21,8 +21,11 @@ def _box(center: list[float], size: list[float], name: str, colour: str, legend:
     x = [cx - sx, cx + sx, cx + sx, cx - sx, cx - sx, cx + sx, cx + sx, cx - sx]
     y = [cy - sy, cy - sy, cy + sy, cy + sy, cy - sy, cy - sy, cy + sy, cy + sy]
     z = [cz - sz] * 4 + [cz + sz] * 4
-    i, j, k = [0, 0, 4, 4, 0, 0, 1, 1, 2, 2, 3, 3], [1, 2, 5, 6, 1, 5, 2, 6, 3, 7, 0, 4], [2, 3, 6, 7, 5, 4, 6, 5, 7, 6, 4, 7]
-    return go.Mesh3d(x=x, y=y, z=z, i=i, j=j, k=k, color=colour, opacity=0.9, name=name, showlegend=legend, legendgroup=group, hovertext=name, hoverinfo="text")
+    i = [0, 0, 4, 4, 0, 0, 1, 1, 2, 2, 3, 3]
+    j = [1, 2, 5, 6, 1, 5, 2, 6, 3, 7, 0, 4]
+    k = [2, 3, 6, 7, 5, 4, 6, 5, 7, 6, 4, 7]
+    return go.Mesh3d(x=x, y=y, z=z, i=i, j=j, k=k, color=colour, opacity=0.9, name=name, showlegend=legend,
+                     legendgroup=group, hovertext=name, hoverinfo="text")
 
 
 INTERFERING = "#d62728"  # parts in at least one interfering pair; no other part uses red
@@ -46,47 +49,61 @@ def design_view(geometry: dict[str, Any], title: str = "Quadcopter layout") -> g
     name, _ = _legend("fuselage", geometry["fuselage"]["interferes"], seen)
     colour = INTERFERING if geometry["fuselage"]["interferes"] else "#9aa5b1"
     fig.add_trace(go.Surface(
-        x=length * np.cos(u) * np.sin(v), y=width * np.sin(u) * np.sin(v), z=height * np.cos(v), opacity=0.25, showscale=False,
+        x=length * np.cos(u) * np.sin(v), y=width * np.sin(u) * np.sin(v), z=height * np.cos(v), opacity=0.25,
+        showscale=False,
         colorscale=[[0, colour], [1, colour]], name=name, showlegend=True, hoverinfo="name",
     ))
     for (start, end), interferes in zip(geometry["arms"], geometry["arms_interfere"], strict=True):
         name, first = _legend("arms", interferes, seen)
-        fig.add_trace(go.Scatter3d(x=[start[0] * MM, end[0] * MM], y=[start[1] * MM, end[1] * MM], z=[start[2] * MM, end[2] * MM], mode="lines",
-                                   line={"width": 8, "color": INTERFERING if interferes else "#333"}, name=name, legendgroup=name, showlegend=first))
+        fig.add_trace(go.Scatter3d(x=[start[0] * MM, end[0] * MM], y=[start[1] * MM, end[1] * MM],
+                                   z=[start[2] * MM, end[2] * MM], mode="lines",
+                                   line={"width": 8, "color": INTERFERING if interferes else "#333"}, name=name,
+                                   legendgroup=name, showlegend=first))
     angle = np.linspace(0, 2 * np.pi, 60)
     for rotor in geometry["rotors"]:
         cx, cy, cz = (val * MM for val in rotor["center"])
         r = rotor["prop_radius"] * MM
         name, first = _legend("propeller discs", rotor["interferes"], seen)
         fig.add_trace(go.Scatter3d(x=cx + r * np.cos(angle), y=cy + r * np.sin(angle), z=np.full(60, cz), mode="lines",
-                                   line={"width": 4, "color": INTERFERING if rotor["interferes"] else "#1f77b4"}, name=name, legendgroup=name, showlegend=first))
+                                   line={"width": 4, "color": INTERFERING if rotor["interferes"] else "#1f77b4"},
+                                   name=name, legendgroup=name, showlegend=first))
     palette = ["#ff7f0e", "#2ca02c", "#bcbd22", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
     for k, part in enumerate(geometry["components"]):
         name, _ = _legend(part["name"].lower(), part["interferes"], seen)
-        fig.add_trace(_box(part["center"], part["size"], name, INTERFERING if part["interferes"] else palette[k % len(palette)], True, part["name"]))
+        fig.add_trace(_box(part["center"], part["size"], name,
+                           INTERFERING if part["interferes"] else palette[k % len(palette)], True, part["name"]))
     cg = [v * MM for v in geometry["cg"]]
-    fig.add_trace(go.Scatter3d(x=[cg[0]], y=[cg[1]], z=[cg[2]], mode="markers", marker={"size": 6, "color": "black", "symbol": "x"}, name="centre of gravity"))
-    fig.update_layout(scene={"xaxis_title": "x, along the fuselage (mm)", "yaxis_title": "y (mm)", "zaxis_title": "z, up (mm)", "aspectmode": "data",
+    fig.add_trace(go.Scatter3d(x=[cg[0]], y=[cg[1]], z=[cg[2]], mode="markers",
+                               marker={"size": 6, "color": "black", "symbol": "x"}, name="centre of gravity"))
+    fig.update_layout(scene={"xaxis_title": "x, along the fuselage (mm)", "yaxis_title": "y (mm)",
+                             "zaxis_title": "z, up (mm)", "aspectmode": "data",
                              "camera": {"eye": {"x": 1.9, "y": 1.9, "z": 1.1}}})  # far enough for the axis titles
     pairs = geometry["interferences"]
     clash = f"{pairs} interfering pair{'s' if pairs != 1 else ''}, parts in red" if pairs else "no interference"
     fig = _layout(fig, f"{title} (mass {geometry['mass']:.2f} kg, {clash})", height=640)
-    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": 0.0, "xanchor": "left", "x": 0.0})  # 12 entries: below the scene
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": 0.0, "xanchor": "left",
+                              "x": 0.0})  # 12 entries: below the scene
     return fig
 
 
-def power_curve(speeds: np.ndarray, power: np.ndarray, feasible: np.ndarray, title: str = "Electrical power in steady flight") -> go.Figure:
+def power_curve(speeds: np.ndarray, power: np.ndarray, feasible: np.ndarray,
+                title: str = "Electrical power in steady flight") -> go.Figure:
     """Power (W) against forward speed (m/s) over the feasible trim points; max speed and best range (the most
     metres per joule, speed / power) marked."""
     fig = go.Figure()
     ok = np.asarray(feasible, dtype=bool)
-    fig.add_trace(go.Scatter(x=speeds[ok], y=power[ok], mode="lines+markers", name="trimmed (achievable) speeds", marker={"size": 4}))
+    fig.add_trace(go.Scatter(x=speeds[ok], y=power[ok], mode="lines+markers", name="trimmed (achievable) speeds",
+                             marker={"size": 4}))
     if ok.any():
         top = np.flatnonzero(ok)[-1]
-        fig.add_trace(go.Scatter(x=[speeds[top]], y=[power[top]], mode="markers", marker={"size": 13, "color": "#d62728", "symbol": "diamond"}, name=f"max speed {speeds[top]:g} m/s"))
+        fig.add_trace(go.Scatter(x=[speeds[top]], y=[power[top]], mode="markers",
+                                 marker={"size": 13, "color": "#d62728", "symbol": "diamond"},
+                                 name=f"max speed {speeds[top]:g} m/s"))
         distance = np.where(ok, speeds / np.where(power > 0, power, np.inf), -np.inf)
         best = int(np.argmax(distance))
-        fig.add_trace(go.Scatter(x=[speeds[best]], y=[power[best]], mode="markers", marker={"size": 13, "color": "#2ca02c", "symbol": "star"}, name=f"best range at {speeds[best]:g} m/s"))
+        fig.add_trace(go.Scatter(x=[speeds[best]], y=[power[best]], mode="markers",
+                                 marker={"size": 13, "color": "#2ca02c", "symbol": "star"},
+                                 name=f"best range at {speeds[best]:g} m/s"))
     fig.update_xaxes(title_text="forward speed (m/s)")
     fig.update_yaxes(title_text="electrical power (W)")
     return _layout(fig, title, height=420)
@@ -98,15 +115,20 @@ def pitch_into_flight(log: FlightLog, design: int = 0) -> np.ndarray:
     return np.degrees(np.arctan2(body_z[:, 1], body_z[:, 2]))
 
 
-def step_response(log: FlightLog, velocity_ref: float, design: int = 0, title: str = "6-DOF step response") -> go.Figure:
+def step_response(log: FlightLog, velocity_ref: float, design: int = 0,
+                  title: str = "6-DOF step response") -> go.Figure:
     """Speed along the step (with the command) and pitch into the direction of flight against time, one design."""
     t = log.time
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
-    fig.add_trace(go.Scatter(x=t, y=np.where(t >= SPEED_STEP_TIME, velocity_ref, 0.0), mode="lines", line={"dash": "dash", "color": "#7f7f7f"},
+    fig.add_trace(go.Scatter(x=t, y=np.where(t >= SPEED_STEP_TIME, velocity_ref, 0.0), mode="lines",
+                             line={"dash": "dash", "color": "#7f7f7f"},
                              name="commanded speed"), row=1, col=1)
-    fig.add_trace(go.Scatter(x=t, y=log.velocity[design, :, 1], mode="lines", line={"color": "#1f77b4"}, name="speed along the step"), row=1, col=1)
-    fig.add_trace(go.Scatter(x=t, y=log.velocity[design, :, 2], mode="lines", line={"color": "#2ca02c"}, name="climb rate"), row=1, col=1)
-    fig.add_trace(go.Scatter(x=t, y=pitch_into_flight(log, design), mode="lines", line={"color": "#d62728"}, name="pitch into the direction of flight"),
+    fig.add_trace(go.Scatter(x=t, y=log.velocity[design, :, 1], mode="lines", line={"color": "#1f77b4"},
+                             name="speed along the step"), row=1, col=1)
+    fig.add_trace(go.Scatter(x=t, y=log.velocity[design, :, 2], mode="lines", line={"color": "#2ca02c"},
+                             name="climb rate"), row=1, col=1)
+    fig.add_trace(go.Scatter(x=t, y=pitch_into_flight(log, design), mode="lines", line={"color": "#d62728"},
+                             name="pitch into the direction of flight"),
                   row=2, col=1)
     fig.update_yaxes(title_text="speed (m/s)", row=1, col=1)
     fig.update_yaxes(title_text="pitch (°)", row=2, col=1)

@@ -69,14 +69,16 @@ def sampling_job(config: SamplingConfig) -> Callable[[JobContext], dict[str, Any
     def run(ctx: JobContext) -> dict[str, Any]:
         estimator = dnre_core.load_estimator(config.model_path)
         posterior = dnre_core.RatioPosterior(estimator, sampler=config.sampler)
-        x_o = Target.from_dict(config.target).conditioning_point(estimator.metadata["x_min"], estimator.metadata["x_max"])
+        x_o = Target.from_dict(config.target).conditioning_point(estimator.metadata["x_min"],
+                                                                 estimator.metadata["x_max"])
         pacer = Pacer(PUBLISH_EVERY_S)
 
         def callback(step: int, chains: Any, diagnostics: dnre_core.ChainDiagnostics) -> bool:
             if pacer.due(force=step >= diagnostics.total_steps):
                 started = pacer.clock()
                 phase = "warm-up" if diagnostics.phase == "warmup" else "sampling"
-                ctx.report(progress=step / max(1, diagnostics.total_steps), message=f"{phase}: step {step} of {diagnostics.total_steps}", **_live(diagnostics))
+                ctx.report(progress=step / max(1, diagnostics.total_steps),
+                           message=f"{phase}: step {step} of {diagnostics.total_steps}", **_live(diagnostics))
                 pacer.done(started)
             return not ctx.cancelled
 
@@ -93,7 +95,8 @@ def sampling_job(config: SamplingConfig) -> Callable[[JobContext], dict[str, Any
         summary = diagnostics.as_dict()
         atomic.write_json(folder / "diagnostics.json", summary)
         ctx.report(progress=1.0, message=f"kept {samples.shape[0]} draws", **_live(diagnostics))
-        return {"samples": "samples.npz", "num_samples": int(samples.shape[0]), "diagnostics": summary, "config": asdict(config), "x_o": x_o.tolist()}
+        return {"samples": "samples.npz", "num_samples": int(samples.shape[0]), "diagnostics": summary,
+                "config": asdict(config), "x_o": x_o.tolist()}
 
     return run
 

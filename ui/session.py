@@ -25,7 +25,8 @@ def _registry(root: str) -> RunnerRegistry:
 
 
 def workspace() -> Workspace:
-    """The workspace named by ``--workspace`` (after ``--`` in ``streamlit run``), ``$DNRE_WORKSPACE`` or ./workspace."""
+    """The workspace named by ``--workspace`` (after ``--`` in ``streamlit run``), ``$DNRE_WORKSPACE`` or
+    ./workspace."""
     return _workspace(str(resolve_dir(sys.argv[1:])))
 
 

@@ -59,10 +59,12 @@ class SimulationConfig:
 
     def resume_name(self, simulator: Simulator) -> str:
         """The file of finished batches: one per simulator and (size, seed, batch size), never per backend."""
-        return f"simulation-{simulator.__module__}.{simulator.__qualname__}-n{self.num_designs}-seed{self.seed}-batch{self.batch_size}.pt"
+        return (f"simulation-{simulator.__module__}.{simulator.__qualname__}-n{self.num_designs}-seed{self.seed}"
+                f"-batch{self.batch_size}.pt")
 
 
-def simulation_job(config: SimulationConfig, simulator: Simulator = quadcopter_simulator) -> Callable[[JobContext], dict[str, Any]]:
+def simulation_job(config: SimulationConfig,
+                   simulator: Simulator = quadcopter_simulator) -> Callable[[JobContext], dict[str, Any]]:
     """Draw ``num_designs`` designs from the prior, simulate them and store them as a workspace data set."""
     if config.backend not in BACKENDS:
         raise ValueError(f"Unknown simulation backend {config.backend!r}; choose one of {', '.join(BACKENDS)}.")
@@ -74,7 +76,8 @@ def simulation_job(config: SimulationConfig, simulator: Simulator = quadcopter_s
         ctx.report(progress=0.0, message=f"{'resuming' if resumed else 'starting'} on a {BACKENDS[config.backend]}")
         try:
             theta, x = dnre_core.simulate_for_sbi(
-                simulator, quadcopter.prior(), config.num_designs, num_workers=config.num_workers, backend=config.backend,
+                simulator, quadcopter.prior(), config.num_designs, num_workers=config.num_workers,
+                backend=config.backend,
                 seed=config.seed, batch_size=config.batch_size, progress=progress, resume_path=resume,
             )
         except JobCancelled:
@@ -97,7 +100,8 @@ class ValidationConfig:
     num_reference: int = 300
 
 
-def validation_job(config: ValidationConfig, simulator: Simulator = quadcopter_simulator) -> Callable[[JobContext], dict[str, Any]]:
+def validation_job(config: ValidationConfig,
+                   simulator: Simulator = quadcopter_simulator) -> Callable[[JobContext], dict[str, Any]]:
     """Re-simulate a sampling run's designs and as many prior designs; score them against the run's target."""
 
     def run(ctx: JobContext) -> dict[str, Any]:
@@ -117,15 +121,18 @@ def validation_job(config: ValidationConfig, simulator: Simulator = quadcopter_s
         )
         ctx.report(progress=0.7, message="weighting designs with the model's posterior density")
         theta_t = torch.as_tensor(theta, dtype=torch.float32)
-        log_q = posterior.log_prob(theta_t, x=torch.as_tensor(x_o, dtype=torch.float32), num_reference=config.num_reference, seed=config.seed)
+        log_q = posterior.log_prob(theta_t, x=torch.as_tensor(x_o, dtype=torch.float32),
+                                   num_reference=config.num_reference, seed=config.seed)
         log_prior = posterior.prior.log_prob(theta_t)
         scale = np.maximum(np.asarray(estimator.metadata["x_max"]) - np.asarray(estimator.metadata["x_min"]), 1e-12)
-        result = evaluate(theta, x, prior_x.numpy().astype(float), target, scale, log_prior.numpy().astype(float), log_q.numpy().astype(float))
+        result = evaluate(theta, x, prior_x.numpy().astype(float), target, scale, log_prior.numpy().astype(float),
+                          log_q.numpy().astype(float))
         ctx.check_cancelled()
         save_result(ctx.workspace.run_dir(ctx.run_id), result, prior_theta.numpy().astype(float))
         return {
             "fraction": result.fraction, "prior_fraction": result.prior_fraction, "ess": result.effective_sample_size,
-            "num_designs": int(theta.shape[0]), "sampling_run_id": source.id, "target": sampling["target"], "config": asdict(config),
+            "num_designs": int(theta.shape[0]), "sampling_run_id": source.id, "target": sampling["target"],
+            "config": asdict(config),
         }
 
     return run

@@ -86,15 +86,18 @@ class Target:
 
     @classmethod
     def from_dict(cls, rows: Sequence[dict[str, Any]]) -> Target:
-        return cls(tuple(MetricTarget(str(r["name"]), str(r["mode"]), float(r["value"]), float(r["tolerance"])) for r in rows))
+        return cls(tuple(MetricTarget(str(r["name"]), str(r["mode"]), float(r["value"]),
+                                      float(r["tolerance"])) for r in rows))
 
 
-def check_target(target: Target, metric_names: Sequence[str], x_min: Sequence[float], x_max: Sequence[float], masked: bool, labels: Sequence[str] | None = None) -> None:
+def check_target(target: Target, metric_names: Sequence[str], x_min: Sequence[float], x_max: Sequence[float],
+                 masked: bool, labels: Sequence[str] | None = None) -> None:
     """Raise :class:`TargetError` when the model cannot serve this target: wrong metrics, free metrics without
     masking, everything free, or a band that does not overlap the range of the model's training data."""
     shown = list(labels) if labels is not None else list(metric_names)
     if target.names != list(metric_names):
-        raise TargetError(f"The target's metrics ({', '.join(target.names)}) are not the model's ({', '.join(metric_names)}).")
+        raise TargetError(f"The target's metrics ({', '.join(target.names)}) are not the model's "
+                          f"({', '.join(metric_names)}).")
     free = [shown[i] for i, m in enumerate(target.metrics) if m.mode == "free"]
     if free and not masked:
         raise TargetError(
@@ -102,18 +105,22 @@ def check_target(target: Target, metric_names: Sequence[str], x_min: Sequence[fl
             "is left free. Give it a value, or choose a model trained with masking (such as the default model)."
         )
     if all(m.mode == "free" for m in target.metrics):
-        raise TargetError("Every metric is free: state at least one target, otherwise any design from the prior will do.")
+        raise TargetError("Every metric is free: state at least one target, otherwise any design from the prior "
+                          "will do.")
     problems = []
     for i, m in enumerate(target.metrics):
         low, high = m.band
         if m.mode == "free":
             continue
         if high < x_min[i] or low > x_max[i]:
-            problems.append(f"{shown[i]}: the target {_describe(m)} lies outside the range the model was trained on ({x_min[i]:.4g} to {x_max[i]:.4g})")
+            problems.append(f"{shown[i]}: the target {_describe(m)} lies outside the range the model was trained on "
+                            f"({x_min[i]:.4g} to {x_max[i]:.4g})")
         elif m.mode == "value" and not x_min[i] <= m.value <= x_max[i]:
-            problems.append(f"{shown[i]}: the value {m.value:g} lies outside the range the model was trained on ({x_min[i]:.4g} to {x_max[i]:.4g})")
+            problems.append(f"{shown[i]}: the value {m.value:g} lies outside the range the model was trained on "
+                            f"({x_min[i]:.4g} to {x_max[i]:.4g})")
     if problems:
-        raise TargetError("; ".join(problems) + ". The model cannot propose designs there: move the target inside that range.")
+        raise TargetError("; ".join(problems)
+                          + ". The model cannot propose designs there: move the target inside that range.")
 
 
 def _describe(m: MetricTarget) -> str:

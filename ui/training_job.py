@@ -52,9 +52,11 @@ def train_model(
 ) -> tuple[dnre_core.RatioEstimator, dnre_core.TrainingSummary]:
     """Train one estimator (shared by the job and the ``make default-model`` script)."""
     prior = dnre_core.BoxUniform(torch.as_tensor(low, dtype=torch.float32), torch.as_tensor(high, dtype=torch.float32))
-    method_options = {"head": config.dnre_head, "num_partners": config.dnre_partners} if config.estimator == "DNRE" else {}
+    method_options = {"head": config.dnre_head,
+                      "num_partners": config.dnre_partners} if config.estimator == "DNRE" else {}
     trainer = ESTIMATORS[config.estimator](
-        prior, hidden_features=config.hidden_features, num_layers=config.num_layers, mask_probability=config.mask_probability,
+        prior, hidden_features=config.hidden_features, num_layers=config.num_layers,
+        mask_probability=config.mask_probability,
         parameter_names=parameter_names, metric_names=metric_names, **method_options,
     )
     trainer.append_simulations(torch.as_tensor(theta, dtype=torch.float32), torch.as_tensor(x, dtype=torch.float32))
@@ -85,13 +87,15 @@ def training_job(config: TrainingConfig, low: Any, high: Any) -> Callable[[JobCo
             return not ctx.cancelled
 
         ctx.report(progress=0.0, message="preparing the data")
-        estimator, summary = train_model(config, data.theta, data.x, data.parameter_names, data.metric_names, low, high, callback)
+        estimator, summary = train_model(config, data.theta, data.x, data.parameter_names, data.metric_names, low, high,
+                                         callback)
         model_id = ctx.workspace.new_model_id()
         estimator.save(str(ctx.workspace.model_path(model_id)))
         metrics = {k: v for k, v in summary.as_dict().items() if k not in ("train_losses", "val_losses")}
         metrics.update(train_losses=summary.train_losses, val_losses=summary.val_losses,
                        consistency=estimator.metadata.get("consistency"))
         ctx.workspace.add_model(model_id, config.name, config.estimator, config.dataset_id, asdict(config), metrics)
-        return {"model_id": model_id, "best_val_loss": summary.best_val_loss, "epochs": summary.epochs, "stopped_by": summary.stopped_by}
+        return {"model_id": model_id, "best_val_loss": summary.best_val_loss, "epochs": summary.epochs,
+                "stopped_by": summary.stopped_by}
 
     return run

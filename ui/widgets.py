@@ -22,7 +22,8 @@ def job_status(runner: JobRunner, snap: JobSnapshot, stop_label: str = "Stop") -
     icon = STATUS_ICONS[snap.status]
     if snap.status in ("queued", "running"):
         st.progress(snap.progress, text=f"{icon} {snap.name}: {snap.message}")
-        if st.button(stop_label, key=f"stop-{snap.id}", help="Stop this job; what was computed so far is kept where possible."):
+        if st.button(stop_label, key=f"stop-{snap.id}",
+                     help="Stop this job; what was computed so far is kept where possible."):
             runner.cancel(snap.id)
             st.rerun()
     elif snap.status == "failed":

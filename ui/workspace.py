@@ -202,7 +202,8 @@ class Workspace:
             for run_id in dead:
                 conn.execute(
                     "UPDATE runs SET status='interrupted', updated_at=?, message=? WHERE id=?",
-                    (now, "interrupted: the process running it stopped (crash or restart); partial results kept", run_id),
+                    (now, "interrupted: the process running it stopped (crash or restart); partial results kept",
+                     run_id),
                 )
         return dead
 
@@ -220,7 +221,8 @@ class Workspace:
         theta = np.asarray(theta, dtype=np.float64)
         x = np.asarray(x, dtype=np.float64)
         if theta.ndim != 2 or x.ndim != 2 or theta.shape[0] != x.shape[0]:
-            raise WorkspaceError(f"A data set needs theta (N, D) and x (N, L) with the same N; got {theta.shape} and {x.shape}.")
+            raise WorkspaceError(f"A data set needs theta (N, D) and x (N, L) with the same N; got {theta.shape} and "
+                                 f"{x.shape}.")
         if theta.shape[1] != len(parameter_names) or x.shape[1] != len(metric_names):
             raise WorkspaceError("A data set's column names must match its array widths.")
         dataset_id = _new_id()
@@ -266,7 +268,8 @@ class Workspace:
             raise WorkspaceError(f"The data set file {record.path} cannot be read ({exc}).") from exc
 
     def _dataset(self, row: sqlite3.Row) -> Dataset:
-        return Dataset(row["id"], row["name"], row["created_at"], row["source"], row["n_rows"], self.root / row["path"], json.loads(row["meta"]))
+        return Dataset(row["id"], row["name"], row["created_at"], row["source"], row["n_rows"], self.root / row["path"],
+                       json.loads(row["meta"]))
 
     # ---- models ---------------------------------------------------------------------------------------------
     def model_path(self, model_id: str) -> Path:
@@ -328,15 +331,18 @@ class Workspace:
 
     def create_run(self, kind: str, name: str, session_id: str, params: dict[str, Any] | None = None) -> Run:
         now = time.time()
-        run = Run(_new_id(), kind, name, session_id, current_owner(), "queued", now, now, "queued", dict(params or {}), {})
+        run = Run(_new_id(), kind, name, session_id, current_owner(), "queued", now, now, "queued", dict(params or {}),
+                  {})
         with self._connect() as conn:
             conn.execute(
                 "INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (run.id, kind, name, session_id, run.owner, run.status, now, now, run.message, json.dumps(run.params), "{}"),
+                (run.id, kind, name, session_id, run.owner, run.status, now, now, run.message, json.dumps(run.params),
+                 "{}"),
             )
         return run
 
-    def update_run(self, run_id: str, status: str | None = None, message: str | None = None, result: dict[str, Any] | None = None) -> None:
+    def update_run(self, run_id: str, status: str | None = None, message: str | None = None,
+                   result: dict[str, Any] | None = None) -> None:
         if status is not None and status not in RUN_STATUSES:
             raise WorkspaceError(f"Unknown run status {status!r}; expected one of {RUN_STATUSES}.")
         sets, values = ["updated_at=?"], [time.time()]
@@ -378,4 +384,5 @@ class Workspace:
     def counts(self) -> dict[str, int]:
         """Number of data sets, models and runs (for the Home page)."""
         with self._connect(write=False) as conn:
-            return {table: int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]) for table in ("datasets", "models", "runs")}
+            return {table: int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+                    for table in ("datasets", "models", "runs")}

@@ -192,7 +192,8 @@ def bench_kind(kind: str, problem: LinearGaussian, x_o: Tensor) -> dict:
                                               for s, b in zip(spread, base, strict=True)),
             "spread_vs_mh": statistics.median(s.ess_per_second / m.ess_per_second
                                               for s, m in zip(spread, mh, strict=True)),
-            "hmc_ratio": statistics.median(h.ess_per_second for h in hmc) / statistics.median(b.ess_per_second for b in base),
+            "hmc_ratio": statistics.median(h.ess_per_second for h in hmc)
+            / statistics.median(b.ess_per_second for b in base),
             "gradient_ms": gradient_ms, "flops": statistics.median(flops), "matmul": statistics.median(matmul),
             "flop_fraction": statistics.median(f / m for f, m in zip(flops, matmul, strict=True))}
 

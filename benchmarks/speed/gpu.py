@@ -116,7 +116,8 @@ def main() -> None:
         *headline([
             "| workload | unit | CPU, 1 thread | GPU | GPU advantage |",
             "|---|---|---:|---:|---:|",
-            *[f"| {name} | {unit} | {figure(cpu)} | {figure(gpu)} | {gain:.1f}× |" for name, unit, cpu, gpu, gain in rows],
+            *[f"| {name} | {unit} | {figure(cpu)} | {figure(gpu)} | {gain:.1f}× |"
+              for name, unit, cpu, gpu, gain in rows],
         ]),
         "",
         "Where the GPU's seconds per MH step (chains ÷ chain-steps/s) stay flat as the chains grow, kernel launches "

@@ -131,8 +131,8 @@ def summary(records: list[dict[str, Any]]) -> list[str]:
     columns = sorted({(r["task"], r["epochs_budget"]) for r in records})
     lines = [
         f"C2ST (0.5 = perfect) of {NUM_POSTERIOR_SAMPLES:,} MH draws ({NUM_POSTERIOR_SAMPLES:,} chains × 1 draw after "
-        f"warm-up) against {NUM_POSTERIOR_SAMPLES:,} reference samples, observation {OBSERVATION}; mean ± sd over seeds "
-        "(seed = simulations, initialisation, batches and sampling); columns: task @ epochs of training. The "
+        f"warm-up) against {NUM_POSTERIOR_SAMPLES:,} reference samples, observation {OBSERVATION}; mean ± sd over "
+        "seeds (seed = simulations, initialisation, batches and sampling); columns: task @ epochs of training. The "
         "antisymmetry error |d(a,b) + d(b,a)| on reference-posterior triples is in the results file.",
         "",
         "| variant | " + " | ".join(f"{task} @ {epochs}" for task, epochs in columns) + " |",

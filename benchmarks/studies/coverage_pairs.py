@@ -39,7 +39,8 @@ def _own(records: list[dict[str, Any]], kind: str) -> dict[tuple[str, int], dict
     return {
         (r["task"], r["seed"]): r
         for r in records
-        if r["kind"] == kind and r["status"] == "ok" and (r["method"], r["sampler"], r["budget"]) == (METHOD, SAMPLER, BUDGET)
+        if r["kind"] == kind and r["status"] == "ok"
+        and (r["method"], r["sampler"], r["budget"]) == (METHOD, SAMPLER, BUDGET)
         and (kind == "coverage" or r["observation"] == CHECK_OBSERVATION)
     }
 

@@ -112,8 +112,8 @@ def summary(records: list[dict[str, Any]]) -> list[str]:
         measured += 1
         better += 2 * lower > len(seeds)
         lines.append(f"| {task} | {base:.5f} | {'; '.join(cells)} | {lower} of {len(seeds)} | {cost:.1f}× |")
-    lines += ["", f"K = {more_k} has the lower held-out loss in a majority of seeds on {better} of the {measured} tasks "
-              f"measured (the rule adopts it on at least {ADOPT_ON_TASKS} of 10)."]
+    lines += ["", f"K = {more_k} has the lower held-out loss in a majority of seeds on {better} of the {measured} "
+              f"tasks measured (the rule adopts it on at least {ADOPT_ON_TASKS} of 10)."]
     return lines
 
 

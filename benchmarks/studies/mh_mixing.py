@@ -39,8 +39,8 @@ IS_DRAWS, IS_SEED, NUM_CHAINS, NUM_REFERENCE = 20_000, 7, 1_000, 1_000
 SCALE_SPREAD = 2.0  # decades; MH's option that spreads each step's proposal scale below the adapted one
 UNSPREAD = {"scale_spread": 0.0}
 SAMPLERS: tuple[tuple[str, int, dict[str, float]], ...] = (  # (sampler, warm-up steps, options); 200: the full run's
-    ("mh", 200, UNSPREAD), ("mh", 1_000, UNSPREAD), ("mh", 3_000, UNSPREAD), ("mh", 200, {"scale_spread": SCALE_SPREAD}),
-    ("hmc", 200, {}),
+    ("mh", 200, UNSPREAD), ("mh", 1_000, UNSPREAD), ("mh", 3_000, UNSPREAD),
+    ("mh", 200, {"scale_spread": SCALE_SPREAD}), ("hmc", 200, {}),
 )
 
 
@@ -88,7 +88,8 @@ def probe(seed: int) -> list[dict[str, Any]]:
             draws = fitted.sample(x_o, name, NUM_CHAINS, sampling_seed(seed, obs), warmup_steps=warmup, **options)
             samples[label] = draws.samples
             record["samplers"][label] = {
-                "c2st": c2st(draws.samples, reference[:NUM_REFERENCE]), "narrow_share": narrow_share(draws.samples, x_o),
+                "c2st": c2st(draws.samples, reference[:NUM_REFERENCE]),
+                "narrow_share": narrow_share(draws.samples, x_o),
                 "acceptance": float(np.mean(fitted.posterior(name, **options).diagnostics.acceptance)),
                 "min_ess_per_second": draws.min_ess / draws.seconds,
             }
@@ -102,9 +103,9 @@ def summary(records: list[dict[str, Any]]) -> list[str]:
     seeds = sorted({r["seed"] for r in records})
     names = [sampler_label(*sampler) for sampler in SAMPLERS]
     lines = [
-        f"The sbibm run's DNRE models (seeds {', '.join(map(str, seeds))}), observations 1–10, means over observations. "
-        f"Each entry: the share of posterior mass within {NARROW_RADIUS} of the observation / C2ST against 1,000 "
-        "reference samples. Columns: sampler and warm-up steps (the sbibm run uses 200); *spread 2*: "
+        f"The sbibm run's DNRE models (seeds {', '.join(map(str, seeds))}), observations 1–10, means over "
+        f"observations. Each entry: the share of posterior mass within {NARROW_RADIUS} of the observation / C2ST "
+        "against 1,000 reference samples. Columns: sampler and warm-up steps (the sbibm run uses 200); *spread 2*: "
         "`scale_spread=2`, the other MH columns `scale_spread=0`.",
         "",
         "| seed | learned density | reference | " + " | ".join(names) + " | C2ST, MH 200 against MH 3000 |",

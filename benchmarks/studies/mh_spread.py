@@ -51,9 +51,9 @@ def probe(task_name: str) -> list[dict[str, Any]]:
 def summary(records: list[dict[str, Any]]) -> list[str]:
     """Per task: MH's C2ST without and with the spread, their paired difference, and the ESS/s ratio."""
     lines = [
-        f"DNRE, seed {SEED}, MH with `scale_spread` 0 and 2 on observations 1–10; C2ST against 1,000 reference samples, "
-        "mean over observations; the paired difference ± its standard error; the ESS/s ratio is the median over "
-        "observations of min ESS per second with the spread over without.",
+        f"DNRE, seed {SEED}, MH with `scale_spread` 0 and 2 on observations 1–10; C2ST against 1,000 reference "
+        "samples, mean over observations; the paired difference ± its standard error; the ESS/s ratio is the median "
+        "over observations of min ESS per second with the spread over without.",
         "",
         "| task | C2ST, spread 0 | C2ST, spread 2 | spread 2 − 0 | ESS/s ratio |",
         "|---|---|---|---|---|",

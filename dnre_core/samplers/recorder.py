@@ -15,7 +15,8 @@ SampleCallback = Callable[[int, Tensor, ChainDiagnostics], Any]
 
 
 class ChainRecorder:
-    """Collects draws (C, T, D) after warm-up every ``thin`` steps and calls ``callback`` every ``callback_every`` steps.
+    """Collects draws (C, T, D) after warm-up every ``thin`` steps and calls ``callback`` every ``callback_every``
+    steps.
 
     ``to_output`` maps the sampler's state to the recorded parameters (e.g. unbounded z back to θ).
 
@@ -56,7 +57,8 @@ class ChainRecorder:
             self.draws[:, self.kept] = state.detach().cpu()
             self.kept += 1
         due = self.step % self.callback_every == 0 or self.step == self.total_steps
-        if self.callback is not None and due and self.callback(self.step, self.draws[:, :self.kept], self.diagnostics()) is False:
+        if (self.callback is not None and due
+                and self.callback(self.step, self.draws[:, :self.kept], self.diagnostics()) is False):
             self.stopped_early = True
             return False
         return True
