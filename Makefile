@@ -1,4 +1,4 @@
-# dnre-quad: make run (dashboard), make test (the whole suite, as CI runs it), make bench (benchmarks → BENCHMARKS.md).
+# dnre-quad: make run (dashboard), make test (the whole suite, as CI runs it), make bench (→ BENCHMARKS.md).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
