@@ -26,7 +26,7 @@ run: setup
 test: setup bench-setup browser-setup
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -m stability > .stability.log 2>&1 & guard=$$!; \
-	nice -n 19 $(MAKE) --no-print-directory bench-smoke > .smoke.log 2>&1 & smoke=$$!; \
+	nice -n 19 sh -c '$(SMOKE_RUN)' > .smoke.log 2>&1 & smoke=$$!; \
 	$(PY) -m pytest -m "not stability"; suite=$$?; \
 	wait $$guard; stability=$$?; wait $$smoke; smoked=$$?; \
 	echo "--- stability guard (tests/test_dnre_stability.py) ---"; cat .stability.log; \
@@ -85,12 +85,12 @@ bench: bench-setup
 # at 2,000 simulations, a short early-stopping patience and 5 coverage pairs, which exercise the coverage path; it
 # fails on a failed cell or a C2ST above 0.75. Its files go to benchmarks/results/smoke/ (not in git).
 SMOKE := benchmarks/results/smoke
+SMOKE_RUN := rm -rf $(SMOKE) && $(PY) -m benchmarks sbibm --tasks two_moons,gaussian_linear --methods dnre \
+	--samplers mh,hmc --budget 2000 --observations 1 --seeds 0 --jobs 2 --results $(SMOKE)/results.jsonl \
+	--report $(SMOKE)/sbibm.md --figures $(SMOKE)/figures --posterior-samples 1000 --reference-samples 1000 \
+	--coverage-pairs 5 --patience 20 --max-c2st 0.75 --no-progress
 bench-smoke: bench-setup
-	rm -rf $(SMOKE)  # a check of the current code: never resume an older run
-	$(PY) -m benchmarks sbibm --tasks two_moons,gaussian_linear --methods dnre --samplers mh,hmc --budget 2000 \
-		--observations 1 --seeds 0 --jobs 2 --results $(SMOKE)/results.jsonl --report $(SMOKE)/sbibm.md \
-		--figures $(SMOKE)/figures --posterior-samples 1000 --reference-samples 1000 --coverage-pairs 5 \
-		--patience 20 --max-c2st 0.75 --no-progress
+	$(SMOKE_RUN)  # a check of the current code: it never resumes an older run
 
 # Dashboard (issue 5): the shipped default model, and Debian's chromium for the browser end-to-end test.
 .PHONY: browser-setup
