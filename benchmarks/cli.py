@@ -3,6 +3,7 @@
 - ``sbibm [options]``: the sbibm run (:mod:`benchmarks.sbibm_cli`; ``sbibm --help`` lists its options).
 - ``study NAME [options]``: a follow-up study (:mod:`benchmarks.studies`).
 - ``speed NAME``: a speed benchmark (:mod:`benchmarks.speed`).
+- ``design [options]``: the inverse-design suite (:mod:`benchmarks.design_suite`).
 - ``assemble [OUTPUT]``: ``BENCHMARKS.md`` from the results (:mod:`benchmarks.assemble`).
 """
 
@@ -20,6 +21,7 @@ COMMANDS = {
     "sbibm": "the sbibm run: DNRE, NRE and BNRE against sbi's peers on the ten tasks (sbibm --help: its options)",
     "study": f"a follow-up study of the sbibm run: {', '.join(STUDIES)} (study --help: its options)",
     "speed": f"a speed benchmark: {', '.join(SPEED)}",
+    "design": "the inverse-design suite against exact answers (design --help: its options)",
     "assemble": "write BENCHMARKS.md (or OUTPUT) from benchmarks/results/*.md",
 }
 
@@ -46,5 +48,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         importlib.import_module(f"benchmarks.speed.{args.arguments[0]}").main()
         return 0
-    module = {"sbibm": "benchmarks.sbibm_cli", "study": "benchmarks.studies", "assemble": "benchmarks.assemble"}
+    module = {"sbibm": "benchmarks.sbibm_cli", "study": "benchmarks.studies", "assemble": "benchmarks.assemble",
+              "design": "benchmarks.design_suite"}
     return importlib.import_module(module[args.command]).main(args.arguments)

@@ -5,19 +5,22 @@ diagnostics and metrics. Simulator-agnostic; no UI imports.
 """
 
 from .consistency import consistency_report
+from .design import DesignProgress, DesignResult, inverse_design
 from .diagnostics import ChainDiagnostics
 from .estimators import BNREEstimator, DNREEstimator, NREEstimator, RatioEstimator
 from .io import ModelFileError, load_estimator, read_model_config
 from .metrics import c2st, expected_coverage
 from .posterior import RatioPosterior
 from .priors import BoxUniform
-from .simulation import simulate_for_sbi
+from .simulation import simulate_for_sbi, simulate_parameters
+from .targets import Target, target_warnings
 from .training import BNRE, DNRE, NRE, TrainingSummary
 from .validation import InputError
 from .version import __version__
 
 __all__ = [
-    "BNRE", "DNRE", "NRE", "BNREEstimator", "BoxUniform", "ChainDiagnostics", "DNREEstimator", "InputError",
-    "ModelFileError", "NREEstimator", "RatioEstimator", "RatioPosterior", "TrainingSummary", "__version__", "c2st",
-    "consistency_report", "expected_coverage", "load_estimator", "read_model_config", "simulate_for_sbi",
+    "BNRE", "DNRE", "NRE", "BNREEstimator", "BoxUniform", "ChainDiagnostics", "DNREEstimator", "DesignProgress",
+    "DesignResult", "InputError", "ModelFileError", "NREEstimator", "RatioEstimator", "RatioPosterior", "Target",
+    "TrainingSummary", "__version__", "c2st", "consistency_report", "expected_coverage", "inverse_design",
+    "load_estimator", "read_model_config", "simulate_for_sbi", "simulate_parameters", "target_warnings",
 ]

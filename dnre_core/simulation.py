@@ -23,6 +23,7 @@ from torch.distributions import Distribution
 
 from dnre_core.io import atomic_write_bytes
 from dnre_core.priors import sample_prior
+from dnre_core.validation import InputError
 
 Simulator = Callable[..., Any]
 
@@ -88,14 +89,7 @@ def simulate_for_sbi(simulator: Simulator, prior: Distribution, num_simulations:
     an exception it raises stops the run at once (queued batches are dropped, finished ones stay in ``resume_path``),
     which is how a caller cancels.
     """
-    if int(num_simulations) != num_simulations or num_simulations < 1:
-        raise ValueError(f"num_simulations must be a positive integer; got {num_simulations!r}.")
-    if int(batch_size) != batch_size or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}.")
-    if int(num_workers) != num_workers or num_workers < 1:
-        raise ValueError(f"num_workers must be a positive integer; got {num_workers!r}.")
-    if backend not in ("local", "ray"):
-        raise ValueError(f"backend must be 'local' or 'ray'; got {backend!r}.")
+    _check_run_options(num_simulations, batch_size, num_workers, backend)
     num_simulations, batch_size, num_workers = int(num_simulations), int(batch_size), int(num_workers)
     sizes = [min(batch_size, num_simulations - s) for s in range(0, num_simulations, batch_size)]
     seeds = _batch_seeds(int(seed), len(sizes))
@@ -114,14 +108,83 @@ def simulate_for_sbi(simulator: Simulator, prior: Distribution, num_simulations:
         if progress is not None:
             progress(sum(sizes[i] for i in done), num_simulations)
 
+    _run_batches(run_batch, simulator, thetas, [s for _, s in seeds], todo, num_workers, backend, finished)
+    theta = np.concatenate([done[b][0] for b in range(len(sizes))])
+    x = np.concatenate([done[b][1] for b in range(len(sizes))])
+    return torch.from_numpy(theta), torch.from_numpy(x)
+
+
+def run_batch_or_error(simulator: Simulator, theta: np.ndarray, seed: int) -> np.ndarray | str:
+    """:func:`run_batch`, with an exception raised by the simulator returned as its one-line message instead."""
+    try:
+        return run_batch(simulator, theta, seed)
+    except Exception as error:  # any failure of a user's simulator is reported, not raised
+        return f"{type(error).__name__}: {(str(error).splitlines() or [''])[0][:200]}"
+
+
+def simulate_parameters(simulator: Simulator, theta: np.ndarray, x_dim: int, seed: int = 0, batch_size: int = 1000,
+                        num_workers: int = 1, backend: str = "local",
+                        progress: Callable[[int, int], Any] | None = None) -> tuple[np.ndarray, list[str]]:
+    """Simulate given parameter sets ``theta`` (N, D) → ``(x (N, x_dim) float64, errors)``, never raising for the
+    simulator's own failures.
+
+    Batches of ``batch_size`` rows are run as in :func:`simulate_for_sbi` (same backends; batch ``b``'s simulator
+    seed comes from ``(seed, b)`` alone, so results do not depend on the number of workers). A batch whose simulator
+    call raises, or returns the wrong number of rows or columns, gives NaN rows and one message in ``errors``;
+    non-finite rows the simulator returns stay as they are. The caller counts both as failed simulations.
+    ``progress(done, total)`` is called after each batch and may raise to cancel.
+    """
+    theta = np.asarray(theta, dtype=np.float64)
+    _check_run_options(max(1, theta.shape[0]), batch_size, num_workers, backend)
+    x = np.full((theta.shape[0], int(x_dim)), np.nan)
+    if theta.shape[0] == 0:
+        return x, []
+    starts = list(range(0, theta.shape[0], int(batch_size)))
+    thetas = [theta[s:s + int(batch_size)] for s in starts]
+    seeds = [s for _, s in _batch_seeds(int(seed), len(starts))]
+    errors: list[str] = []
+    done = 0
+
+    def finished(b: int, out: np.ndarray | str) -> None:
+        nonlocal done
+        if isinstance(out, str):
+            errors.append(f"batch {b + 1}: {out}")
+        elif out.shape[1] != x.shape[1]:
+            errors.append(f"batch {b + 1}: the simulator returned {out.shape[1]} column(s); {x.shape[1]} are expected")
+        else:
+            x[starts[b]:starts[b] + out.shape[0]] = out
+        done += thetas[b].shape[0]
+        if progress is not None:
+            progress(done, theta.shape[0])
+
+    _run_batches(run_batch_or_error, simulator, thetas, seeds, list(range(len(starts))), int(num_workers), backend,
+                 finished)
+    return x, errors
+
+
+def _check_run_options(num_simulations: int, batch_size: int, num_workers: int, backend: str) -> None:
+    if int(num_simulations) != num_simulations or num_simulations < 1:
+        raise InputError(f"num_simulations must be a positive integer; got {num_simulations!r}.")
+    if int(batch_size) != batch_size or batch_size < 1:
+        raise InputError(f"batch_size must be a positive integer; got {batch_size!r}.")
+    if int(num_workers) != num_workers or num_workers < 1:
+        raise InputError(f"num_workers must be a positive integer; got {num_workers!r}.")
+    if backend not in ("local", "ray"):
+        raise InputError(f"backend must be 'local' or 'ray'; got {backend!r}.")
+
+
+def _run_batches(task: Callable[..., Any], simulator: Simulator, thetas: list[np.ndarray], seeds: list[int],
+                 todo: list[int], num_workers: int, backend: str, finished: Callable[[int, Any], None]) -> None:
+    """Run ``task(simulator, thetas[b], seeds[b])`` for each batch ``b`` of ``todo`` and call ``finished(b, result)``
+    as they end: in-process for one local worker, else on a process pool or Ray."""
     if backend == "ray":
-        _run_ray(simulator, thetas, seeds, todo, num_workers, finished)
+        _run_ray(task, simulator, thetas, seeds, todo, num_workers, finished)
     elif num_workers == 1:
         for b in todo:
-            finished(b, run_batch(simulator, thetas[b], seeds[b][1]))
+            finished(b, task(simulator, thetas[b], seeds[b]))
     else:
         with ProcessPoolExecutor(max_workers=num_workers, mp_context=get_context("spawn")) as pool:
-            pending = {pool.submit(run_batch, simulator, thetas[b], seeds[b][1]): b for b in todo}
+            pending = {pool.submit(task, simulator, thetas[b], seeds[b]): b for b in todo}
             try:
                 while pending:
                     ready, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -130,26 +193,23 @@ def simulate_for_sbi(simulator: Simulator, prior: Distribution, num_simulations:
             except BaseException:  # a failed batch or a progress callback that raised: drop the queued batches
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
-    theta = np.concatenate([done[b][0] for b in range(len(sizes))])
-    x = np.concatenate([done[b][1] for b in range(len(sizes))])
-    return torch.from_numpy(theta), torch.from_numpy(x)
 
 
-def _run_ray(simulator: Simulator, thetas: list[np.ndarray], seeds: list[tuple[int, int]], todo: list[int],
-             num_workers: int, finished: Callable[[int, np.ndarray], None]) -> None:
+def _run_ray(task: Callable[..., Any], simulator: Simulator, thetas: list[np.ndarray], seeds: list[int],
+             todo: list[int], num_workers: int, finished: Callable[[int, Any], None]) -> None:
     """Run batches ``todo`` as Ray tasks, at most ``num_workers`` in flight, calling ``finished`` as they end."""
     import ray
 
     if not ray.is_initialized():
         ray.init()
-    task = ray.remote(num_cpus=1)(run_batch)
+    remote = ray.remote(num_cpus=1)(task)
     sim_ref = ray.put(simulator)
     queue = list(todo)
     pending: dict[Any, int] = {}
     while queue or pending:
         while queue and len(pending) < num_workers:
             b = queue.pop(0)
-            pending[task.remote(sim_ref, thetas[b], seeds[b][1])] = b
+            pending[remote.remote(sim_ref, thetas[b], seeds[b])] = b
         ready, _ = ray.wait(list(pending), num_returns=1)
         for ref in ready:
             finished(pending.pop(ref), ray.get(ref))

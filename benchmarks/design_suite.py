@@ -1,0 +1,291 @@
+"""The inverse-design suite: do the proposed designs meet the target as often as exact answers, and at what cost?
+
+``python -m benchmarks design [--targets 24] [--prior-predictive 4000000] [--jobs 2] [--report-only]``
+
+1. A prior-predictive sample of the built-in simulator (``--prior-predictive`` designs, seeded, cached in
+   ``benchmarks/cache/``) gives, for every target, its prior mass and the exact answer: the designs that met the
+   bands, draws of p(θ | x ∈ B) by rejection (the first 1,000).
+2. Targets (seeded): bands on 1–4 metrics in mixed forms (value ± tolerance, at least, at most), anchored at a
+   simulated design, one per log-spaced prior-mass bin from 5 % down to 0.01 %. The Interferences metric is free
+   unless a target names it (the suite measures the learned route; the exact-metric route is the default's).
+3. Per target and method, 1,000 designs (seed 0) are simulated once afresh (their own seed) and compared with the
+   exact answer simulated afresh: the hit ratio (designs' fresh hit rate / the exact answer's), C2ST of the designs
+   against the exact answer (sbibm's classifier, 0.5 = indistinguishable; as many designs as exact answers, at most
+   1,000 each), simulations per design and seconds.
+   Methods: ``point`` — the previous dashboard route, the posterior at one point inside the bands (HMC, 100 chains,
+   600 warm-up steps, every 4th kept); ``amortized`` — the model's band posterior alone, conditioned on its training
+   data; ``sequential`` — model proposals kept by the simulator; ``default`` — ``dnre_core.inverse_design`` with
+   every default (the route it measures and takes, and 10 replicates per design for P(meet)); ``rejection`` — how
+   many exact designs rejection from the prior buys with the default's search budget.
+4. Robust designs (every third target): 200 designs with P(meet) ≥ 0.9, then 20 fresh simulations each: their hit
+   rate against the P(meet) reported.
+
+Records go to ``benchmarks/results/design.jsonl`` (resumed by target and method; a run under other settings needs a
+new file) and the report to ``benchmarks/results/design.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+import dnre_core
+import quadcopter
+from benchmarks.output import PACKAGE, RESULTS, headline, provenance, provenance_line, write_markdown
+from benchmarks.runner import use_one_thread
+from dnre_core.io import atomic_write_bytes
+from dnre_core.targets import Target
+from quadcopter.inverse import simulator
+
+NAMES = list(quadcopter.METRIC_NAMES)
+CACHE = PACKAGE / "cache"
+MODEL = Path(__file__).resolve().parents[1] / "models" / "default_dnre.pt"
+TRAINING_DATA = (50_000, 2024)  # the shipped model's simulations (scripts/make_default_model.py)
+NUM_DESIGNS = 1000
+CHUNK = 100_000
+METHODS = ("point", "amortized", "sequential", "default")
+COMMAND = "python -m benchmarks design"
+
+
+def prior_predictive(num: int, seed: int, jobs: int) -> tuple[np.ndarray, np.ndarray]:
+    """(θ (num, 19), x (num, 7)) float32 from the built-in simulator, in seeded chunks; cached."""
+    path = CACHE / f"design_prior_predictive_{num}_seed{seed}.npz"
+    if path.exists():
+        with np.load(path) as data:
+            return data["theta"], data["x"]
+    chunks = [(seed, i, min(CHUNK, num - start)) for i, start in enumerate(range(0, num, CHUNK))]
+    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
+        parts = list(pool.map(_simulate_chunk, chunks))
+    theta = np.concatenate([p[0] for p in parts])
+    x = np.concatenate([p[1] for p in parts])
+    CACHE.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, lambda f: np.savez(f, theta=theta, x=x))
+    return theta, x
+
+
+def _simulate_chunk(args: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    seed, index, size = args
+    use_one_thread()
+    rng = np.random.default_rng([seed, index])
+    low, high = np.asarray(quadcopter.LOWER, float), np.asarray(quadcopter.UPPER, float)
+    theta = low + (high - low) * rng.random((size, len(low)))
+    x = np.concatenate([simulator(theta[s:s + 2000], seed=int(rng.integers(2**31))) for s in range(0, size, 2000)])
+    return theta.astype(np.float32), x.astype(np.float32)
+
+
+def make_targets(x: np.ndarray, num: int, seed: int = 0) -> list[Target]:
+    """``num`` targets, one per log-spaced prior-mass bin from 5 % to 0.01 % (see the module docstring)."""
+    rng = np.random.default_rng(seed)
+    q10, q90 = np.percentile(x, [10, 90], axis=0)
+    spread = np.maximum(q90 - q10, 1.0)
+    edges = np.logspace(math.log10(0.05), math.log10(0.0001), num + 1)
+    probe = x[: min(len(x), 500_000)]
+    found: dict[int, Target] = {}
+    for _ in range(50_000):
+        if len(found) == num:
+            break
+        anchor = x[rng.integers(len(x))]
+        if anchor[4] == 0:  # a failed design: no trim
+            continue
+        bands: dict[str, tuple[float | None, float | None]] = {}
+        for m in rng.choice(np.arange(1, 7), size=rng.integers(1, 5), replace=False):
+            width = rng.uniform(0.05, 0.25) * spread[m]
+            if m == 4:
+                width = max(width, 2.0)  # the speed grid is 1 m/s
+            form = rng.choice(["value", "at least", "at most"])
+            if form == "value":
+                bands[NAMES[m]] = (float(anchor[m] - width), float(anchor[m] + width))
+            elif form == "at least":
+                bands[NAMES[m]] = (float(anchor[m] - 0.1 * width), None)
+            else:
+                bands[NAMES[m]] = (None, float(anchor[m] + 0.1 * width))
+        if rng.random() < 0.2:
+            bands[NAMES[0]] = (None, float(anchor[0] + rng.integers(0, 10)))
+        target = Target(bands)
+        mass = float(target.meets(probe, NAMES).mean())
+        index = int(np.searchsorted(-edges, -mass)) - 1
+        if mass > 0 and 0 <= index < num and index not in found:
+            found[index] = target
+    return [found[i] for i in sorted(found)]
+
+
+def conditioning_point(target: Target, x_min: Sequence[float], x_max: Sequence[float]) -> np.ndarray:
+    """The previous dashboard's x_o: a value's centre; for a one-sided band, the centre of its part inside the
+    training range; NaN (free) for metrics without a band."""
+    point = []
+    for k, name in enumerate(NAMES):
+        low, high = target.bands.get(name, (None, None))
+        if low is not None and high is not None:
+            point.append((low + high) / 2)
+        elif low is not None:
+            point.append((low + max(x_max[k], low)) / 2)
+        elif high is not None:
+            point.append((min(x_min[k], high) + high) / 2)
+        else:
+            point.append(math.nan)
+    return np.asarray(point)
+
+
+def run_target(job: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every method owed on one target: a list of records."""
+    use_one_thread()
+    target = Target(job["target"])
+    theta_pp, x_pp = prior_predictive(job["prior_predictive"], 0, 1)
+    meets = target.meets(x_pp, NAMES)
+    exact = theta_pp[meets][:NUM_DESIGNS].astype(np.float64)
+    exact_hit = float(target.meets(simulator(exact, seed=991), NAMES).mean())
+    estimator = dnre_core.load_estimator(MODEL)
+    records = []
+    for method in job["methods"]:
+        tick = time.perf_counter()
+        designs, info = _designs(method, estimator, target, job)
+        seconds = time.perf_counter() - tick
+        hit = float(target.meets(simulator(designs, seed=992), NAMES).mean())
+        records.append({
+            **provenance(), "target_index": job["index"], "target": target.to_dict(), "method": method,
+            "prior_mass": float(meets.mean()), "exact_designs": len(exact), "exact_hit": exact_hit,
+            "hit": hit, "hit_ratio": hit / exact_hit if exact_hit else math.nan,
+            "c2st": dnre_core.c2st(designs[: len(exact)], exact) if len(exact) >= 100 else math.nan,
+            "designs": len(designs), "unique_designs": len(np.unique(designs, axis=0)), "seconds": seconds,
+            "rejection_simulations_per_design": 1 / float(meets.mean()), **info,
+        })
+    return records
+
+
+def _designs(method: str, estimator: Any, target: Target, job: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
+    if method == "point":
+        x_o = conditioning_point(target, estimator.metadata["x_min"], estimator.metadata["x_max"])
+        posterior = dnre_core.RatioPosterior(estimator, sampler="hmc")
+        samples = posterior.sample((NUM_DESIGNS,), x=torch.as_tensor(x_o, dtype=torch.float32), num_chains=100,
+                                   warmup_steps=600, thin=4, seed=0)
+        return samples.double().numpy(), {"simulations": 0}
+    if method == "amortized":
+        reference = _training_metrics()
+        result = dnre_core.inverse_design(estimator, target, None, NUM_DESIGNS, seed=0, reference_x=reference)
+        return result.theta, {"simulations": 0}
+    route = {"sequential": "sequential", "default": "auto"}[method]
+    replicates = 0 if method == "sequential" else dnre_core.design.DEFAULT_REPLICATES
+    result = dnre_core.inverse_design(estimator, target, simulator, NUM_DESIGNS, seed=0, route=route,
+                                      replicates=replicates)
+    info = {"simulations": result.search_simulations, "simulations_with_p_meet": result.simulations_used,
+            "route": result.route, "rounds": len(result.rounds), "mean_p_meet": result.hit_rate}
+    if method == "default" and job["robust"]:
+        info.update(_robust(estimator, target))
+    return result.theta, info
+
+
+def _robust(estimator: Any, target: Target) -> dict[str, Any]:
+    result = dnre_core.inverse_design(estimator, target, simulator, 200, seed=1, robust=0.9)
+    if not len(result.theta):
+        return {"robust_designs": 0}
+    fresh = simulator(np.repeat(result.theta, 20, axis=0), seed=993)
+    hit = target.meets(fresh, NAMES).reshape(len(result.theta), 20).mean()
+    return {"robust_designs": len(result.theta), "robust_fresh_hit": float(hit),
+            "robust_reported_p_meet": float(np.mean(result.p_meet)),
+            "robust_simulations": result.simulations_used}
+
+
+def _training_metrics() -> np.ndarray:
+    """The metrics of the shipped model's training simulations (regenerated from their seed)."""
+    num, seed = TRAINING_DATA
+    path = CACHE / f"design_training_metrics_{num}_seed{seed}.npy"
+    if path.exists():
+        return np.load(path)
+    _, x = dnre_core.simulate_for_sbi(simulator, quadcopter.prior(), num, seed=seed)
+    x = x.numpy().astype(np.float64)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, lambda f: np.save(f, x))
+    return x
+
+
+def report(records: list[dict[str, Any]], settings: dict[str, Any], path: Path) -> None:
+    """The markdown section from ``records``."""
+    by = {m: [r for r in records if r["method"] == m] for m in METHODS}
+    default = sorted(by["default"], key=lambda r: -r["prior_mass"])
+
+    def med(rows: list[dict[str, Any]], key: str) -> float:
+        values = [r[key] for r in rows if isinstance(r.get(key), (int, float)) and math.isfinite(r[key])]
+        return float(np.median(values)) if values else math.nan
+
+    lines = ["## Inverse design", "", f"{settings['targets']} targets of the built-in simulator (bands on 1–4 metrics, "
+             "prior mass 5 % to 0.01 %), 1,000 designs each, the shipped default model; exact answers by rejection "
+             f"from {settings['prior_predictive']:,} prior designs. "
+             + provenance_line(COMMAND, records), ""]
+    table = ["| method | median hit ratio (min) | median C2ST | median simulations per design | median seconds |",
+             "|---|---|---|---|---|"]
+    for method in METHODS:
+        rows = by[method]
+        if not rows:
+            continue
+        ratios = [r["hit_ratio"] for r in rows if math.isfinite(r["hit_ratio"])]
+        table.append(f"| {method} | {med(rows, 'hit_ratio'):.2f} ({min(ratios):.2f}) | {med(rows, 'c2st'):.3f} | "
+                     f"{med(rows, 'simulations') / NUM_DESIGNS:.1f} | {med(rows, 'seconds'):.1f} |")
+    narrow = [r for r in default if r["prior_mass"] <= 0.01]
+    gain = [r["rejection_simulations_per_design"] / (r["simulations"] / NUM_DESIGNS) for r in narrow]
+    lines += [*headline(table), "",
+              f"Hit ratio: the designs' fresh hit rate over the exact answer's (goal: median ≥ 0.95, none below 0.7). "
+              f"C2ST against the exact answer (goal: median ≤ 0.6). On the {len(narrow)} targets of prior mass ≤ 1 %, "
+              f"rejection from the prior needs a median {np.median(gain) if gain else math.nan:.0f}× the default's "
+              f"simulations per design (range {min(gain, default=math.nan):.0f}–{max(gain, default=math.nan):.0f}×; "
+              "goal ≥ 10×), its P(meet) replicates not counted.", "",
+              "| target | prior mass | exact hit | route | hit ratio | C2ST | simulations per design (with P(meet)) | "
+              "rejection's | seconds |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in default:
+        text = "; ".join(Target(r["target"]).describe())
+        lines.append(f"| {text} | {r['prior_mass']:.3%} | {r['exact_hit']:.2f} | {r['route']} | {r['hit_ratio']:.2f} | "
+                     f"{r['c2st']:.3f} | {r['simulations'] / NUM_DESIGNS:.1f} "
+                     f"({r['simulations_with_p_meet'] / NUM_DESIGNS:.1f}) | "
+                     f"{r['rejection_simulations_per_design']:.0f} | {r['seconds']:.1f} |")
+    robust = [r for r in default if r.get("robust_designs")]
+    if robust:
+        lines += ["", "Robust designs (P(meet) ≥ 0.9, 200 asked for), each simulated 20 more times afresh:", "",
+                  "| target | designs found | P(meet) reported (mean) | fresh hit rate |", "|---|---|---|---|"]
+        lines += [f"| {'; '.join(Target(r['target']).describe())} | {r['robust_designs']} | "
+                  f"{r['robust_reported_p_meet']:.3f} | {r['robust_fresh_hit']:.3f} |" for r in robust]
+    write_markdown(path, "\n".join(lines) + "\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__.split("\n\n")[0])
+    parser.add_argument("--targets", type=int, default=24)
+    parser.add_argument("--prior-predictive", type=int, default=4_000_000)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--results", default=str(RESULTS / "design.jsonl"))
+    parser.add_argument("--report", default=str(RESULTS / "design.md"))
+    parser.add_argument("--report-only", action="store_true")
+    args = parser.parse_args(argv)
+    settings = {"targets": args.targets, "prior_predictive": args.prior_predictive, "num_designs": NUM_DESIGNS}
+    results = Path(args.results)
+    records = [json.loads(line) for line in results.read_text().splitlines()] if results.exists() else []
+    if records and records[0].get("settings") != settings:
+        print(f"{results} was made with other settings ({records[0].get('settings')}); give a new --results file.")
+        return 2
+    if not args.report_only:
+        use_one_thread()
+        _, x = prior_predictive(args.prior_predictive, 0, args.jobs)
+        _training_metrics()
+        targets = make_targets(x, args.targets)
+        done = {(r["target_index"], r["method"]) for r in records}
+        jobs = [{"index": i, "target": t.to_dict(), "prior_predictive": args.prior_predictive, "robust": i % 3 == 0,
+                 "methods": [m for m in METHODS if (i, m) not in done]} for i, t in enumerate(targets)]
+        jobs = [j for j in jobs if j["methods"]]
+        with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:
+            for new in pool.map(run_target, jobs):
+                records.extend(new)
+                with results.open("a") as f:
+                    for r in new:
+                        f.write(json.dumps({**r, "settings": settings}) + "\n")
+                print(f"target {new[0]['target_index']}: " + ", ".join(
+                    f"{r['method']} hit ratio {r['hit_ratio']:.2f} C2ST {r['c2st']:.3f}" for r in new), flush=True)
+    report(records, settings, Path(args.report))
+    return 0
