@@ -377,6 +377,7 @@ def inverse_design(estimator: RatioEstimator | None, target: Target | Mapping[st
     ok0 = search.bands.meets(x0)
     search.record("round 0", len(theta0), int(ok0.sum()), time.perf_counter() - tick)
     found = [(theta0[ok0], x0[ok0])]
+    passed: list[np.ndarray] = []  # robust designs
     stopped, chosen, reason = "done", route, ""
     try:
         if chosen == "auto":
@@ -386,12 +387,15 @@ def inverse_design(estimator: RatioEstimator | None, target: Target | Mapping[st
             reason = f"asked for: the {route} route"
         batches = _batches(search, chosen, num_designs)
         if robust is None:
-            theta = _collect(found, batches, num_designs)
+            _collect(found, batches, num_designs)
         else:
-            theta = _robust(search, found, batches, float(robust), int(replicates), num_designs)
+            _robust(search, found, batches, float(robust), int(replicates), num_designs, passed)
     except Stop as why:
         stopped = str(why)
-        theta = np.concatenate([t for t, _ in found])[:num_designs]
+        if chosen == "auto":  # stopped while measuring the routes: what round 0 found is all there is
+            chosen, reason = "rejection", "stopped while measuring the routes: the prior designs of round 0"
+    kept = passed if robust is not None else [t for t, _ in found]
+    theta = np.concatenate(kept)[:num_designs] if kept else np.empty((0, prior_dimension(prior)))
     warnings = _search_warnings(search, stopped, len(theta), num_designs, robust)
     if not len(theta):
         raise InputError("No simulated design met the target" + (" before the run was stopped" if stopped == "stopped"
@@ -476,46 +480,33 @@ def _batches(search: Search, route: str, num_designs: int) -> Iterator[tuple[np.
 
 
 def _collect(found: list[tuple[np.ndarray, np.ndarray]], batches: Iterator[tuple[np.ndarray, np.ndarray]],
-             num_designs: int) -> np.ndarray:
-    """``num_designs`` kept designs: those found so far, then new batches (Stop keeps what was found)."""
-    have = sum(len(t) for t, _ in found)
-    while have < num_designs:
-        try:
-            theta, x = next(batches)
-        except Stop:
-            break
-        found.append((theta, x))
-        have += len(theta)
-    return np.concatenate([t for t, _ in found])[:num_designs]
+             num_designs: int) -> None:
+    """Append new batches of kept designs to ``found`` until it holds ``num_designs`` (a Stop keeps what it has)."""
+    while sum(len(t) for t, _ in found) < num_designs:
+        found.append(next(batches))
 
 
 def _robust(search: Search, found: list[tuple[np.ndarray, np.ndarray]],
             batches: Iterator[tuple[np.ndarray, np.ndarray]], level: float, replicates: int,
-            num_designs: int) -> np.ndarray:
-    """Designs with P(meet) ≥ ``level``: kept designs pass two independent screens of ``replicates`` simulations
-    each, and the caller reports P(meet) from a third, fresh set.
+            num_designs: int, passed: list[np.ndarray]) -> None:
+    """Append designs with P(meet) ≥ ``level`` to ``passed`` until it holds ``num_designs``: kept designs pass two
+    independent screens of ``replicates`` simulations each, and the caller reports P(meet) from a third, fresh set.
 
     One screen is not enough: among many designs that meet the bands about half the time, the few that met them
     9 times of 10 by luck outnumber the truly robust ones (a design with P(meet) 0.6 passes a 9-of-10 screen with
     probability 0.05, and twice in a row with 0.002)."""
-    chosen: list[np.ndarray] = []
-    pending = list(found)
-    try:
-        while sum(len(c) for c in chosen) < num_designs:
-            theta = np.concatenate([t for t, _ in pending]) if pending else next(batches)[0]
-            pending = []
-            for _ in range(2):
-                if len(theta):
-                    theta = theta[_replicate(search, theta, replicates)["p_meet"] >= level]
+    pending = [t for t, _ in found]
+    while sum(len(p) for p in passed) < num_designs:
+        theta = np.concatenate(pending) if pending else next(batches)[0]
+        pending = []
+        for _ in range(2):
             if len(theta):
-                chosen.append(theta)
-                search.report(DesignProgress("P(meet)", search.ledger.used, sum(len(c) for c in chosen),
-                                             rounds=list(search.rounds),
-                                             message=f"{len(theta)} more designs passed two screens for P(meet) ≥ "
-                                             f"{level:g}"))
-    except Stop:
-        pass
-    return np.concatenate(chosen)[:num_designs] if chosen else np.empty((0, search.ledger.theta[0].shape[1]))
+                theta = theta[_replicate(search, theta, replicates)["p_meet"] >= level]
+        if len(theta):
+            passed.append(theta)
+            search.report(DesignProgress("P(meet)", search.ledger.used, sum(len(p) for p in passed),
+                                         rounds=list(search.rounds), message=f"{len(theta)} more designs passed "
+                                         f"two screens for P(meet) ≥ {level:g}"))
 
 
 def _replicate(search: Search, theta: np.ndarray, replicates: int) -> dict[str, Any]:

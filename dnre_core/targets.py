@@ -227,7 +227,8 @@ def target_warnings(target: Target, metric_names: Sequence[str], x_range: tuple[
     """Plain-language warnings about a target that is legal but likely not what was meant.
 
     - a band narrower than a metric's ``resolution`` (the spacing of the values it can take, e.g. 1 m/s for a speed
-      found on a 1 m/s grid) holds one possible value at most, and none when it falls between two;
+      found on a 1 m/s grid) holds one possible value at most, and none when it falls between two (a band of zero
+      width on a grid value asks for exactly that value, and is not warned about);
     - a band of zero width on a metric without a stated resolution (a continuous metric): no simulation meets it;
     - a band that does not reach into ``x_range`` = (lows, highs), the metrics seen so far (e.g. in training).
     """
@@ -239,8 +240,8 @@ def target_warnings(target: Target, metric_names: Sequence[str], x_range: tuple[
         label = shown.get(name, name)
         step = (resolution or {}).get(name)
         if low is not None and high is not None:
-            if step is not None and high - low < step:
-                grid_values = math.floor(high / step + 1e-9) - math.ceil(low / step - 1e-9) + 1
+            grid_values = (math.floor(high / step + 1e-9) - math.ceil(low / step - 1e-9) + 1) if step else 0
+            if step is not None and high - low < step and (grid_values < 1 or high > low):
                 found.append(f"{label} is computed on a grid of {step:g}: the band {low:g} to {high:g} is narrower "
                              f"than one step and holds {'no' if grid_values < 1 else 'one'} possible value; widen it "
                              f"to at least {step:g} unless that is meant.")
