@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= $(or $(STREAMLIT_SERVER_PORT),8501)
+# The dashboard listens on this machine only; ADDRESS=0.0.0.0 exposes it (no login: see docs/dashboard.md).
+ADDRESS ?= 127.0.0.1
 export OMP_NUM_THREADS ?= 1
 
 .PHONY: setup run test test-stability lint bench bench-smoke default-model clean
@@ -17,7 +19,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 setup: $(VENV)/.installed
 
 run: setup
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS) --server.headless true
 
 # The multi-seed DNRE stability guard (about 14 minutes on one core on a slow day) runs beside the rest of the
 # suite, which uses one torch thread: on a 2-core machine both finish in about the time of the longer one.

@@ -39,6 +39,11 @@ def metric_labels(names: list[str] | tuple[str, ...] = METRIC_NAMES) -> list[str
     return [METRIC_LABELS.get(n, n) for n in names]
 
 
+def label(name: str) -> str:
+    """The display label (with units) of a parameter or metric name; other names unchanged."""
+    return PARAMETER_LABELS.get(name) or METRIC_LABELS.get(name, name)
+
+
 def csv_schema() -> Schema:
     """What an imported (θ, x) CSV must contain: the 19 parameters within bounds and the 7 metrics."""
     return Schema(
@@ -47,4 +52,6 @@ def csv_schema() -> Schema:
         low=tuple(float(v) for v in LOWER),
         high=tuple(float(v) for v in UPPER),
         failure_metrics=FAILURE_METRICS,
+        zero_means_unsolved=("Max_Hover_Time_(s)",),  # 0 when no hover trim is found (README of the SRI data)
+        labels={**PARAMETER_LABELS, **METRIC_LABELS},
     )
