@@ -87,7 +87,7 @@ with one_tab:
     result = _sweep_1d(design, PARAMETER_NAMES.index(swept))
     st.plotly_chart(plots_sweeps.sweep_1d_plot(result, labels[swept], metric_labels()))
 with two_tab:
-    c1, c2, c3, c4 = st.columns(4)
+    c1, c2, c3, c4 = st.columns([3, 3, 3, 2])
     for key, allowed in (("sweep_x", PARAMETER_NAMES), ("sweep_y", PARAMETER_NAMES), ("sweep_metric", METRIC_NAMES),
                          ("sweep_grid", (30, 50, 100))):
         session.remember(key, allowed)

@@ -92,23 +92,23 @@ models = {m.id: m for m in all_models(workspace)}
 if not models:
     st.info("No models yet: the shipped default model is missing and the workspace has none.")
 else:
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {"name": m.name, "estimator": m.kind, "network": f"{m.config.get('num_layers')}×{m.config.get('hidden_features')}",
-                 "masking": m.config.get("mask_probability"), "epochs": m.metrics.get("epochs"),
-                 "best validation loss": m.metrics.get("best_val_loss"), "seconds": m.metrics.get("seconds"),
-                 "stopped by": m.metrics.get("stopped_by"), "temperature": m.metrics.get("temperature"),
-                 **consistency_columns(m.metrics.get("consistency")), "id": m.id}
-                for m in models.values()
-            ]
-        ),
-        hide_index=True,
-        column_config={"name": st.column_config.TextColumn(width="large"),
-                       "best validation loss": st.column_config.NumberColumn(format="%.4f"),
+    table = pd.DataFrame(
+        [
+            {"name": m.name, "estimator": m.kind, "network": f"{m.config.get('num_layers')}×{m.config.get('hidden_features')}",
+             "masking": m.config.get("mask_probability"), "epochs": m.metrics.get("epochs"),
+             "best val. loss": m.metrics.get("best_val_loss"), "seconds": m.metrics.get("seconds"),
+             "stopped by": m.metrics.get("stopped_by"), "temperature": m.metrics.get("temperature"),
+             **consistency_columns(m.metrics.get("consistency")), "id": m.id}
+            for m in models.values()
+        ]
+    )
+    st.dataframe(  # columns no model has a value for are left out, so that the rest fit without scrolling
+        table.dropna(axis=1, how="all"), hide_index=True,
+        column_config={"name": st.column_config.TextColumn(width="medium"),
+                       "best val. loss": st.column_config.NumberColumn(format="%.4f"),
                        "seconds": st.column_config.NumberColumn(format="%.0f"),
-                       "antisymmetry error (rel.)": st.column_config.NumberColumn(format="%.2g"),
-                       "consistency error (rel.)": st.column_config.NumberColumn(format="%.2g")},
+                       "antisymmetry error (rel.)": st.column_config.NumberColumn("antisym. error", format="%.2g"),
+                       "consistency error (rel.)": st.column_config.NumberColumn("consist. error", format="%.2g")},
     )
     session.remember("train_compare", models)
     picked = st.multiselect("Loss curves of", list(models), default=list(models)[:2], key="train_compare",

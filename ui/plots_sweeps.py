@@ -22,7 +22,7 @@ def sweep_1d_plot(sweep: Sweep1D, parameter_label: str, metric_labels: Sequence[
     design's value as a dashed vertical line with its metrics as black diamonds."""
     n = len(metric_labels)
     rows = (n + cols - 1) // cols
-    fig = make_subplots(rows=rows, cols=cols, horizontal_spacing=0.07, vertical_spacing=0.2)
+    fig = make_subplots(rows=rows, cols=cols, horizontal_spacing=0.09, vertical_spacing=0.2)
     at = int(np.argmin(np.abs(sweep.values - sweep.current)))
     ok = ~sweep.failed
     for k, label in enumerate(metric_labels):
@@ -85,5 +85,8 @@ def sensitivity_plot(result: Sensitivity, parameter_labels: Sequence[str], metri
                                  name="cannot fly after the step"))
     fig.update_layout(barmode="group", bargap=0.25)
     fig.update_yaxes(autorange="reversed", tickfont={"size": 11})
-    height = rows * (22 * len(names) + 90) + 120
-    return _layout(fig, f"Local sensitivity: each metric's change when one parameter moves by ± {step_text}", height=height)
+    height = rows * (22 * len(names) + 90) + 140
+    fig = _layout(fig, f"Local sensitivity: each metric's change when one parameter moves by ± {step_text}", height=height)
+    # The long title above, the legend on a row of its own below it.
+    fig.update_layout(title={"yref": "container", "y": 0.995, "yanchor": "top"}, margin={"t": 110})
+    return fig
