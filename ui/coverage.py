@@ -23,6 +23,7 @@ import dnre_core
 from dnre_core.priors import prior_log_prob, sample_prior
 from ui.jobs import JobContext
 from ui.simulation import Simulator
+
 # A shortfall of coverage below the nominal level by more than this many binomial standard errors, at any level,
 # marks the model as over-confident (its credible regions miss the truth more often than they claim).
 OVERCONFIDENT_SE = 3.0
@@ -103,9 +104,3 @@ def verdict(result: dict[str, Any]) -> tuple[str, str]:
     return ("info" if noisy else "success"), (f"Its coverage is {kind}: mean coverage − level {gap:+.3f} over {n} "
                                               f"held-out simulations, never more than {max(shortfall, 0.0):.1f} "
                                               "standard errors below the diagonal." + caveat)
-
-
-def coverage_se(result: dict[str, Any]) -> np.ndarray:
-    """The binomial standard error of each coverage value under calibration, √(α(1 − α)/N)."""
-    levels = np.asarray(result["levels"])
-    return np.sqrt(levels * (1 - levels) / max(1, int(result["pairs"])))

@@ -82,9 +82,10 @@ def _slug(title: str, taken: set[str]) -> str:
 
 
 def _subsections(body: str) -> list[tuple[str, str]]:
-    """(title, text including its heading line) of each ``#### `` sub-section of a section's body."""
+    """(title, text including its heading line, without image lines) of each ``#### `` sub-section of a body."""
     parts = re.split(r"(?m)^(?=#### )", body)
-    return [(part.splitlines()[0][5:].strip(), part.strip("\n")) for part in parts if part.startswith("#### ")]
+    return [(part.splitlines()[0][5:].strip(), "\n".join(line for line in part.splitlines() if not _IMAGE_LINE.match(line.strip())).strip("\n"))
+            for part in parts if part.startswith("#### ")]
 
 
 def split_report(text: str, headline_section: str, headline_titles: Sequence[str]) -> Report:
