@@ -62,6 +62,7 @@ bench: bench-setup
 	$(PY) bench/bench_callbacks.py  # what live R-hat/ESS in sampler callbacks cost
 	$(PY) bench/bench_gpu.py  # measures only where CUDA is present
 	$(PY) bench/bench_simulator.py
+	$(PY) bench/bench_dashboard.py  # the Design lab's 100 × 100 sweep, Pareto and parcoords figures for 10,000 designs
 	-$(PY) $(SBIBM_FULL) --methods dnre --samplers mh,hmc $(BENCH_ARGS)
 	-$(PY) $(SBIBM_FULL) --methods nre,bnre --samplers mh $(BENCH_ARGS)
 	-$(PY) $(SBIBM_FULL) --methods sbi-nre-a,sbi-nre-b,sbi-bnre --seeds 0 $(BENCH_ARGS)

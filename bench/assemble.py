@@ -15,6 +15,7 @@ ORDER = [
     "callbacks.md",
     "gpu.md",
     "simulator.md",
+    "dashboard.md",
     "sbibm_full.md",
     "c2st_reference_size.md",
     "coverage_200.md",
