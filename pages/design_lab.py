@@ -49,8 +49,7 @@ with right:
     if previous is not None:
         table["in Validate"] = [round(previous[m], 3) for m in METRIC_NAMES]
         st.caption("*in Validate*: the same design re-simulated with manufacturing noise and wind on the Validate page.")
-    st.dataframe(table, hide_index=True,
-                 column_config={"metric": st.column_config.TextColumn(width="large")})
+    st.dataframe(table, hide_index=True)
     if detail.failure[0]:
         st.error(f"This design cannot fly: {detail.failure[0]}.")
     clashes = interfering_pairs(theta[0])

@@ -62,5 +62,7 @@ if workspace.recovered:
 runs = workspace.runs()
 if runs:
     st.dataframe(runs_table(runs[:20]), hide_index=True)
-else:
+elif not any(counts.values()):
     st.info("The workspace is empty: no data sets, trained models or runs yet. Start with **Try it now** or the **Data** page.")
+else:
+    st.info("No runs yet: start one with **Try it now**, or on the **Data**, **Train** or **Inverse design** page.")

@@ -55,7 +55,7 @@ def test_design_view_power_curve_and_step_response_of_the_default_design() -> No
     assert view.layout.title.text.startswith("Quadcopter layout (mass ")
     assert f"{geometry['interferences']} interfering pairs, parts in red" in view.layout.title.text
     assert {view.layout.scene.xaxis.title.text, view.layout.scene.yaxis.title.text, view.layout.scene.zaxis.title.text} == {
-        "x, along the fuselage (mm)", "y (mm)", "z, up (mm)"}
+        "x, forward (mm)", "y (mm)", "z, up (mm)"}
     assert "centre of gravity" in {t.name for t in view.data}
     _check_interference_colours(geometry)
     sweep = quadcopter.simulate_detailed(theta, noise=False).sweep

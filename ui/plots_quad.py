@@ -74,15 +74,15 @@ def design_view(geometry: dict[str, Any], title: str = "Quadcopter layout") -> g
     # and the camera sits close enough that the model fills the view while the axis titles stay inside it.
     span = np.ptp(np.concatenate([centres, [[length, width, height], [-length, -width, -height]]]), axis=0)
     aspect = span / span[:2].max()
-    fig.update_layout(scene={"xaxis_title": "x, along the fuselage (mm)", "yaxis_title": "y (mm)", "zaxis_title": "z, up (mm)",
+    fig.update_layout(scene={"xaxis_title": "x, forward (mm)", "yaxis_title": "y (mm)", "zaxis_title": "z, up (mm)",
                              "aspectmode": "manual", "aspectratio": {"x": aspect[0], "y": aspect[1], "z": max(aspect[2], 0.5)},
-                             "camera": {"eye": {"x": 1.35, "y": 1.35, "z": 0.75}, "center": {"x": 0, "y": 0, "z": -0.08}},
-                             "domain": {"x": [0, 1], "y": [0.12, 1]}})
+                             "camera": {"eye": {"x": 1.75, "y": 1.75, "z": 0.95}, "center": {"x": 0, "y": 0, "z": -0.15}},
+                             "domain": {"x": [0, 0.74], "y": [0, 1]}})
     pairs = geometry["interferences"]
     clash = f"{pairs} interfering pair{'s' if pairs != 1 else ''}, parts in red" if pairs else "no interference"
-    fig = _layout(fig, f"{title} (mass {geometry['mass']:.2f} kg, {clash})", height=600)
+    fig = _layout(fig, f"{title} (mass {geometry['mass']:.2f} kg, {clash})", height=500)
     fig.update_layout(margin={"t": 50, "b": 10, "l": 10, "r": 10})
-    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": 0.0, "xanchor": "left", "x": 0.0})  # 12 entries: below the scene
+    fig.update_layout(legend={"orientation": "v", "yanchor": "middle", "y": 0.5, "xanchor": "left", "x": 0.78})  # beside the scene
     return fig
 
 
