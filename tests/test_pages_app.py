@@ -224,3 +224,14 @@ def test_design_lab_names_the_interfering_pairs() -> None:
     geometry = quadcopter.geometry([*quadcopter.DEFAULTS[:0], 60.0, *quadcopter.DEFAULTS[1:]])
     assert table["pairs"].sum() == geometry["interferences"] > 0
     assert "each propeller disc with its two neighbours' discs" in table["parts"].tolist()
+
+
+def test_the_server_settings_keep_the_dashboard_local_and_hide_error_details() -> None:
+    """Issue 36 item 3 (the browser test checks the bound address of a running server)."""
+    import tomllib
+
+    config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["address"] == "127.0.0.1"
+    assert config["client"] == {"showErrorDetails": "none", "toolbarMode": "viewer"}
+    makefile = (REPO / "Makefile").read_text()
+    assert "ADDRESS ?= 127.0.0.1" in makefile and "--server.address $(ADDRESS)" in makefile
