@@ -39,11 +39,6 @@ def metric_labels(names: list[str] | tuple[str, ...] = METRIC_NAMES) -> list[str
     return [METRIC_LABELS.get(n, n) for n in names]
 
 
-def label(name: str) -> str:
-    """The display label (with units) of a parameter or metric name; other names unchanged."""
-    return PARAMETER_LABELS.get(name) or METRIC_LABELS.get(name, name)
-
-
 def csv_schema() -> Schema:
     """What an imported (θ, x) CSV must contain: the 19 parameters within bounds and the 7 metrics."""
     return Schema(
