@@ -4,7 +4,9 @@ import streamlit as st
 
 from ui import session
 
-st.set_page_config(page_title="dnre-quad: quadcopter design by inference", layout="wide")
+# An emoji favicon is drawn by the browser itself; without one, Streamlit shows each page's Material icon as the
+# favicon and fetches it from a font server on the internet (every page switch, and failing offline).
+st.set_page_config(page_title="dnre-quad: quadcopter design by inference", page_icon="🚁", layout="wide")
 
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),

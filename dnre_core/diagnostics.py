@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -110,18 +111,27 @@ class ChainDiagnostics:
         return [{"parameter": n, "rhat": float(r), "ess_bulk": float(b), "ess_tail": float(t)}
                 for n, r, b, t in zip(names, self.rhat, self.ess_bulk, self.ess_tail, strict=True)]
 
-    def warnings(self, rhat_threshold: float = 1.01, min_ess: float = 100.0) -> list[str]:
-        """Plain-language warnings about convergence (empty when nothing looks wrong)."""
+    def warnings(self, rhat_threshold: float = 1.01, min_ess: float = 100.0, min_ess_fraction: float = 0.05,
+                 labels: Sequence[str] | None = None) -> list[str]:
+        """Plain-language warnings about convergence (empty when nothing looks wrong).
+
+        Bulk ESS is flagged below ``min_ess`` and below ``min_ess_fraction`` of the draws kept (all chains): many
+        draws worth few independent ones are mostly repeats, however many were asked for. Parameters are named by
+        ``labels`` (e.g. with units) when given, else by their names.
+        """
         found = []
-        names = self.parameter_names or [f"theta_{i}" for i in range(len(self.rhat))]
+        names = list(labels or self.parameter_names or [f"theta_{i}" for i in range(len(self.rhat))])
         high = [n for n, r in zip(names, self.rhat, strict=True) if np.isfinite(r) and r > rhat_threshold]
         if high:
             found.append(f"The chains disagree (R̂ > {rhat_threshold}) for {', '.join(high)}: run longer warm-up or "
                          "more draws before trusting these parameters.")
-        low = [n for n, e in zip(names, self.ess_bulk, strict=True) if np.isfinite(e) and e < min_ess]
+        kept = int(self.chains.shape[0]) * self.num_draws
+        threshold = max(min_ess, min_ess_fraction * kept)
+        low = [n for n, e in zip(names, self.ess_bulk, strict=True) if np.isfinite(e) and e < threshold]
         if low:
-            found.append(f"Few effectively independent draws (bulk ESS < {min_ess:g}) for {', '.join(low)}: estimates "
-                         "of their spread are noisy; draw more.")
+            found.append(f"Few effectively independent draws (bulk ESS < {threshold:,.0f} of {kept:,} draws) for "
+                         f"{', '.join(low)}: the draws are mostly repeats and estimates of their spread are noisy; run "
+                         "longer chains, thin more, or use HMC.")
         if len(self.acceptance) and float(np.mean(self.acceptance)) < 0.05:
             found.append("Very few proposals were accepted (< 5 %): the chains barely move.")
         return found

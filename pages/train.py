@@ -1,4 +1,5 @@
-"""Train: fit DNRE / NRE / BNRE on a data set in the background, watch the loss live, compare models."""
+"""Train: fit DNRE / NRE / BNRE on a data set in the background, watch the loss live, compare models, and check
+whether a model can be trusted (expected coverage on held-out simulations)."""
 
 import pandas as pd
 import streamlit as st
@@ -6,10 +7,15 @@ import streamlit as st
 from dnre_core.estimators import DNRE_HEADS
 from dnre_core.training import DEFAULT_DNRE_PARTNERS, DEFAULT_WEIGHT_AVERAGING, LR_SCHEDULES
 from ui import plots, session
+from ui.coverage import CoverageConfig, coverage_job, verdict
 from ui.domain import LOWER, UPPER
+from ui.jobs import JobSnapshot
 from ui.model_checks import consistency_columns, consistency_verdict
+from ui.models import all_models
+from ui.simulation import quadcopter_simulator
+from ui.text import md
 from ui.training_job import ESTIMATORS, TrainingConfig, training_job
-from ui.widgets import job_status
+from ui.widgets import follow, run_picker, suggested_text
 
 session.ensure_routed(__file__)
 
@@ -19,12 +25,19 @@ AVERAGING_NOTE = ("Validation losses are those of the averaged weights (the weig
 
 st.title("Train")
 workspace, runner = session.workspace(), session.runner()
-datasets = workspace.datasets()
+datasets = {d.id: d for d in workspace.datasets()}
 if not datasets:
     st.error("The workspace has no data set to train on: simulate or import one on the **Data** page first.")
 else:
-    dataset = st.selectbox("Data set", datasets, format_func=lambda d: f"{d.name} ({d.n_rows:,} rows, {d.id})",
-                           key="train_ds")
+    session.remember("train_ds", datasets)
+    session.remember("train_est", ESTIMATORS)
+    session.remember("train_head", DNRE_HEADS)
+    session.remember("train_schedule", LR_SCHEDULES)
+    for key in ("train_hidden", "train_layers", "train_mask", "train_epochs", "train_lr", "train_batch", "train_seed",
+                "train_partners", "train_averaging"):
+        session.remember(key)
+    dataset = datasets[st.selectbox("Data set", list(datasets), key="train_ds",
+                                    format_func=lambda i: f"{datasets[i].name} ({datasets[i].n_rows:,} rows, {i})")]
     c1, c2, c3, c4 = st.columns(4)
     estimator = c1.selectbox("Estimator", list(ESTIMATORS), key="train_est",
                              help="DNRE: direct ratio d(θ, θ′, x); NRE / BNRE: classifier baselines.")
@@ -56,7 +69,8 @@ else:
         help="The model keeps an exponential moving average of its weights over training steps (decay per step; "
              "0 = the last step's weights). Averaging made DNRE and NRE markedly steadier across seeds in our "
              "benchmarks.")
-    name = st.text_input("Model name", f"{estimator} on {dataset.name}", key="train_name")
+    suggested_text("train_name", f"{estimator} on {dataset.name}")  # follows the data set until the user types one
+    name = st.text_input("Model name", key="train_name")
     if st.button("Train", type="primary"):
         config = TrainingConfig(
             name=name.strip() or f"{estimator} on {dataset.name}", dataset_id=dataset.id, estimator=estimator,
@@ -65,62 +79,91 @@ else:
             learning_rate=float(lr), seed=int(seed),
             dnre_head=head, dnre_partners=int(partners), lr_schedule=schedule, weight_averaging=float(averaging),
         )
-        runner.submit("training", config.name, training_job(config, LOWER, UPPER),
-                      {"dataset_id": dataset.id, "estimator": estimator})
+        st.session_state["train_run"] = runner.submit("training", config.name, training_job(config, LOWER, UPPER),
+                                                      {"dataset_id": dataset.id, "estimator": estimator})
 
 
-def show_live() -> None:
-    snap = runner.latest("training")
-    if snap is None:
-        return
-    job_status(runner, snap)
+def show_losses(snap: JobSnapshot) -> None:
     if snap.data.get("train_losses"):
         st.plotly_chart(plots.loss_curves({snap.name: (snap.data["train_losses"], snap.data["val_losses"])},
                                           title=f"Loss of {snap.name}"))
         st.caption(AVERAGING_NOTE)
 
 
-@st.fragment(run_every=1.0)
-def live() -> None:
-    show_live()
-    snap = runner.latest("training")
-    if snap is not None and snap.finished:
-        st.rerun()
-
-
-snap = runner.latest("training")
-if snap is not None and not snap.finished:
-    live()
-else:
-    show_live()
+run_id = run_picker("training", "train_run", "Training runs")
+if run_id is not None:
+    follow(run_id, show_losses)
 
 st.subheader("Compare models")
-models = workspace.models()
+models = {m.id: m for m in all_models(workspace)}
 if not models:
-    st.info("No trained models in the workspace yet.")
+    st.info("No models yet: the shipped default model is missing and the workspace has none.")
 else:
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {"name": m.name, "estimator": m.kind,
-                 "network": f"{m.config.get('num_layers')}×{m.config.get('hidden_features')}",
-                 "masking": m.config.get("mask_probability"), "epochs": m.metrics.get("epochs"),
-                 "best validation loss": m.metrics.get("best_val_loss"),
-                 "seconds": m.metrics.get("seconds"), "stopped by": m.metrics.get("stopped_by"),
-                 "temperature": m.metrics.get("temperature"),
-                 **consistency_columns(m.metrics.get("consistency")), "id": m.id}
-                for m in models
-            ]
-        ),
-        hide_index=True,
+    table = pd.DataFrame(
+        [
+            {"name": m.name, "estimator": m.kind,
+             "network": f"{m.config.get('num_layers')}×{m.config.get('hidden_features')}",
+             "masking": m.config.get("mask_probability"), "epochs": m.metrics.get("epochs"),
+             "best val. loss": m.metrics.get("best_val_loss"), "seconds": m.metrics.get("seconds"),
+             "stopped by": m.metrics.get("stopped_by"), "temperature": m.metrics.get("temperature"),
+             **consistency_columns(m.metrics.get("consistency")), "id": m.id}
+            for m in models.values()
+        ]
     )
-    picked = st.multiselect("Loss curves of", models, default=models[:2], format_func=lambda m: f"{m.name} ({m.id})",
-                            key="train_compare")
-    if picked:
-        curves = {f"{m.name} ({m.id})": (m.metrics["train_losses"], m.metrics["val_losses"]) for m in picked}
+    st.dataframe(  # columns no model has a value for are left out, so that the rest fit without scrolling
+        table.dropna(axis=1, how="all"), hide_index=True,
+        column_config={"name": st.column_config.TextColumn(width="medium"),
+                       "best val. loss": st.column_config.NumberColumn(format="%.4f"),
+                       "seconds": st.column_config.NumberColumn(format="%.0f"),
+                       "antisymmetry error (rel.)": st.column_config.NumberColumn("antisym. error", format="%.2g"),
+                       "consistency error (rel.)": st.column_config.NumberColumn("consist. error", format="%.2g")},
+    )
+    session.remember("train_compare", models)
+    picked = st.multiselect("Loss curves of", list(models), default=list(models)[:2], key="train_compare",
+                            format_func=lambda i: f"{models[i].name} ({i})")
+    with_losses = [models[i] for i in picked if models[i].metrics.get("train_losses")]
+    if with_losses:
+        curves = {f"{m.name} ({m.id})": (m.metrics["train_losses"], m.metrics["val_losses"]) for m in with_losses}
         st.plotly_chart(plots.loss_curves(curves, title="Loss curves of the chosen models"))
         st.caption(AVERAGING_NOTE)
+    if len(with_losses) < len(picked):
+        st.caption("No loss history is stored with the shipped default model; its card gives its epochs and best "
+                   "validation loss (table above).")
+    if picked:
         st.caption("Is each model's log-ratio a log-ratio? Antisymmetry and consistency on its validation pairs:")
-        for m in picked:
-            level, message = consistency_verdict(m.metrics.get("consistency"))
-            getattr(st, level)(f"**{m.name}**: {message}")
+    for i in picked:
+        level, message = consistency_verdict(models[i].metrics.get("consistency"))
+        getattr(st, level)(f"**{md(models[i].name)}**: {message}")
+
+    st.subheader("Can I trust this model?")
+    st.caption("Expected coverage on held-out simulations: designs drawn from the prior and simulated afresh with the "
+               "built-in simulator (never seen in training). For each, the model's posterior is asked how credible the "
+               "true design is; a calibrated model's α-credible regions hold the truth for a fraction α of them.")
+    session.remember("trust_model", models)
+    trusted = models[st.selectbox("Model to check", list(models), key="trust_model",
+                                  format_func=lambda i: f"{models[i].name} ({i})")]
+    source = workspace.dataset(trusted.dataset_id).source if trusted.dataset_id in datasets else "simulator"
+    if source != "simulator":
+        st.info(f"This model learned data from {md(source)}; the check simulates with the built-in simulator, so it "
+                "applies only if that is the simulator behind the data.")
+    if st.button("Check it on held-out simulations", key="trust_run_button"):
+        config = CoverageConfig(model_id=trusted.id, model_path=str(trusted.path))
+        st.session_state["trust_run"] = runner.submit("coverage", f"coverage of {trusted.name}",
+                                                      coverage_job(config, quadcopter_simulator),
+                                                      {"model_id": trusted.id})
+    checks = [r.id for r in workspace.runs("coverage") if r.params.get("model_id") == trusted.id]
+    if st.session_state.get("trust_run") not in checks:
+        st.session_state.pop("trust_run", None)
+    if not checks:
+        st.info("Not checked yet: press **Check it on held-out simulations** (100 simulations; about half a minute).")
+    else:
+        def show_coverage(snap: JobSnapshot) -> None:
+            if snap.status == "done" and snap.result:
+                st.plotly_chart(plots.coverage_curve(snap.result["levels"], snap.result["coverage"],
+                                                     snap.result["pairs"],
+                                                     title=f"Expected coverage of {trusted.name}"))
+                level, message = verdict(snap.result)
+                getattr(st, level)(message)
+
+        st.session_state.setdefault("trust_run", checks[0])
+        follow(st.session_state["trust_run"], show_coverage)

@@ -218,3 +218,24 @@ def test_a_prior_is_prepared_for_the_posteriors_device():
     assert in_support(wrapped, theta).tolist() == [True, False]
     draws = [sample_prior(p, 5, torch.Generator().manual_seed(1)) for p in (prior, wrapped)]
     assert torch.equal(*draws)
+
+
+def test_few_effective_draws_among_many_are_flagged_by_label() -> None:
+    """Issue 37 defect 5: MH reached bulk ESS ~150 of 10,000 draws with no low-ESS warning (150 > the absolute
+    threshold of 100); and warnings named raw parameter names where tables say "Arm length (mm)"."""
+    import numpy as np
+    import torch
+
+    from dnre_core import ChainDiagnostics
+
+    rng = np.random.default_rng(0)
+    steps = rng.normal(size=(100, 100, 2)) * [0.05, 1.0]  # 100 chains × 100 draws: a sticky and a mixing parameter
+    walk = np.cumsum(steps, axis=1)
+    chains = np.stack([walk[..., 0], steps[..., 1]], axis=-1)
+    diagnostics = ChainDiagnostics(torch.as_tensor(chains), np.full(100, 0.3), np.ones(100), "mh", 100, 100, 0, 1.0,
+                                   parameter_names=["Arm_2159_Length", "mass"])
+    ess = diagnostics.ess_bulk
+    assert 100 < ess[0] < 500 < 5000 < ess[1]  # the sticky one: above the absolute threshold, far below 5 % of 10,000
+    (message,) = [w for w in diagnostics.warnings(labels=["Arm length (mm)", "Mass (kg)"]) if "bulk ESS" in w]
+    assert "bulk ESS < 500 of 10,000 draws) for Arm length (mm):" in message and "Mass" not in message
+    assert "Arm_2159_Length" in " ".join(diagnostics.warnings())  # names when no labels are given

@@ -28,3 +28,20 @@ def test_the_projects_report_links_only_figures_that_exist() -> None:
     blocks = report_blocks(report.read_text(encoding="utf-8"), report.parent)
     assert any(isinstance(b, ImageBlock) for b in blocks)
     assert not any(isinstance(b, TextBlock) and "is missing:" in b.markdown for b in blocks)
+
+
+def test_a_report_splits_into_intro_sections_and_a_headline() -> None:
+    from ui.report_view import round_numbers, split_report
+
+    text = ("# Benchmarks\n\nHow it was measured.\n\n## Speed\n\n| a | 30030.5592 |\n\n## The full run\n\nIntro.\n\n"
+            "#### C2ST\n\n| c2st |\n\n#### Timing\n\n| s |\n\n#### Goals met\n\n| goal |\n\n![Fig](f.png)\n\n"
+            "## Speed\n\nagain\n")
+    report = split_report(text, "full run", ("Goals", "C2ST"))
+    assert report.intro == "How it was measured."
+    assert [s.title for s in report.sections] == ["Speed", "The full run", "Speed"]
+    assert [s.anchor for s in report.sections] == ["speed", "the-full-run", "speed-2"]  # unique anchors
+    assert report.headline == ["#### Goals met\n\n| goal |", "#### C2ST\n\n| c2st |", "![Fig](f.png)"]
+    assert report.headline_from == "The full run"
+    assert split_report(text, "no such section", ("Goals",)).headline == []
+    assert round_numbers("| a | 30030.5592 | 0.000123456 | 0.06815 | 1.5 | x1.23456 |\nplain 0.123456") == (
+        "| a | 30031 | 0.0001235 | 0.06815 | 1.5 | x1.23456 |\nplain 0.123456")
