@@ -1,9 +1,9 @@
 """A markdown report with image links (BENCHMARKS.md) made readable in Streamlit: its headline first, a table of
 contents, and each section's details folded away.
 
-:func:`split_report` cuts the report at its ``## `` headings into an introduction and sections, and takes the
-headline out of the first section whose heading matches: its ``####`` sub-sections with the given titles and its
-figures. ``st.markdown`` cannot show an image from a local path, so :func:`report_blocks` turns each
+:func:`split_report` cuts the report at its ``## `` headings into an introduction and sections, and sets apart the
+report's own headline section (BENCHMARKS.md opens with "Headline results", written by ``python -m benchmarks
+assemble``). ``st.markdown`` cannot show an image from a local path, so :func:`report_blocks` turns each
 ``![caption](path)`` line into an image block whose path is resolved against the report's folder (a link to a missing
 file becomes a line of text that says so). :func:`round_numbers` shortens long decimals in table rows.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,8 +66,7 @@ class Section:
 @dataclass(frozen=True)
 class Report:
     intro: str  # the text before the first section, without the report's "# " title
-    headline: list[str] = field(default_factory=list)  # markdown pieces: the headline sub-sections and figures
-    headline_from: str | None = None  # the title of the section the headline was taken from
+    headline: Section | None = None  # the report's headline section, shown first; not among ``sections``
     sections: list[Section] = field(default_factory=list)
 
 
@@ -81,32 +79,17 @@ def _slug(title: str, taken: set[str]) -> str:
     return slug
 
 
-def _subsections(body: str) -> list[tuple[str, str]]:
-    """(title, text including its heading line, without image lines) of each ``#### `` sub-section of a body."""
-    parts = re.split(r"(?m)^(?=#### )", body)
-    return [(part.splitlines()[0][5:].strip(),
-             "\n".join(line for line in part.splitlines() if not _IMAGE_LINE.match(line.strip())).strip("\n"))
-            for part in parts if part.startswith("#### ")]
-
-
-def split_report(text: str, headline_section: str, headline_titles: Sequence[str]) -> Report:
-    """Cut ``text`` at its ``## `` headings. The headline is taken from the first section whose title contains
-    ``headline_section``: its ``####`` sub-sections whose titles start with one of ``headline_titles`` (in that
-    order) and its image lines; none when no section matches."""
+def split_report(text: str, headline_section: str) -> Report:
+    """Cut ``text`` at its ``## `` headings. The first section titled ``headline_section`` is the headline, set
+    apart from the other sections; none when no section has that title."""
     chunks = re.split(r"(?m)^(?=## )", text)
     intro = re.sub(r"(?m)\A# [^\n]*\n", "", chunks[0]).strip("\n") if not chunks[0].startswith("## ") else ""
     taken: set[str] = set()
     sections = [Section(c.splitlines()[0][3:].strip(), "", "\n".join(c.splitlines()[1:]).strip("\n"))
                 for c in chunks if c.startswith("## ")]
     sections = [Section(s.title, _slug(s.title, taken), s.body) for s in sections]
-    source = next((s for s in sections if headline_section in s.title), None)
-    headline: list[str] = []
-    if source is not None:
-        found = _subsections(source.body)
-        for wanted in headline_titles:
-            headline += [part for title, part in found if title.startswith(wanted)][:1]
-        headline += [line.strip() for line in source.body.splitlines() if _IMAGE_LINE.match(line.strip())]
-    return Report(intro, headline, source.title if source else None, sections)
+    headline = next((s for s in sections if s.title == headline_section), None)
+    return Report(intro, headline, [s for s in sections if s is not headline])
 
 
 def round_numbers(markdown: str, significant: int = SIGNIFICANT) -> str:
