@@ -18,7 +18,9 @@ with every check but the digest.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import math
 import os
@@ -87,6 +89,32 @@ def _finite_or_none(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_finite_or_none(item) for item in value]
     return value
+
+
+#: First characters that make a spreadsheet read a cell as a formula (or, tab and CR, hide one behind whitespace).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(cell: str) -> str:
+    """``cell`` as text a spreadsheet will not evaluate: a leading ``'`` when it starts with one of
+    :data:`FORMULA_TRIGGERS` and is not a number (OWASP's advice against CSV injection). Every CSV writer of the
+    project passes its text cells (column names, labels) through here; numbers such as ``-0.5`` stay as they are."""
+    if not cell.startswith(FORMULA_TRIGGERS):
+        return cell
+    try:
+        float(cell)  # also accepts surrounding whitespace, hence the check of tab and CR below
+    except ValueError:
+        return "'" + cell
+    return "'" + cell if cell.startswith(("\t", "\r")) else cell
+
+
+def write_csv(path: str | os.PathLike[str], header: list[str], rows: list[list[float]]) -> None:
+    """A CSV file with the (neutralised, :func:`csv_safe`) ``header`` and rows of numbers at full precision, atomically."""
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow([csv_safe(name) for name in header])
+    writer.writerows([[repr(float(v)) for v in row] for row in rows])
+    atomic_write_bytes(path, lambda f: f.write(text.getvalue().encode("utf-8")))
 
 
 def model_digest(config_json: str, state: dict[str, torch.Tensor]) -> str:
@@ -229,7 +257,7 @@ def _config_problem(config: Any) -> str | None:
         return "the configuration's metadata is not a JSON object"
     try:
         prior = prior_from_config(metadata.get("prior"))
-    except (ValueError, TypeError, KeyError) as e:
+    except (ValueError, TypeError, KeyError, AttributeError) as e:
         return f"the stored prior cannot be read ({e})"
     if prior is not None and prior.event_shape != (config["theta_dim"],):
         return f"the stored prior has {tuple(prior.event_shape)} dimensions but the model has {config['theta_dim']}"

@@ -22,7 +22,15 @@ from torch.distributions import Distribution
 from .diagnostics import ChainDiagnostics
 from .estimators import NREEstimator, RatioEstimator
 from .potentials import BoxTransformedPotential, Potential, RatioPotential
-from .priors import prior_bounds, prior_dimension, prior_from_config, prior_log_prob, prior_on_device, sample_prior
+from .priors import (
+    in_support,
+    prior_bounds,
+    prior_dimension,
+    prior_from_config,
+    prior_log_prob,
+    prior_on_device,
+    sample_prior,
+)
 from .samplers import ChainRecorder, SampleCallback, hamiltonian_monte_carlo, metropolis_hastings
 from .samplers.adaptation import regularised_covariance
 from .validation import InputError, as_matrix, as_vector
@@ -52,6 +60,26 @@ def initial_states(potential: Potential, num_chains: int, generator: torch.Gener
     return candidates[index.to(candidates.device)]
 
 
+def check_initial_states(initial: Tensor, prior: Distribution, num_chains: int) -> None:
+    """Raise :class:`InputError` unless ``initial`` is (num_chains, D), finite and inside the prior's support.
+
+    A chain started at NaN never moves and returns NaN; one started outside a box prior (with ``transform=False``)
+    has every proposal back inside accepted or rejected against a zero density and can stay outside for good.
+    """
+    dim = prior_dimension(prior)
+    if tuple(initial.shape) != (num_chains, dim):
+        raise InputError(f"initial states must have shape ({num_chains}, {dim}), one row per chain; got "
+                         f"{tuple(initial.shape)}.")
+    bad = torch.nonzero(~torch.isfinite(initial).all(dim=-1)).flatten().tolist()
+    if bad:
+        raise InputError(f"initial states of chain(s) {bad[:10]} contain NaN or inf; give every chain a finite start "
+                         "(or leave initial=None to start from the prior).")
+    outside = torch.nonzero(~in_support(prior, initial)).flatten().tolist()
+    if outside:
+        raise InputError(f"initial states of chain(s) {outside[:10]} lie outside the prior's support; start every "
+                         "chain inside it (or leave initial=None).")
+
+
 def run_sampler(potential: Potential, prior: Distribution, sampler: str, num_samples: int, num_chains: int,
                 warmup_steps: int, thin: int, generator: torch.Generator, callback: SampleCallback | None = None,
                 callback_every: int = 25, initial: Tensor | None = None, parameter_names: list[str] | None = None,
@@ -67,8 +95,8 @@ def run_sampler(potential: Potential, prior: Distribution, sampler: str, num_sam
     if num_chains < 1 or num_samples < 1 or warmup_steps < 0:
         raise InputError("num_chains and the number of samples must be positive and warmup_steps non-negative.")
     dim = prior_dimension(prior)
-    if initial is not None and tuple(initial.shape) != (num_chains, dim):
-        raise InputError(f"initial states must have shape ({num_chains}, {dim}); got {tuple(initial.shape)}.")
+    if initial is not None:
+        check_initial_states(initial, prior, num_chains)
     to_output = None
     spread = sample_prior(prior, max(1000, 10 * dim), generator)
     bounds = prior_bounds(prior)
@@ -191,7 +219,8 @@ class RatioPosterior:
         x_o = self._observation(x)
         generator = torch.Generator(device="cpu").manual_seed(
             int(seed) if seed is not None else int(torch.randint(0, 2**62, (1,))))
-        initial = initial.to(self.device) if initial is not None else None
+        if initial is not None:
+            initial = as_matrix(initial, "initial").to(self.device)
         with torch.no_grad():
             samples, self.diagnostics = run_sampler(
                 self.potential_for(x_o), self.prior, self.sampler, num_samples, num_chains, warmup_steps, thin,
@@ -209,6 +238,9 @@ class RatioPosterior:
         log-ratio against the evidence, unnormalised up to its training error (sbi's convention).
         """
         theta_t = as_matrix(theta, "theta", self.estimator.theta_dim).to(self.device)
+        bad = torch.nonzero(~torch.isfinite(theta_t).all(dim=-1)).flatten().tolist()
+        if bad:
+            raise InputError(f"theta row(s) {bad[:10]} contain NaN or inf; a density needs finite parameters.")
         x_o = self._observation(x)
         with torch.no_grad():
             if isinstance(self.estimator, NREEstimator):

@@ -22,6 +22,7 @@ import torch
 from torch import Tensor
 
 from ..potentials import Potential
+from ..validation import InputError
 from .adaptation import DualAveraging, adaptation_window_ends, regularised_covariance, safe_cholesky
 from .recorder import ChainRecorder
 
@@ -46,7 +47,7 @@ def hamiltonian_monte_carlo(
 ) -> ChainRecorder:
     """Run HMC from ``initial`` (C, D) for ``recorder.total_steps`` iterations; returns the recorder."""
     if num_leapfrog_steps < 1:
-        raise ValueError(f"num_leapfrog_steps must be at least 1; got {num_leapfrog_steps}.")
+        raise InputError(f"num_leapfrog_steps must be at least 1; got {num_leapfrog_steps}.")
     theta = initial.clone()
     num_chains, _ = theta.shape
     covariance = initial_covariance

@@ -24,6 +24,7 @@ import torch
 from torch import Tensor
 
 from ..potentials import Potential
+from ..validation import InputError
 from .adaptation import adaptation_window_ends, regularised_covariance, safe_cholesky
 from .recorder import ChainRecorder
 
@@ -46,7 +47,7 @@ def metropolis_hastings(
     docstring; default :data:`DEFAULT_SCALE_SPREAD`); 0 proposes with the adapted scale alone.
     """
     if not (math.isfinite(scale_spread) and scale_spread >= 0):
-        raise ValueError(f"scale_spread must be a finite number of decades >= 0; got {scale_spread}.")
+        raise InputError(f"scale_spread must be a finite number of decades >= 0; got {scale_spread}.")
     theta = initial.clone()
     num_chains, dim = theta.shape
     covariance = initial_covariance

@@ -10,6 +10,7 @@ import torch
 from torch import Tensor
 
 from ..diagnostics import ChainDiagnostics
+from ..validation import InputError
 
 SampleCallback = Callable[[int, Tensor, ChainDiagnostics], Any]
 
@@ -27,7 +28,7 @@ class ChainRecorder:
                  callback: SampleCallback | None = None, callback_every: int = 25,
                  parameter_names: list[str] | None = None, to_output: Callable[[Tensor], Tensor] | None = None):
         if thin < 1:
-            raise ValueError(f"thin must be at least 1; got {thin}.")
+            raise InputError(f"thin must be at least 1; got {thin}.")
         self.warmup_steps, self.thin, self.sampler = warmup_steps, thin, sampler
         self.total_steps = warmup_steps + num_draws * thin
         self.draws = torch.empty(num_chains, num_draws, dim)
