@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import session
+from ui.workspace import WorkspaceCorrupt
 
 st.set_page_config(page_title="dnre-quad: quadcopter design by inference", layout="wide")
 
@@ -19,4 +20,7 @@ PAGES = [
 session.mark_routed()
 current = st.navigation(PAGES)
 session.resume_route(PAGES)
-current.run()
+try:
+    current.run()
+except WorkspaceCorrupt as exc:  # the index was damaged while the server ran: say so, offer a fresh one
+    session.offer_fresh_index(exc)

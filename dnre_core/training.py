@@ -261,10 +261,11 @@ class RatioTrainer:
         1 / (1 − d) = 100 steps, which made training steadier across seeds (BENCHMARKS.md, issue 6).
 
         ``checkpoint_path``: whenever the validation loss improves, the best weights so far are saved there as a
-        model file (atomically; ``metadata["training"]["stopped_by"] == "checkpoint"``), so a process killed
-        mid-training leaves a usable model. An interrupt (Ctrl-C) ends training with ``self.estimator`` holding the
-        best weights so far (None when no epoch finished) and ``self.summary.stopped_by == "interrupted"``, then
-        propagates, so a caller can keep them. Temperature calibration and the consistency report are then skipped.
+        model file (atomically; its ``metadata["training"]`` holds the summary so far, losses included, with
+        ``stopped_by == "checkpoint"``), so a process killed mid-training leaves a usable model. An interrupt
+        (Ctrl-C) ends training with ``self.estimator`` holding the best weights so far (None when no epoch
+        finished) and ``self.summary.stopped_by == "interrupted"``, then propagates, so that a caller can keep them;
+        temperature calibration and the consistency report are then skipped.
         """
         _check_train_options(max_epochs, batch_size, learning_rate, validation_fraction, stop_after_epochs,
                              clip_max_norm, max_seconds, weight_decay, lr_schedule, weight_averaging)
@@ -312,7 +313,7 @@ class RatioTrainer:
                     best_state = copy.deepcopy(evaluated.state_dict())
                     epochs_since_best = 0
                     if checkpoint_path is not None:
-                        evaluated.metadata["training"] = summary.record() | {"stopped_by": "checkpoint"}
+                        evaluated.metadata["training"] = summary.as_dict() | {"stopped_by": "checkpoint"}
                         evaluated.save(checkpoint_path)
                 else:
                     epochs_since_best += 1
