@@ -344,11 +344,16 @@ def command_sample(args: argparse.Namespace) -> int:
     with progress_bar(total_steps, f"sampling ({args.sampler})", not args.no_progress) as bar:
 
         def on_step(step: int, chains: Tensor, diagnostics: Any) -> None:
+            bar.total = diagnostics.total_steps  # automatic thinning may add steps
             bar.update(step - bar.n)
 
-        samples = posterior.sample((args.num_samples,), x=target, num_chains=args.num_chains, warmup_steps=args.warmup,
-                                   seed=args.seed, callback=on_step, callback_every=every)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            samples = posterior.sample((args.num_samples,), x=target, num_chains=args.num_chains,
+                                       warmup_steps=args.warmup, thin=args.thin, seed=args.seed, callback=on_step,
+                                       callback_every=every)
     diagnostics = posterior.diagnostics
+    report_warnings([w for w in caught if str(w.message) not in diagnostics.warnings()])  # those are printed below
     names = posterior.parameter_names or [f"theta_{i}" for i in range(estimator.theta_dim)]
     write_output(out, "--out", lambda path: write_csv(path, names, samples.tolist()))
     write_output(diagnostics_path, "--diagnostics", lambda path: write_json(
@@ -450,6 +455,9 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--num-samples", type=positive_int, default=1000, help="default: 1000")
     sample.add_argument("--num-chains", type=positive_int, default=100, help="parallel chains (default: 100)")
     sample.add_argument("--warmup", type=non_negative_int, default=200, help="warm-up steps per chain (default: 200)")
+    sample.add_argument("--thin", type=positive_int, metavar="STEPS",
+                        help="keep one draw every STEPS steps per chain (default: chosen from the measured "
+                             "autocorrelation, so that the draws' bulk ESS reaches half their number)")
     sample.add_argument("--sampler", choices=("mh", "hmc"), default="mh", help="default: mh")
     sample.add_argument("--scale-spread", type=non_negative_float, metavar="DECADES",
                         help="MH only: spread each step's proposal scale over this many decades below the adapted one, "

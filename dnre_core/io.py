@@ -235,26 +235,31 @@ def _config_problem(config: Any) -> str | None:
     """What is wrong with a parsed config before anything is built from it, or None."""
     if not isinstance(config, dict):
         return "the model's configuration is not a JSON object"
-    if config.get("kind") not in ESTIMATOR_CLASSES:
+    if not isinstance(config.get("kind"), str) or config["kind"] not in ESTIMATOR_CLASSES:
         return f"unknown estimator kind {config.get('kind')!r}; expected one of {sorted(ESTIMATOR_CLASSES)}"
     for key, limit in LIMITS.items():
         value = config.get(key)
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
             return f"the configuration's {key} is {value!r}; it must be an integer from 1 to {limit:,}"
-    if config.get("activation") not in ACTIVATIONS:
+    if not isinstance(config.get("activation"), str) or config["activation"] not in ACTIVATIONS:
         return f"unknown activation {config.get('activation')!r}; expected one of {sorted(ACTIVATIONS)}"
     if not isinstance(config.get("masked"), bool):
         return f"the configuration's masked is {config.get('masked')!r}; it must be true or false"
-    if config["kind"] == "DNRE" and config.get("head", "pairwise") not in DNRE_HEADS:
+    if config["kind"] == "DNRE" and config.get("head", "pairwise") not in DNRE_HEADS:  # a tuple: any value compares
         return f"unknown DNRE head {config.get('head')!r}; expected one of {DNRE_HEADS}"
     for key, length in (("theta_mean", "theta_dim"), ("theta_std", "theta_dim"), ("x_mean", "x_dim"), ("x_std", "x_dim")):
         values = config.get(key)
-        if not (isinstance(values, list) and len(values) == config[length]
-                and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values)):
+        if not (isinstance(values, list) and len(values) == config[length] and all(_is_a(v, float) for v in values)):
             return f"the configuration's {key} must be {config[length]} finite numbers ({length})"
     metadata = config.get("metadata", {})
     if not isinstance(metadata, dict):
         return "the configuration's metadata is not a JSON object"
+    for key, length, kind in (("parameter_names", "theta_dim", str), ("metric_names", "x_dim", str),
+                              ("x_min", "x_dim", float), ("x_max", "x_dim", float)):
+        values = metadata.get(key)
+        if values is not None and not (isinstance(values, list) and len(values) == config[length]
+                                       and all(_is_a(v, kind) for v in values)):
+            return f"the stored {key} must be {config[length]} {'names' if kind is str else 'finite numbers'} ({length})"
     try:
         prior = prior_from_config(metadata.get("prior"))
     except (ValueError, TypeError, KeyError, AttributeError) as e:
@@ -262,6 +267,13 @@ def _config_problem(config: Any) -> str | None:
     if prior is not None and prior.event_shape != (config["theta_dim"],):
         return f"the stored prior has {tuple(prior.event_shape)} dimensions but the model has {config['theta_dim']}"
     return None
+
+
+def _is_a(value: Any, kind: type) -> bool:
+    """Whether a JSON value is a string (``kind`` str) or a finite number (``kind`` float)."""
+    if kind is str:
+        return isinstance(value, str)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _shape_problem(config: dict[str, Any], state: dict[str, torch.Tensor]) -> str | None:

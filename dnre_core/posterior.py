@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import inspect
 import math
+import warnings
 from typing import Any
 
 import torch
@@ -31,7 +32,7 @@ from .priors import (
     prior_on_device,
     sample_prior,
 )
-from .samplers import ChainRecorder, SampleCallback, hamiltonian_monte_carlo, metropolis_hastings
+from .samplers import ChainRecorder, SampleCallback, SamplingPlan, hamiltonian_monte_carlo, metropolis_hastings
 from .samplers.adaptation import regularised_covariance
 from .validation import InputError, as_matrix, as_vector
 
@@ -80,11 +81,10 @@ def check_initial_states(initial: Tensor, prior: Distribution, num_chains: int) 
                          "chain inside it (or leave initial=None).")
 
 
-def run_sampler(potential: Potential, prior: Distribution, sampler: str, num_samples: int, num_chains: int,
-                warmup_steps: int, thin: int, generator: torch.Generator, callback: SampleCallback | None = None,
-                callback_every: int = 25, initial: Tensor | None = None, parameter_names: list[str] | None = None,
-                transform: bool = False, **options: Any) -> tuple[Tensor, ChainDiagnostics]:
-    """Run ``sampler`` on ``potential`` and return (samples (n, D), diagnostics).
+def run_sampler(potential: Potential, prior: Distribution, sampler: str, plan: SamplingPlan, generator: torch.Generator,
+                initial: Tensor | None = None, parameter_names: list[str] | None = None, transform: bool = False,
+                **options: Any) -> tuple[Tensor, ChainDiagnostics]:
+    """Run ``sampler`` on ``potential`` as ``plan`` says and return (samples (n, D), diagnostics).
 
     ``transform=True`` (box priors only) runs the chains in unbounded coordinates (:class:`BoxTransformedPotential`)
     and records them in θ. Samples are taken draw by draw across chains (all chains' first kept draw, then their
@@ -92,11 +92,9 @@ def run_sampler(potential: Potential, prior: Distribution, sampler: str, num_sam
     """
     if sampler not in SAMPLERS:
         raise InputError(f"Unknown sampler {sampler!r}; choose one of {SAMPLERS}.")
-    if num_chains < 1 or num_samples < 1 or warmup_steps < 0:
-        raise InputError("num_chains and the number of samples must be positive and warmup_steps non-negative.")
     dim = prior_dimension(prior)
     if initial is not None:
-        check_initial_states(initial, prior, num_chains)
+        check_initial_states(initial, prior, plan.num_chains)
     to_output = None
     spread = sample_prior(prior, max(1000, 10 * dim), generator)
     bounds = prior_bounds(prior)
@@ -106,17 +104,15 @@ def run_sampler(potential: Potential, prior: Distribution, sampler: str, num_sam
         initial = box.to_z(initial) if initial is not None else None
         spread = box.to_z(spread)
     if initial is None:
-        initial = initial_states(potential, num_chains, generator)
+        initial = initial_states(potential, plan.num_chains, generator)
     spread = spread.to(initial)
     fallback = torch.diag(torch.var(spread, dim=0))
-    initial_covariance = regularised_covariance(initial, fallback) if num_chains > 2 * dim else fallback
-    num_draws = math.ceil(num_samples / num_chains)
-    recorder = ChainRecorder(num_chains, num_draws, dim, warmup_steps, thin, sampler, callback, callback_every,
-                             parameter_names, to_output)
+    initial_covariance = regularised_covariance(initial, fallback) if plan.num_chains > 2 * dim else fallback
+    recorder = ChainRecorder(plan, dim, sampler, parameter_names, to_output)
     SAMPLER_FUNCTIONS[sampler](potential, initial, recorder, generator, initial_covariance, **options)
     diagnostics = recorder.diagnostics()
     # a copy, never a view of the chains (one chain would give a view): R̂ and ESS are computed from them on first use
-    samples = diagnostics.chains.transpose(0, 1).reshape(-1, dim)[:num_samples].clone()
+    samples = diagnostics.chains.transpose(0, 1).reshape(-1, dim)[:plan.num_samples].clone()
     return samples, diagnostics
 
 
@@ -204,9 +200,15 @@ class RatioPosterior:
         return found
 
     def sample(self, sample_shape: tuple[int, ...] | torch.Size = (1000,), x: Any = None, num_chains: int = 100,
-               warmup_steps: int = 200, thin: int = 1, seed: int | None = None, callback: SampleCallback | None = None,
-               callback_every: int = 25, initial: Tensor | None = None) -> Tensor:
+               warmup_steps: int = 200, thin: int | None = None, seed: int | None = None,
+               callback: SampleCallback | None = None, callback_every: int = 25, initial: Any = None) -> Tensor:
         """Draw ``prod(sample_shape)`` samples (n, D) by MCMC; diagnostics in ``self.diagnostics``.
+
+        Each of the ``num_chains`` chains takes ``warmup_steps`` adaptation steps, then keeps ⌈n / num_chains⌉
+        draws, one every ``thin`` steps. ``thin=None`` (the default) chooses the thinning from the measured
+        autocorrelation so that the kept draws' bulk ESS reaches half their number (:class:`SamplingPlan`); when it
+        cannot within the largest thinning tried, a warning says so (and ``self.diagnostics.warnings()`` too). Pass
+        an integer to fix the thinning, e.g. for timings.
 
         Samples and chains come back on the CPU whatever ``device`` the chains ran on; ``initial`` (C, D) may be
         given on any device.
@@ -215,7 +217,8 @@ class RatioPosterior:
         False stops early and keeps what was drawn: the result is then (k, D) with k < n. The same seed gives
         the same samples.
         """
-        num_samples = math.prod(sample_shape) if len(sample_shape) else 1
+        plan = SamplingPlan(math.prod(sample_shape) if len(sample_shape) else 1, num_chains, warmup_steps, thin,
+                            callback, callback_every)
         x_o = self._observation(x)
         generator = torch.Generator(device="cpu").manual_seed(
             int(seed) if seed is not None else int(torch.randint(0, 2**62, (1,))))
@@ -223,10 +226,12 @@ class RatioPosterior:
             initial = as_matrix(initial, "initial").to(self.device)
         with torch.no_grad():
             samples, self.diagnostics = run_sampler(
-                self.potential_for(x_o), self.prior, self.sampler, num_samples, num_chains, warmup_steps, thin,
-                generator, callback, callback_every, initial, self.parameter_names, self.transform,
-                **self.sampler_options)
-        if samples.shape[0] < num_samples:  # stopped early: keep what was drawn, (k, D)
+                self.potential_for(x_o), self.prior, self.sampler, plan, generator, initial, self.parameter_names,
+                self.transform, **self.sampler_options)
+        shortfall = self.diagnostics.ess_shortfall()
+        if shortfall is not None:
+            warnings.warn(shortfall, stacklevel=2)
+        if samples.shape[0] < plan.num_samples:  # stopped early: keep what was drawn, (k, D)
             return samples
         return samples.reshape(*sample_shape, -1) if len(sample_shape) else samples[0]
 

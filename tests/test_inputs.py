@@ -207,7 +207,8 @@ def test_log_prob_of_nan_theta_is_an_input_error(estimator):
         (4,), x=[0.1, 0.2], num_chains=2, warmup_steps=0), "num_leapfrog_steps"),
     (lambda est: RatioPosterior(est, PROBLEM.prior, scale_spread=-1.0).sample(
         (4,), x=[0.1, 0.2], num_chains=2, warmup_steps=0), "scale_spread must be"),
-    (lambda est: RatioPosterior(est, PROBLEM.prior).sample((4,), x=[0.1, 0.2], num_chains=2, thin=0), "thin must be"),
+    (lambda est: RatioPosterior(est, PROBLEM.prior).sample((4,), x=[0.1, 0.2], num_chains=2, thin=0),
+     r"thin \(None: automatic\) must be a positive integer"),
     (lambda est: dnre_core.c2st(torch.zeros(5, 2), torch.zeros(5, 3)), "same width"),
 ])
 def test_public_entry_points_raise_input_errors(estimator, build, fragment):

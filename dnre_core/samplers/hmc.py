@@ -56,7 +56,7 @@ def hamiltonian_monte_carlo(
     averaging = DualAveraging(step_size, target_acceptance)
     window_ends = adaptation_window_ends(recorder.warmup_steps) if adapt_covariance else set()
     window: list[Tensor] = []
-    for step in range(recorder.total_steps):
+    for step in recorder.steps():
         warming = step < recorder.warmup_steps
         anchor = potential.anchor_for(theta, generator).to(theta)
         # p = L⁻ᵀ ξ has covariance Σ⁻¹; the velocity Σ p = L ξ; the kinetic energy ½ pᵀΣp = ½|Lᵀp|².

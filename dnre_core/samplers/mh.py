@@ -57,7 +57,7 @@ def metropolis_hastings(
     window_ends = adaptation_window_ends(recorder.warmup_steps) if adapt_covariance else set()
     window: list[Tensor] = []
     adapt_step = 0
-    for step in range(recorder.total_steps):
+    for step in recorder.steps():
         warming = step < recorder.warmup_steps
         noise = torch.randn(theta.shape, generator=generator, device=generator.device).to(theta)
         step_log_scale = log_scale
