@@ -209,8 +209,11 @@ def _load_archive(path: Path) -> Any:
     """The unpickled (weights-only) payload of ``path``, or a :class:`ModelFileError` saying why not."""
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file.")
-    with open(path, "rb") as f:
-        magic = f.read(4)
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(4)
+    except OSError as e:
+        raise ModelFileError(f"{path}: the model file cannot be read ({e.strerror or e}).") from None
     if magic[:1] == b"\x80":  # a bare pickle (or torch's legacy format): never unpickled
         raise ModelFileError(_PICKLE_REFUSED.format(path=path))
     if magic != b"PK\x03\x04":  # torch.save writes a zip archive

@@ -149,7 +149,7 @@ class RatioTrainer:
             raise InputError(f"mask_probability must be in [0, 1); got {mask_probability}.")
         check_positive_int(hidden_features, "hidden_features")
         check_positive_int(num_layers, "num_layers")
-        if activation not in ACTIVATIONS:
+        if not isinstance(activation, str) or activation not in ACTIVATIONS:
             raise InputError(f"activation must be one of {sorted(ACTIVATIONS)}; got {activation!r}.")
         self.prior = prior
         self.theta_dim = prior_dimension(prior)
