@@ -66,7 +66,7 @@ def main() -> None:
     theta, x = problem.sample_joint(NUM_SIMULATIONS, seed=0)
     x_o = problem.simulate(THETA_TRUE, seed=99)[0]
     reference = problem.exact_samples(x_o, NUM_SAMPLES, seed=0)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout
+    commit = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True, cwd=ROOT).stdout
     lines = ["# Default sampling settings against the exact posterior (issue 36, item 12)", "",
              f"Made by `.venv/bin/python bench/default_sampling.py` at commit {commit.strip() or 'unknown'}: "
              f"{NUM_SAMPLES:,} draws of the 3-D linear-Gaussian posterior against {NUM_SAMPLES:,} exact samples, "
