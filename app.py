@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import session
+from ui.workspace import WorkspaceCorrupt
 
 # An emoji favicon is drawn by the browser itself; without one, Streamlit shows each page's Material icon as the
 # favicon and fetches it from a font server on the internet (every page switch, and failing offline).
@@ -21,4 +22,7 @@ PAGES = [
 session.mark_routed()
 current = st.navigation(PAGES)
 session.resume_route(PAGES)
-current.run()
+try:
+    current.run()
+except WorkspaceCorrupt as exc:  # the index was damaged while the server ran: say so, offer a fresh one
+    session.offer_fresh_index(exc)

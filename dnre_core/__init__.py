@@ -4,6 +4,7 @@ Layers (bottom to top): priors → estimators + losses → trainers → potentia
 diagnostics and metrics. Simulator-agnostic; no UI imports.
 """
 
+from .config import TrainingConfig
 from .consistency import consistency_report
 from .diagnostics import ChainDiagnostics
 from .estimators import BNREEstimator, DNREEstimator, NREEstimator, RatioEstimator
@@ -18,6 +19,7 @@ from .version import __version__
 
 __all__ = [
     "BNRE", "DNRE", "NRE", "BNREEstimator", "BoxUniform", "ChainDiagnostics", "DNREEstimator", "InputError",
-    "ModelFileError", "NREEstimator", "RatioEstimator", "RatioPosterior", "TrainingSummary", "__version__", "c2st",
-    "consistency_report", "expected_coverage", "load_estimator", "read_model_config", "simulate_for_sbi",
+    "ModelFileError", "NREEstimator", "RatioEstimator", "RatioPosterior", "TrainingConfig", "TrainingSummary",
+    "__version__", "c2st", "consistency_report", "expected_coverage", "load_estimator", "read_model_config",
+    "simulate_for_sbi",
 ]

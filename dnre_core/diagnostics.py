@@ -50,6 +50,8 @@ class ChainDiagnostics:
         step_size: final MH proposal scale or HMC leapfrog step size per chain (C,).
         sampler: "mh" or "hmc"; step / total_steps / warmup_steps: progress; phase: "warmup" or "sampling".
         seconds: wall time so far; stopped_early: the callback asked to stop.
+        thin: steps per kept draw; ess_target: with automatic thinning, the bulk ESS every parameter was to reach,
+            as a fraction of the kept draws (None otherwise).
     """
 
     chains: Tensor
@@ -62,6 +64,8 @@ class ChainDiagnostics:
     seconds: float
     stopped_early: bool = False
     parameter_names: list[str] | None = field(default=None)
+    thin: int = 1
+    ess_target: float | None = None
 
     @classmethod
     def from_chains(cls, chains: Tensor, acceptance: Tensor, step_size: Tensor, **info: Any) -> ChainDiagnostics:
@@ -105,6 +109,17 @@ class ChainDiagnostics:
     def min_ess_per_second(self) -> float:
         return self.min_ess_bulk / self.seconds if self.seconds > 0 else math.nan
 
+    def ess_shortfall(self) -> str | None:
+        """A warning when automatic thinning ended with a bulk ESS below its target (:attr:`ess_target`), else None."""
+        if self.ess_target is None or self.stopped_early or not math.isfinite(self.min_ess_bulk):
+            return None
+        num_draws = self.chains.shape[0] * self.num_draws
+        if self.min_ess_bulk >= self.ess_target * num_draws:
+            return None
+        return (f"Automatic thinning stopped at {self.thin} steps per draw with a bulk ESS of {self.min_ess_bulk:.0f} "
+                f"for {num_draws} draws, short of {self.ess_target:.0%} of them: the chains mix slowly here, so the "
+                "draws are correlated and spreads are underestimated; pass a larger thin= or more chains.")
+
     def table(self) -> list[dict[str, Any]]:
         """One row per parameter: name, R̂, bulk ESS, tail ESS (for display)."""
         names = self.parameter_names or [f"theta_{i}" for i in range(len(self.rhat))]
@@ -132,6 +147,9 @@ class ChainDiagnostics:
             found.append(f"Few effectively independent draws (bulk ESS < {threshold:,.0f} of {kept:,} draws) for "
                          f"{', '.join(low)}: the draws are mostly repeats and estimates of their spread are noisy; run "
                          "longer chains, thin more, or use HMC.")
+        shortfall = self.ess_shortfall()
+        if shortfall is not None:
+            found.append(shortfall)
         if len(self.acceptance) and float(np.mean(self.acceptance)) < 0.05:
             found.append("Very few proposals were accepted (< 5 %): the chains barely move.")
         return found
@@ -140,6 +158,7 @@ class ChainDiagnostics:
         """JSON-able summary (no raw chains)."""
         return {"sampler": self.sampler, "num_chains": int(self.chains.shape[0]), "num_draws": self.num_draws,
                 "step": self.step, "total_steps": self.total_steps, "warmup_steps": self.warmup_steps,
+                "thin": self.thin, "ess_target": self.ess_target,
                 "seconds": self.seconds, "stopped_early": self.stopped_early, "parameters": self.table(),
                 "acceptance_mean": float(np.mean(self.acceptance)) if len(self.acceptance) else math.nan,
                 "step_size_median": float(np.median(self.step_size)) if len(self.step_size) else math.nan,

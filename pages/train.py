@@ -1,11 +1,13 @@
 """Train: fit DNRE / NRE / BNRE on a data set in the background, watch the loss live, compare models, and check
 whether a model can be trusted (expected coverage on held-out simulations)."""
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
 from dnre_core.estimators import DNRE_HEADS
-from dnre_core.training import DEFAULT_DNRE_PARTNERS, DEFAULT_WEIGHT_AVERAGING, LR_SCHEDULES
+from dnre_core.training import LR_SCHEDULES
 from ui import plots, session
 from ui.coverage import CoverageConfig, coverage_job, verdict
 from ui.domain import LOWER, UPPER
@@ -14,7 +16,8 @@ from ui.model_checks import consistency_columns, consistency_verdict
 from ui.models import all_models
 from ui.simulation import quadcopter_simulator
 from ui.text import md
-from ui.training_job import ESTIMATORS, TrainingConfig, training_job
+from ui.training_job import DASHBOARD_DEFAULTS as DEFAULTS
+from ui.training_job import METHODS, TrainingRequest, training_job
 from ui.widgets import follow, run_picker, suggested_text
 
 session.ensure_routed(__file__)
@@ -30,7 +33,7 @@ if not datasets:
     st.error("The workspace has no data set to train on: simulate or import one on the **Data** page first.")
 else:
     session.remember("train_ds", datasets)
-    session.remember("train_est", ESTIMATORS)
+    session.remember("train_est", METHODS)
     session.remember("train_head", DNRE_HEADS)
     session.remember("train_schedule", LR_SCHEDULES)
     for key in ("train_hidden", "train_layers", "train_mask", "train_epochs", "train_lr", "train_batch", "train_seed",
@@ -39,32 +42,35 @@ else:
     dataset = datasets[st.selectbox("Data set", list(datasets), key="train_ds",
                                     format_func=lambda i: f"{datasets[i].name} ({datasets[i].n_rows:,} rows, {i})")]
     c1, c2, c3, c4 = st.columns(4)
-    estimator = c1.selectbox("Estimator", list(ESTIMATORS), key="train_est",
+    estimator = c1.selectbox("Estimator", list(METHODS), index=METHODS.index(DEFAULTS.method), key="train_est",
                              help="DNRE: direct ratio d(θ, θ′, x); NRE / BNRE: classifier baselines.")
-    hidden = c2.number_input("Hidden units per layer", 8, 1024, 128, step=8, key="train_hidden")
-    layers = c3.number_input("Hidden layers", 1, 10, 5, key="train_layers")
-    mask = c4.number_input("Metric masking probability", 0.0, 0.9, 0.3, step=0.05, key="train_mask",
+    hidden = c2.number_input("Hidden units per layer", 8, 1024, DEFAULTS.hidden_features, step=8, key="train_hidden")
+    layers = c3.number_input("Hidden layers", 1, 10, DEFAULTS.num_layers, key="train_layers")
+    mask = c4.number_input("Metric masking probability", 0.0, 0.9, DEFAULTS.mask_probability, step=0.05,
+                           key="train_mask",
                            help="> 0 lets the model condition on any subset of metrics (free metrics in the target).")
     c5, c6, c7, c8 = st.columns(4)
-    epochs = c5.number_input("Max epochs", 1, 5000, 100, key="train_epochs")
-    lr = c6.number_input("Learning rate", 1e-6, 1.0, 1e-3, format="%.1e", key="train_lr")
-    batch = c7.number_input("Batch size", 16, 8192, 512, step=16, key="train_batch")
-    seed = c8.number_input("Seed", 0, 2**31 - 1, 0, key="train_seed")
+    epochs = c5.number_input("Max epochs", 1, 5000, DEFAULTS.max_epochs, key="train_epochs")
+    lr = c6.number_input("Learning rate", 1e-6, 1.0, DEFAULTS.learning_rate, format="%.1e", key="train_lr")
+    batch = c7.number_input("Batch size", 16, 8192, DEFAULTS.batch_size, step=16, key="train_batch")
+    seed = c8.number_input("Seed", 0, 2**31 - 1, DEFAULTS.seed, key="train_seed")
     c9, c10, c11, c12 = st.columns(4)
     head = c9.selectbox(
-        "DNRE head", list(DNRE_HEADS), key="train_head", disabled=estimator != "DNRE",
+        "DNRE head", list(DNRE_HEADS), index=DNRE_HEADS.index(DEFAULTS.dnre_head), key="train_head",
+        disabled=estimator != "DNRE",
         help="potential (default): d = g(θ, x) − g(θ′, x), consistent by construction; pairwise: the paper's "
              "d = MLP([θ, θ′, x]), whose quality varied strongly with the seed in our benchmarks.")
     partners = c11.number_input(
-        "DNRE partners per simulation", 1, 16, DEFAULT_DNRE_PARTNERS, key="train_partners",
+        "DNRE partners per simulation", 1, 16, DEFAULTS.dnre_partners, key="train_partners",
         disabled=estimator != "DNRE",
-        help=f"K other parameters compared with each simulation's own in the loss (default {DEFAULT_DNRE_PARTNERS}; "
+        help=f"K other parameters compared with each simulation's own in the loss (default {DEFAULTS.dnre_partners}; "
              "the paper's is 1). K = 4 costs about 2.2× per epoch and gave a lower held-out loss than K = 1 on most "
              "benchmark tasks; K = 1 trains faster.")
-    schedule = c10.selectbox("Learning-rate schedule", list(LR_SCHEDULES), key="train_schedule",
+    schedule = c10.selectbox("Learning-rate schedule", list(LR_SCHEDULES),
+                             index=LR_SCHEDULES.index(DEFAULTS.lr_schedule), key="train_schedule",
                              help="constant (default) or cosine: the rate falls to 0 over the max epochs.")
     averaging = c12.number_input(
-        "Weight averaging (EMA decay)", 0.0, 0.9999, DEFAULT_WEIGHT_AVERAGING, step=0.01, format="%.4f",
+        "Weight averaging (EMA decay)", 0.0, 0.9999, DEFAULTS.weight_averaging, step=0.01, format="%.4f",
         key="train_averaging",
         help="The model keeps an exponential moving average of its weights over training steps (decay per step; "
              "0 = the last step's weights). Averaging made DNRE and NRE markedly steadier across seeds in our "
@@ -72,15 +78,13 @@ else:
     suggested_text("train_name", f"{estimator} on {dataset.name}")  # follows the data set until the user types one
     name = st.text_input("Model name", key="train_name")
     if st.button("Train", type="primary"):
-        config = TrainingConfig(
-            name=name.strip() or f"{estimator} on {dataset.name}", dataset_id=dataset.id, estimator=estimator,
-            hidden_features=int(hidden),
-            num_layers=int(layers), mask_probability=float(mask), max_epochs=int(epochs), batch_size=int(batch),
-            learning_rate=float(lr), seed=int(seed),
-            dnre_head=head, dnre_partners=int(partners), lr_schedule=schedule, weight_averaging=float(averaging),
-        )
-        st.session_state["train_run"] = runner.submit("training", config.name, training_job(config, LOWER, UPPER),
-                                                      {"dataset_id": dataset.id, "estimator": estimator})
+        request = TrainingRequest(name.strip() or f"{estimator} on {dataset.name}", dataset.id, replace(
+            DEFAULTS, method=estimator, hidden_features=int(hidden), num_layers=int(layers),
+            mask_probability=float(mask), max_epochs=int(epochs), batch_size=int(batch), learning_rate=float(lr),
+            seed=int(seed), dnre_head=head, dnre_partners=int(partners), lr_schedule=schedule,
+            weight_averaging=float(averaging)))
+        st.session_state["train_run"] = runner.submit("training", request.name, training_job(request, LOWER, UPPER),
+                                                      request.record())
 
 
 def show_losses(snap: JobSnapshot) -> None:

@@ -114,7 +114,10 @@ def read_csv(source: bytes | str | Path) -> pd.DataFrame:
             f"The file is not UTF-8 text ({exc.reason} at byte {exc.start}); is it really a CSV?") from exc
     except OSError as exc:
         raise CsvImportError(f"The file cannot be read: {exc}") from exc
-    header = next(csv.reader(io.StringIO(text)), [])
+    try:
+        header = next(csv.reader(io.StringIO(text)), [])
+    except csv.Error as exc:
+        raise CsvImportError(f"The file is not well-formed CSV: {exc}.") from exc
     if not text.strip() or not header:
         raise CsvImportError("The file is empty: no header row and no data.")
     names = [h.strip() for h in header]
@@ -123,9 +126,9 @@ def read_csv(source: bytes | str | Path) -> pd.DataFrame:
         raise CsvImportError(f"The header repeats column name(s): {', '.join(map(repr, repeated))}.")
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
-    except pd.errors.ParserError as exc:
+        frame.columns = names  # a ValueError when pandas reads the header row otherwise than the csv module
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise CsvImportError(f"The file is not well-formed CSV: {str(exc).strip()}") from exc
-    frame.columns = names
     if frame.shape[0] == 0:
         raise CsvImportError("The file has a header row but no data rows.")
     return frame

@@ -13,7 +13,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from ui.jobs import JobRunner, JobSnapshot, RunnerRegistry
 from ui.pacing import PacedValue, Pacer
 from ui.prefs import Prefs
-from ui.workspace import ACTIVE_STATUSES, Workspace, owner_alive, resolve_dir
+from ui.workspace import ACTIVE_STATUSES, Workspace, WorkspaceCorrupt, owner_alive, resolve_dir, start_afresh
 
 
 @st.cache_resource(show_spinner=False)
@@ -26,10 +26,32 @@ def _registry(root: str) -> RunnerRegistry:
     return RunnerRegistry(_workspace(root))
 
 
+_FRESH_INDEX = "_dnre_quad_fresh_index"
+
+
 def workspace() -> Workspace:
     """The workspace named by ``--workspace`` (after ``--`` in ``streamlit run``), ``$DNRE_WORKSPACE`` or
-    ./workspace."""
-    return _workspace(str(resolve_dir(sys.argv[1:])))
+    ./workspace.
+
+    A damaged index stops the page with :func:`offer_fresh_index` instead of a traceback.
+    """
+    try:
+        opened = _workspace(str(resolve_dir(sys.argv[1:])))
+    except WorkspaceCorrupt as exc:
+        offer_fresh_index(exc)
+        st.stop()
+    backup = st.session_state.pop(_FRESH_INDEX, None)
+    if backup is not None:
+        st.info(f"Started afresh with an empty workspace index; the damaged one is kept as {backup}.")
+    return opened
+
+
+def offer_fresh_index(exc: WorkspaceCorrupt) -> None:
+    """Say which index file is damaged and offer to start afresh (the damaged file is kept as a backup)."""
+    st.error(str(exc))
+    if st.button("Start afresh with an empty index", type="primary", key="start_afresh"):
+        st.session_state[_FRESH_INDEX] = str(start_afresh(exc.db_path.parent))
+        st.rerun()
 
 
 def session_id() -> str:
