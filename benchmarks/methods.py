@@ -209,6 +209,7 @@ class OurMethod:
             x=x,
             num_chains=num_samples,
             warmup_steps=self.sampling.warmup_steps if warmup_steps is None else warmup_steps,
+            thin=1,  # every step kept: the protocol's last draw of each chain after a fixed number of steps
             seed=seed,
         )
         return last_draws(posterior.diagnostics.chains, time.perf_counter() - start)
