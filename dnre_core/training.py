@@ -37,8 +37,6 @@ from .validation import (
 
 TrainCallback = Callable[[int, float, float], Any]
 LR_SCHEDULES = ("constant", "cosine")  # the default first (the Train page offers them in this order)
-DEFAULT_WEIGHT_AVERAGING = DEFAULTS.weight_averaging  # names kept for the benchmark; the defaults live in DEFAULTS
-DEFAULT_DNRE_PARTNERS = DEFAULTS.dnre_partners
 
 
 def ema_with_warmup(decay: float) -> Callable[[list[Tensor], list[Tensor], Tensor], None]:
