@@ -73,7 +73,8 @@ bench-sbibm: bench-setup
 
 # Everything, then BENCHMARKS.md: the speed benchmarks (gpu measures only where CUDA is present), the sbibm run, its
 # follow-up studies (each resumes its results file: a finished one only rewrites its summary), then the assembly.
-STUDIES := c2st_reference_size coverage_pairs mh_mixing mh_spread temperature dnre_partners early_stopping ablation
+STUDIES := c2st_reference_size coverage_pairs mh_mixing mh_spread default_sampling temperature dnre_partners \
+	early_stopping ablation
 bench: bench-setup
 	$(PY) -m benchmarks speed core
 	$(PY) -m benchmarks speed callbacks
