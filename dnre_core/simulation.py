@@ -104,13 +104,13 @@ def simulate_for_sbi(simulator: Simulator, prior: Distribution, num_simulations:
     which is how a caller cancels.
     """
     if int(num_simulations) != num_simulations or num_simulations < 1:
-        raise ValueError(f"num_simulations must be a positive integer; got {num_simulations!r}.")
+        raise InputError(f"num_simulations must be a positive integer; got {num_simulations!r}.")
     if int(batch_size) != batch_size or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}.")
+        raise InputError(f"batch_size must be a positive integer; got {batch_size!r}.")
     if int(num_workers) != num_workers or num_workers < 1:
-        raise ValueError(f"num_workers must be a positive integer; got {num_workers!r}.")
+        raise InputError(f"num_workers must be a positive integer; got {num_workers!r}.")
     if backend not in ("local", "ray"):
-        raise ValueError(f"backend must be 'local' or 'ray'; got {backend!r}.")
+        raise InputError(f"backend must be 'local' or 'ray'; got {backend!r}.")
     num_simulations, batch_size, num_workers = int(num_simulations), int(batch_size), int(num_workers)
     sizes = [min(batch_size, num_simulations - s) for s in range(0, num_simulations, batch_size)]
     seeds = _batch_seeds(int(seed), len(sizes))

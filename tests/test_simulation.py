@@ -9,6 +9,7 @@ import torch
 import quadcopter
 from dnre_core.priors import BoxUniform
 from dnre_core.simulation import simulate_for_sbi
+from dnre_core.validation import InputError
 
 
 def noisy_square(theta: np.ndarray, seed: int) -> np.ndarray:
@@ -77,7 +78,7 @@ def test_bad_arguments():
     for kwargs, words in (({"num_simulations": 0}, "num_simulations"), ({"backend": "dask"}, "backend"),
                           ({"batch_size": 0}, "batch_size"), ({"num_workers": 0}, "num_workers")):
         args = {"num_simulations": 10, **kwargs}
-        with pytest.raises(ValueError, match=words):
+        with pytest.raises(InputError, match=words):
             simulate_for_sbi(noisy_square, PRIOR, **args)
 
 
