@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= $(or $(STREAMLIT_SERVER_PORT),8501)
+# The dashboard listens on this machine only; ADDRESS=0.0.0.0 exposes it (no login: see docs/dashboard.md).
+ADDRESS ?= 127.0.0.1
 export OMP_NUM_THREADS ?= 1
 
 .PHONY: setup run test test-stability lint bench bench-smoke default-model clean
@@ -17,7 +19,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 setup: $(VENV)/.installed
 
 run: setup
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS) --server.headless true
 
 # The whole suite, as CI runs it (.ci/run is `make test`): lint, the tests, the five-seed DNRE stability guard and
 # the benchmark smoke run, with everything they need set up first. The guard, the suite's longest work, runs beside
@@ -71,12 +73,14 @@ bench-sbibm: bench-setup
 
 # Everything, then BENCHMARKS.md: the speed benchmarks (gpu measures only where CUDA is present), the sbibm run, its
 # follow-up studies (each resumes its results file: a finished one only rewrites its summary), then the assembly.
-STUDIES := c2st_reference_size coverage_pairs mh_mixing mh_spread temperature dnre_partners early_stopping ablation
+STUDIES := c2st_reference_size coverage_pairs mh_mixing mh_spread default_sampling temperature dnre_partners \
+	early_stopping ablation
 bench: bench-setup
 	$(PY) -m benchmarks speed core
 	$(PY) -m benchmarks speed callbacks
 	$(PY) -m benchmarks speed gpu
 	$(PY) -m benchmarks speed simulator
+	$(PY) -m benchmarks speed dashboard
 	$(MAKE) --no-print-directory bench-sbibm
 	for study in $(STUDIES); do $(PY) -m benchmarks study $$study || exit 1; done
 	$(PY) -m benchmarks assemble

@@ -3,8 +3,11 @@
 import streamlit as st
 
 from ui import session
+from ui.workspace import WorkspaceCorrupt
 
-st.set_page_config(page_title="dnre-quad: quadcopter design by inference", layout="wide")
+# An emoji favicon is drawn by the browser itself; without one, Streamlit shows each page's Material icon as the
+# favicon and fetches it from a font server on the internet (every page switch, and failing offline).
+st.set_page_config(page_title="dnre-quad: quadcopter design by inference", page_icon="🚁", layout="wide")
 
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
@@ -19,4 +22,7 @@ PAGES = [
 session.mark_routed()
 current = st.navigation(PAGES)
 session.resume_route(PAGES)
-current.run()
+try:
+    current.run()
+except WorkspaceCorrupt as exc:  # the index was damaged while the server ran: say so, offer a fresh one
+    session.offer_fresh_index(exc)

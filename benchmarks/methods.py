@@ -19,7 +19,7 @@ import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
@@ -30,11 +30,11 @@ from torch import Tensor
 
 from benchmarks.tasks import BenchmarkTask
 from dnre_core import BNRE, DNRE, NRE
+from dnre_core.config import DEFAULTS, TrainingConfig
 from dnre_core.diagnostics import arviz_summary
 from dnre_core.io import ModelFileError, load_estimator, save_estimator
 from dnre_core.samplers import DEFAULT_SCALE_SPREAD
 from dnre_core.temperature import scale_output
-from dnre_core.training import DEFAULT_WEIGHT_AVERAGING
 
 OUR_METHODS: dict[str, Callable[..., Any]] = {
     "dnre": DNRE, "dnre-paper": partial(DNRE, head="pairwise", num_partners=1), "nre": NRE, "bnre": BNRE,
@@ -63,22 +63,32 @@ class SamplingSettings:
     draws_per_chain: int = 10
 
 
+#: How the benchmark trains dnre_core's methods: the library's defaults with smaller batches, a longer early-stopping
+#: patience and more epochs (see :class:`TrainingSettings`); each run passes its own seed.
+TRAINING = replace(DEFAULTS, batch_size=128, stop_after_epochs=200, max_epochs=1500)
+
+
 @dataclass(frozen=True)
 class TrainingSettings:
     """Training options of dnre_core's methods, the same for every task (sbi's peers train with sbi's defaults).
 
     The library's early-stopping patience stops long before the held-out loss stops improving on these tasks, which
     would compare a half-trained DNRE with a converged NRE; the patience here was chosen from validation losses alone
-    (``python -m benchmarks study early_stopping``).
+    (``python -m benchmarks study early_stopping``). These four options are the ones records and the model cache
+    state (defaults: :data:`TRAINING`'s); every other option is :data:`TRAINING`'s, i.e. the library's default.
     """
 
-    batch_size: int = 128
-    stop_after_epochs: int = 200
-    max_epochs: int = 1500
-    weight_averaging: float = DEFAULT_WEIGHT_AVERAGING
+    batch_size: int = TRAINING.batch_size
+    stop_after_epochs: int = TRAINING.stop_after_epochs
+    max_epochs: int = TRAINING.max_epochs
+    weight_averaging: float = TRAINING.weight_averaging
 
     def options(self) -> dict[str, Any]:
         return asdict(self)
+
+    def config(self, seed: int) -> TrainingConfig:
+        """The whole training configuration of a run with ``seed``: :data:`TRAINING` with these options."""
+        return replace(TRAINING, seed=seed, **self.options())
 
 
 @dataclass
@@ -154,7 +164,7 @@ class OurMethod:
         self.sampling = sampling
         start = time.perf_counter()
         self.trainer = OUR_METHODS[method](task.prior).append_simulations(theta, x)
-        self.trainer.train(seed=seed, **training.options())
+        self.trainer.train(**training.config(seed).train_options())
         self.train_seconds = time.perf_counter() - start
         self.temperature = self.trainer.summary.temperature
         self._posteriors: dict[tuple[str, tuple[tuple[str, Any], ...]], Any] = {}
@@ -209,6 +219,7 @@ class OurMethod:
             x=x,
             num_chains=num_samples,
             warmup_steps=self.sampling.warmup_steps if warmup_steps is None else warmup_steps,
+            thin=1,  # every step kept: the protocol's last draw of each chain after a fixed number of steps
             seed=seed,
         )
         return last_draws(posterior.diagnostics.chains, time.perf_counter() - start)

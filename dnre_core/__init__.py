@@ -4,6 +4,7 @@ Layers (bottom to top): priors → estimators + losses → trainers → potentia
 diagnostics and metrics. Simulator-agnostic; no UI imports.
 """
 
+from .config import TrainingConfig
 from .consistency import consistency_report
 from .design import DesignProgress, DesignResult, inverse_design
 from .diagnostics import ChainDiagnostics
@@ -21,6 +22,7 @@ from .version import __version__
 __all__ = [
     "BNRE", "DNRE", "NRE", "BNREEstimator", "BoxUniform", "ChainDiagnostics", "DNREEstimator", "DesignProgress",
     "DesignResult", "InputError", "ModelFileError", "NREEstimator", "RatioEstimator", "RatioPosterior", "Target",
-    "TrainingSummary", "__version__", "c2st", "consistency_report", "expected_coverage", "inverse_design",
-    "load_estimator", "read_model_config", "simulate_for_sbi", "simulate_parameters", "target_warnings",
+    "TrainingConfig", "TrainingSummary", "__version__", "c2st", "consistency_report", "expected_coverage",
+    "inverse_design", "load_estimator", "read_model_config", "simulate_for_sbi", "simulate_parameters",
+    "target_warnings",
 ]

@@ -29,7 +29,7 @@ from .estimators import RatioEstimator
 from .posterior import run_sampler
 from .potentials import RatioPotential
 from .priors import sample_prior
-from .samplers import SampleCallback
+from .samplers import SampleCallback, SamplingPlan
 from .targets import Target
 from .validation import InputError
 
@@ -143,7 +143,7 @@ def sample_band_posterior(estimator: RatioEstimator, prior: Distribution, refere
         initial = potential.initial_states(generator)
     num_chains = x.shape[0]
     with torch.no_grad():
-        samples, diagnostics = run_sampler(
-            potential, prior, sampler, num_chains * draws_per_chain, num_chains, warmup_steps, thin, generator,
-            callback, 25, initial, estimator.metadata.get("parameter_names"), True, **sampler_options)
+        plan = SamplingPlan(num_chains * draws_per_chain, num_chains, warmup_steps, thin, callback)
+        samples, diagnostics = run_sampler(potential, prior, sampler, plan, generator, initial,
+                                           estimator.metadata.get("parameter_names"), True, **sampler_options)
     return samples, diagnostics

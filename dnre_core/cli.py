@@ -12,27 +12,29 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import math
+import os
 import sys
 import warnings
+import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 from torch import Tensor
 
+from .config import DEFAULTS, TrainingConfig
 from .estimators import DNRE_HEADS
-from .io import ModelFileError, atomic_write_bytes, load_estimator
+from .io import ModelFileError, load_estimator, write_csv, write_json
 from .posterior import RatioPosterior
 from .priors import BoxUniform
 from .samplers import DEFAULT_SCALE_SPREAD
-from .training import BNRE, DEFAULT_DNRE_PARTNERS, DEFAULT_WEIGHT_AVERAGING, DNRE, LR_SCHEDULES, NRE
+from .training import LR_SCHEDULES, TRAINERS, RatioTrainer, make_trainer
 from .validation import InputError, as_matrix, as_vector
 
-METHODS = ("dnre", "nre", "bnre")
-USER_ERRORS = (InputError, ModelFileError, ValueError, OSError)  # OSError includes FileNotFoundError
+METHODS = tuple(method.lower() for method in TRAINERS)
+USER_ERRORS = (InputError, ModelFileError)  # every user error is raised as one of these at its source
 MISSING = ("", "nan", "NaN", "NA", "na")
 LIST_OPTIONS = ("--prior-low", "--prior-high", "--target")  # values like "-2,-1" that argparse takes for options
 
@@ -85,13 +87,25 @@ def parse_names(text: str | None) -> list[str] | None:
     return None if text is None else [part.strip() for part in text.split(",") if part.strip()]
 
 
+def existing_file(text: str, what: str) -> Path:
+    """``text`` as the path of an existing file; an :class:`InputError` naming ``what`` otherwise."""
+    path = Path(text)
+    if not path.is_file():
+        raise InputError(f"{path}: no such {what}.")
+    return path
+
+
 def read_rows(path: Path) -> list[list[str]]:
     """The non-blank rows of a UTF-8 CSV file, cells as strings."""
     try:
         text = path.read_text(encoding="utf-8-sig")
+        return [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
     except UnicodeDecodeError:
         raise InputError(f"{path}: not a text CSV file (it is not UTF-8).") from None
-    return [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    except csv.Error as e:
+        raise InputError(f"{path}: not a readable CSV file ({e}).") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot be read ({e.strerror or e}).") from None
 
 
 def read_csv_table(path: Path) -> tuple[list[str], np.ndarray]:
@@ -128,9 +142,7 @@ def select_columns(header: list[str], values: np.ndarray, names: list[str], path
 
 def load_simulations(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, list[str] | None, list[str] | None]:
     """θ (N, D), x (N, L) and their column names (``None`` for .npz) from ``--data``."""
-    path = Path(args.data)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such data file.")
+    path = existing_file(args.data, "data file")
     if path.suffix.lower() == ".npz":
         if args.theta_columns or args.x_columns:
             raise InputError("--theta-columns and --x-columns apply to CSV data; a .npz file holds arrays theta and x.")
@@ -140,7 +152,7 @@ def load_simulations(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, 
                 if missing:
                     raise InputError(f"{path}: missing array(s) {sorted(missing)}; the file has {sorted(data.files)}.")
                 return np.asarray(data["theta"]), np.asarray(data["x"]), None, None
-        except (OSError, EOFError) as e:
+        except (OSError, EOFError, ValueError, zipfile.BadZipFile) as e:
             raise InputError(f"{path}: not a readable .npz file ({e}).") from None
     theta_names = parse_names(args.theta_columns)
     if not theta_names:
@@ -161,9 +173,7 @@ def load_prior(args: argparse.Namespace, theta_dim: int, theta_names: list[str] 
     if args.bounds_csv is not None:
         if args.prior_low is not None or args.prior_high is not None:
             raise InputError("Give either --bounds-csv or --prior-low/--prior-high, not both.")
-        path = Path(args.bounds_csv)
-        if not path.is_file():
-            raise FileNotFoundError(f"{path}: no such bounds file.")
+        path = existing_file(args.bounds_csv, "bounds file")
         header, values = _read_bounds(path)
         order = (list(range(len(header))) if theta_names is None
                  else [_index(header, name, path) for name in theta_names])
@@ -206,9 +216,7 @@ def load_target(args: argparse.Namespace, metric_names: list[str] | None) -> lis
         raise InputError("Give the target with exactly one of --target \"v1,v2,...\" or --target-csv FILE.")
     if args.target is not None:
         return parse_floats(args.target, "--target", allow_missing=True)
-    path = Path(args.target_csv)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such target file.")
+    path = existing_file(args.target_csv, "target file")
     rows = read_rows(path)
     if not rows:
         raise InputError(f"{path}: the target file is empty.")
@@ -225,19 +233,28 @@ def load_target(args: argparse.Namespace, metric_names: list[str] | None) -> lis
 
 
 # ---------------------------------------------------------------- output helpers
-def write_samples_csv(path: str | Path, samples: Tensor, names: list[str]) -> None:
-    """Samples (n, D) to a CSV with header ``names`` (atomic)."""
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(names)
-    writer.writerows([[repr(float(v)) for v in row] for row in samples.tolist()])
-    atomic_write_bytes(path, lambda f: f.write(text.getvalue().encode()))
+def check_output(text: str, flag: str) -> Path:
+    """Refuse, before any work, an output path that cannot be written: a folder, or under a file or a folder that
+    this user may not write to. The file itself is written atomically later (:func:`write_output`)."""
+    path = Path(text)
+    if path.is_dir():
+        raise InputError(f"{flag} {path} is a folder; give a file name (e.g. {path / 'out'}).")
+    folder = path.parent
+    while not folder.exists():  # the writer creates missing folders
+        folder = folder.parent
+    if not folder.is_dir():
+        raise InputError(f"{flag} {path}: {folder} is a file, not a folder; choose another place.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"{flag} {path}: the folder {folder} is not writable; choose another place.")
+    return path
 
 
-def write_json(path: str | Path, content: dict[str, Any]) -> None:
-    """``content`` as indented JSON (NaN written as null) (atomic)."""
-    cleaned = json.loads(json.dumps(content), parse_constant=lambda _: None)
-    atomic_write_bytes(path, lambda f: f.write(json.dumps(cleaned, indent=2).encode()))
+def write_output(path: Path, flag: str, write: Callable[[Path], None]) -> None:
+    """``write(path)``, with a failed write (disk full, permissions changed meanwhile) as an :class:`InputError`."""
+    try:
+        write(path)
+    except OSError as e:
+        raise InputError(f"{flag} {path}: cannot be written ({e.strerror or e}).") from None
 
 
 def report_warnings(caught: Sequence[warnings.WarningMessage]) -> None:
@@ -252,40 +269,65 @@ def progress_bar(total: int, description: str, enabled: bool) -> Any:
 
 
 # ---------------------------------------------------------------- commands
+def training_config(args: argparse.Namespace) -> TrainingConfig:
+    """The training configuration ``dnre train``'s options describe."""
+    return TrainingConfig(
+        method=args.method.upper(), hidden_features=args.hidden_features, num_layers=args.num_layers,
+        mask_probability=args.mask_probability, dnre_head=args.head, dnre_partners=args.num_partners,
+        max_epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
+        lr_schedule=args.lr_schedule, weight_averaging=args.weight_averaging, seed=args.seed)
+
+
 def command_train(args: argparse.Namespace) -> int:
-    """``dnre train``: read simulations, train, save the model."""
+    """``dnre train``: read simulations, train, save the model (the best weights so far when interrupted)."""
+    out = check_output(args.out, "--out")
     theta, x, theta_names, x_names = load_simulations(args)
     theta = as_matrix(theta, "theta")
     prior = load_prior(args, theta.shape[1], theta_names)
-    trainer_class = {"dnre": DNRE, "nre": NRE, "bnre": BNRE}[args.method]
-    method_options = {"head": args.head, "num_partners": args.num_partners} if args.method == "dnre" else {}
+    config = training_config(args)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        trainer = trainer_class(prior, hidden_features=args.hidden_features, num_layers=args.num_layers,
-                                mask_probability=args.mask_probability, parameter_names=theta_names,
-                                metric_names=x_names, **method_options).append_simulations(theta, x)
-        with progress_bar(args.epochs, f"training {args.method.upper()}", not args.no_progress) as bar:
+        trainer = make_trainer(config, prior, theta_names, x_names).append_simulations(theta, x)
+        with progress_bar(config.max_epochs, f"training {config.method}", not args.no_progress) as bar:
 
             def on_epoch(epoch: int, train_loss: float, val_loss: float) -> None:
                 bar.set_postfix(train=f"{train_loss:.4f}", val=f"{val_loss:.4f}")
                 bar.update(1)
 
-            trainer.train(max_epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
-                          seed=args.seed, callback=on_epoch, lr_schedule=args.lr_schedule,
-                          weight_averaging=args.weight_averaging)
+            try:
+                trainer.train(**config.train_options(), callback=on_epoch)
+            except KeyboardInterrupt:
+                report_warnings(caught)
+                return save_interrupted(trainer, out)
     report_warnings(caught)
     summary = trainer.summary
     if not math.isfinite(summary.best_val_loss):
-        raise InputError("Training diverged (non-finite loss from the first epoch); check the data's scale.")
-    trainer.estimator.save(args.out)
-    print(f"Trained {args.method.upper()} on {len(trainer.simulations()[0])} simulations ({trainer.num_dropped} "
+        raise InputError("Training diverged (non-finite loss from the first epoch); check the data's scale or lower "
+                         "--learning-rate.")
+    write_output(out, "--out", trainer.estimator.save)
+    print(f"Trained {config.method} on {len(trainer.simulations()[0])} simulations ({trainer.num_dropped} "
           f"dropped): {summary.epochs} epoch(s), best validation loss {summary.best_val_loss:.4f} at epoch "
-          f"{summary.best_epoch + 1}, stopped by {summary.stopped_by}. Saved {args.out}")
+          f"{summary.best_epoch + 1}, stopped by {summary.stopped_by}. Saved {out}")
     return 0
+
+
+def save_interrupted(trainer: RatioTrainer, out: Path) -> int:
+    """After Ctrl-C: save the best weights so far to ``out`` (when an epoch finished) and say so; exit code 130."""
+    summary = trainer.summary
+    if trainer.estimator is None or not math.isfinite(summary.best_val_loss):
+        print("dnre: interrupted before the first epoch finished; nothing was saved.", file=sys.stderr)
+        return 130
+    write_output(out, "--out", trainer.estimator.save)
+    print(f"dnre: interrupted after {summary.epochs} epoch(s); saved the best weights so far (epoch "
+          f"{summary.best_epoch + 1}, validation loss {summary.best_val_loss:.4f}, no temperature calibration) to "
+          f"{out}", file=sys.stderr)
+    return 130
 
 
 def command_sample(args: argparse.Namespace) -> int:
     """``dnre sample``: load a model, sample the posterior for a target, write samples and diagnostics."""
+    out = check_output(args.out, "--out")
+    diagnostics_path = check_output(args.diagnostics or str(out.with_suffix(".diagnostics.json")), "--diagnostics")
     estimator = load_estimator(args.model)
     values = load_target(args, estimator.metadata.get("metric_names"))
     target = as_vector(values, "the target", estimator.x_dim, allow_nan=estimator.masked)
@@ -302,18 +344,23 @@ def command_sample(args: argparse.Namespace) -> int:
     with progress_bar(total_steps, f"sampling ({args.sampler})", not args.no_progress) as bar:
 
         def on_step(step: int, chains: Tensor, diagnostics: Any) -> None:
+            bar.total = diagnostics.total_steps  # automatic thinning may add steps
             bar.update(step - bar.n)
 
-        samples = posterior.sample((args.num_samples,), x=target, num_chains=args.num_chains, warmup_steps=args.warmup,
-                                   seed=args.seed, callback=on_step, callback_every=every)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            samples = posterior.sample((args.num_samples,), x=target, num_chains=args.num_chains,
+                                       warmup_steps=args.warmup, thin=args.thin, seed=args.seed, callback=on_step,
+                                       callback_every=every)
     diagnostics = posterior.diagnostics
+    report_warnings([w for w in caught if str(w.message) not in diagnostics.warnings()])  # those are printed below
     names = posterior.parameter_names or [f"theta_{i}" for i in range(estimator.theta_dim)]
-    write_samples_csv(args.out, samples, names)
-    diagnostics_path = args.diagnostics or str(Path(args.out).with_suffix(".diagnostics.json"))
-    write_json(diagnostics_path, {"target": values, "model": str(args.model), **diagnostics.as_dict()})
+    write_output(out, "--out", lambda path: write_csv(path, names, samples.tolist()))
+    write_output(diagnostics_path, "--diagnostics", lambda path: write_json(
+        path, {"target": values, "model": str(args.model), **diagnostics.as_dict()}))
     for message in diagnostics.warnings():
         print(f"dnre: warning: {message}", file=sys.stderr)
-    print(f"Wrote {len(samples)} samples to {args.out} and diagnostics to {diagnostics_path} "
+    print(f"Wrote {len(samples)} samples to {out} and diagnostics to {diagnostics_path} "
           f"(max R-hat {diagnostics.max_rhat:.3f}, min bulk ESS {diagnostics.min_ess_bulk:.0f}).")
     return 0
 
@@ -333,6 +380,13 @@ def non_negative_int(text: str) -> int:
     return value
 
 
+def positive_float(text: str) -> float:
+    value = float(text)
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number greater than 0; got {text}")
+    return value
+
+
 def non_negative_float(text: str) -> float:
     value = float(text)
     if not (math.isfinite(value) and value >= 0):
@@ -340,8 +394,16 @@ def non_negative_float(text: str) -> float:
     return value
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are the one line ``dnre: error: …`` (exit code 2) of every other
+    bad input, pointing at ``--help`` instead of printing the usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"dnre: error: {' '.join(message.split())} (see: {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dnre", description="Direct Neural Ratio Estimation: train ratio estimators "
+    parser = OneLineParser(prog="dnre", description="Direct Neural Ratio Estimation: train ratio estimators "
                                      "on simulations and sample posteriors for target metrics.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="{train,sample}")
     formatter = argparse.RawDescriptionHelpFormatter
@@ -354,28 +416,34 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--prior-low", help="comma-separated lower bounds of the uniform prior, one per parameter")
     train.add_argument("--prior-high", help="comma-separated upper bounds of the uniform prior, one per parameter")
     train.add_argument("--bounds-csv", help="CSV with columns parameter,low,high (instead of --prior-low/--prior-high)")
-    train.add_argument("--method", choices=METHODS, default="dnre", help="estimator (default: dnre)")
+    train.add_argument("--method", choices=METHODS, default=DEFAULTS.method.lower(),
+                       help=f"estimator (default: {DEFAULTS.method.lower()})")
     train.add_argument("--out", required=True, help="model file to write (atomic)")
-    train.add_argument("--epochs", type=positive_int, default=500, help="maximum epochs; early stopping (default: 500)")
-    train.add_argument("--batch-size", type=positive_int, default=512, help="default: 512")
-    train.add_argument("--learning-rate", type=float, default=1e-3, help="AdamW learning rate (default: 1e-3)")
-    train.add_argument("--lr-schedule", choices=LR_SCHEDULES, default="constant",
+    train.add_argument("--epochs", type=positive_int, default=DEFAULTS.max_epochs,
+                       help=f"maximum epochs; early stopping (default: {DEFAULTS.max_epochs})")
+    train.add_argument("--batch-size", type=positive_int, default=DEFAULTS.batch_size,
+                       help=f"default: {DEFAULTS.batch_size}")
+    train.add_argument("--learning-rate", type=positive_float, default=DEFAULTS.learning_rate,
+                       help=f"AdamW learning rate (default: {DEFAULTS.learning_rate:g})")
+    train.add_argument("--lr-schedule", choices=LR_SCHEDULES, default=DEFAULTS.lr_schedule,
                        help="learning rate constant (default) or annealed to 0 over --epochs (cosine)")
-    train.add_argument("--weight-averaging", type=float, default=DEFAULT_WEIGHT_AVERAGING, metavar="DECAY",
+    train.add_argument("--weight-averaging", type=float, default=DEFAULTS.weight_averaging, metavar="DECAY",
                        help="keep an exponential moving average of the weights with this decay per optimiser step "
-                            f"and return it; 0 returns the last iterate (default: {DEFAULT_WEIGHT_AVERAGING})")
-    train.add_argument("--head", choices=DNRE_HEADS, default="potential",
+                            f"and return it; 0 returns the last iterate (default: {DEFAULTS.weight_averaging})")
+    train.add_argument("--head", choices=DNRE_HEADS, default=DEFAULTS.dnre_head,
                        help="DNRE only: d = g(θ,x) − g(θ',x) (potential, default: consistent by construction) or the "
                             "paper's d = MLP([θ, θ', x]) (pairwise)")
-    train.add_argument("--num-partners", type=positive_int, default=DEFAULT_DNRE_PARTNERS,
+    train.add_argument("--num-partners", type=positive_int, default=DEFAULTS.dnre_partners,
                        help="DNRE only: other parameters each simulation is contrasted with in the loss (default: "
-                            f"{DEFAULT_DNRE_PARTNERS}; the paper's is 1)")
+                            f"{DEFAULTS.dnre_partners}; the paper's is 1)")
     train.add_argument("--seed", type=int, default=0, help="seed of every random choice in training (default: 0)")
-    train.add_argument("--mask-probability", type=float, default=0.0,
+    train.add_argument("--mask-probability", type=float, default=DEFAULTS.mask_probability,
                        help="probability of hiding each metric during training, so targets may leave metrics free "
                             "(default: 0, off)")
-    train.add_argument("--hidden-features", type=positive_int, default=128, help="MLP width (default: 128)")
-    train.add_argument("--num-layers", type=positive_int, default=5, help="MLP hidden layers (default: 5)")
+    train.add_argument("--hidden-features", type=positive_int, default=DEFAULTS.hidden_features,
+                       help=f"MLP width (default: {DEFAULTS.hidden_features})")
+    train.add_argument("--num-layers", type=positive_int, default=DEFAULTS.num_layers,
+                       help=f"MLP hidden layers (default: {DEFAULTS.num_layers})")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     train.set_defaults(run=command_train)
 
@@ -388,6 +456,9 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--num-samples", type=positive_int, default=1000, help="default: 1000")
     sample.add_argument("--num-chains", type=positive_int, default=100, help="parallel chains (default: 100)")
     sample.add_argument("--warmup", type=non_negative_int, default=200, help="warm-up steps per chain (default: 200)")
+    sample.add_argument("--thin", type=positive_int, metavar="STEPS",
+                        help="keep one draw every STEPS steps per chain (default: chosen from the measured "
+                             "autocorrelation, so that the draws' bulk ESS reaches half their number)")
     sample.add_argument("--sampler", choices=("mh", "hmc"), default="mh", help="default: mh")
     sample.add_argument("--scale-spread", type=non_negative_float, metavar="DECADES",
                         help="MH only: spread each step's proposal scale over this many decades below the adapted one, "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -49,6 +50,8 @@ class ChainDiagnostics:
         step_size: final MH proposal scale or HMC leapfrog step size per chain (C,).
         sampler: "mh" or "hmc"; step / total_steps / warmup_steps: progress; phase: "warmup" or "sampling".
         seconds: wall time so far; stopped_early: the callback asked to stop.
+        thin: steps per kept draw; ess_target: with automatic thinning, the bulk ESS every parameter was to reach,
+            as a fraction of the kept draws (None otherwise).
     """
 
     chains: Tensor
@@ -61,6 +64,8 @@ class ChainDiagnostics:
     seconds: float
     stopped_early: bool = False
     parameter_names: list[str] | None = field(default=None)
+    thin: int = 1
+    ess_target: float | None = None
 
     @classmethod
     def from_chains(cls, chains: Tensor, acceptance: Tensor, step_size: Tensor, **info: Any) -> ChainDiagnostics:
@@ -104,24 +109,47 @@ class ChainDiagnostics:
     def min_ess_per_second(self) -> float:
         return self.min_ess_bulk / self.seconds if self.seconds > 0 else math.nan
 
+    def ess_shortfall(self) -> str | None:
+        """A warning when automatic thinning ended with a bulk ESS below its target (:attr:`ess_target`), else None."""
+        if self.ess_target is None or self.stopped_early or not math.isfinite(self.min_ess_bulk):
+            return None
+        num_draws = self.chains.shape[0] * self.num_draws
+        if self.min_ess_bulk >= self.ess_target * num_draws:
+            return None
+        return (f"Automatic thinning stopped at {self.thin} steps per draw with a bulk ESS of {self.min_ess_bulk:.0f} "
+                f"for {num_draws} draws, short of {self.ess_target:.0%} of them: the chains mix slowly here, so the "
+                "draws are correlated and spreads are underestimated; pass a larger thin= or more chains.")
+
     def table(self) -> list[dict[str, Any]]:
         """One row per parameter: name, R̂, bulk ESS, tail ESS (for display)."""
         names = self.parameter_names or [f"theta_{i}" for i in range(len(self.rhat))]
         return [{"parameter": n, "rhat": float(r), "ess_bulk": float(b), "ess_tail": float(t)}
                 for n, r, b, t in zip(names, self.rhat, self.ess_bulk, self.ess_tail, strict=True)]
 
-    def warnings(self, rhat_threshold: float = 1.01, min_ess: float = 100.0) -> list[str]:
-        """Plain-language warnings about convergence (empty when nothing looks wrong)."""
+    def warnings(self, rhat_threshold: float = 1.01, min_ess: float = 100.0, min_ess_fraction: float = 0.05,
+                 labels: Sequence[str] | None = None) -> list[str]:
+        """Plain-language warnings about convergence (empty when nothing looks wrong).
+
+        Bulk ESS is flagged below ``min_ess`` and below ``min_ess_fraction`` of the draws kept (all chains): many
+        draws worth few independent ones are mostly repeats, however many were asked for. Parameters are named by
+        ``labels`` (e.g. with units) when given, else by their names.
+        """
         found = []
-        names = self.parameter_names or [f"theta_{i}" for i in range(len(self.rhat))]
+        names = list(labels or self.parameter_names or [f"theta_{i}" for i in range(len(self.rhat))])
         high = [n for n, r in zip(names, self.rhat, strict=True) if np.isfinite(r) and r > rhat_threshold]
         if high:
             found.append(f"The chains disagree (R̂ > {rhat_threshold}) for {', '.join(high)}: run longer warm-up or "
                          "more draws before trusting these parameters.")
-        low = [n for n, e in zip(names, self.ess_bulk, strict=True) if np.isfinite(e) and e < min_ess]
+        kept = int(self.chains.shape[0]) * self.num_draws
+        threshold = max(min_ess, min_ess_fraction * kept)
+        low = [n for n, e in zip(names, self.ess_bulk, strict=True) if np.isfinite(e) and e < threshold]
         if low:
-            found.append(f"Few effectively independent draws (bulk ESS < {min_ess:g}) for {', '.join(low)}: estimates "
-                         "of their spread are noisy; draw more.")
+            found.append(f"Few effectively independent draws (bulk ESS < {threshold:,.0f} of {kept:,} draws) for "
+                         f"{', '.join(low)}: the draws are mostly repeats and estimates of their spread are noisy; run "
+                         "longer chains, thin more, or use HMC.")
+        shortfall = self.ess_shortfall()
+        if shortfall is not None:
+            found.append(shortfall)
         if len(self.acceptance) and float(np.mean(self.acceptance)) < 0.05:
             found.append("Very few proposals were accepted (< 5 %): the chains barely move.")
         return found
@@ -130,6 +158,7 @@ class ChainDiagnostics:
         """JSON-able summary (no raw chains)."""
         return {"sampler": self.sampler, "num_chains": int(self.chains.shape[0]), "num_draws": self.num_draws,
                 "step": self.step, "total_steps": self.total_steps, "warmup_steps": self.warmup_steps,
+                "thin": self.thin, "ess_target": self.ess_target,
                 "seconds": self.seconds, "stopped_early": self.stopped_early, "parameters": self.table(),
                 "acceptance_mean": float(np.mean(self.acceptance)) if len(self.acceptance) else math.nan,
                 "step_size_median": float(np.median(self.step_size)) if len(self.step_size) else math.nan,

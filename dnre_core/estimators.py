@@ -22,6 +22,7 @@ import torch
 from torch import Tensor, nn
 
 from .nets import Standardize, build_mlp
+from .validation import InputError
 
 
 class RatioEstimator(nn.Module):
@@ -164,7 +165,7 @@ class DNREEstimator(RatioEstimator):
 
     def __init__(self, *args: Any, head: str = "potential", **kwargs: Any):
         if head not in DNRE_HEADS:
-            raise ValueError(f"head must be one of {DNRE_HEADS}; got {head!r}.")
+            raise InputError(f"head must be one of {DNRE_HEADS}; got {head!r}.")
         self.head = head  # read by input_features() during RatioEstimator.__init__
         super().__init__(*args, **kwargs)
         self.exactly_antisymmetric = head == "potential"

@@ -10,6 +10,8 @@ import torch
 from sklearn.model_selection import KFold, cross_val_score
 from sklearn.neural_network import MLPClassifier
 
+from .validation import InputError
+
 
 def c2st(a: Any, b: Any, seed: int = 1, n_folds: int = 5, z_score: bool = True) -> float:
     """Classifier two-sample test accuracy between samples a (N, D) and b (M, D), sbibm's protocol.
@@ -21,9 +23,9 @@ def c2st(a: Any, b: Any, seed: int = 1, n_folds: int = 5, z_score: bool = True) 
     a_np = np.asarray(a.detach().cpu() if isinstance(a, torch.Tensor) else a, dtype=np.float64)
     b_np = np.asarray(b.detach().cpu() if isinstance(b, torch.Tensor) else b, dtype=np.float64)
     if a_np.ndim != 2 or b_np.ndim != 2 or a_np.shape[1] != b_np.shape[1]:
-        raise ValueError(f"c2st needs two 2-D sample arrays with the same width; got {a_np.shape} and {b_np.shape}.")
+        raise InputError(f"c2st needs two 2-D sample arrays with the same width; got {a_np.shape} and {b_np.shape}.")
     if not (np.isfinite(a_np).all() and np.isfinite(b_np).all()):
-        raise ValueError("c2st: the samples contain NaN or inf.")
+        raise InputError("c2st: the samples contain NaN or inf.")
     if z_score:
         mean, std = a_np.mean(0), a_np.std(0)
         std = np.where(std > 0, std, 1.0)
@@ -49,7 +51,7 @@ def credibility_of_truth(log_prob_true: Any, log_prob_samples: Any) -> np.ndarra
     true = np.asarray(log_prob_true, dtype=np.float64).reshape(-1, 1)
     samples = np.asarray(log_prob_samples, dtype=np.float64)
     if samples.ndim != 2 or samples.shape[0] != true.shape[0]:
-        raise ValueError(f"log_prob_samples must be (N, S) with N = {true.shape[0]}; got {samples.shape}.")
+        raise InputError(f"log_prob_samples must be (N, S) with N = {true.shape[0]}; got {samples.shape}.")
     return (samples > true).mean(axis=1)
 
 

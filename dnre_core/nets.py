@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from .validation import InputError
+
 ACTIVATIONS: dict[str, type[nn.Module]] = {"elu": nn.ELU, "relu": nn.ReLU, "silu": nn.SiLU, "tanh": nn.Tanh}
 
 
@@ -28,9 +30,9 @@ class Standardize(nn.Module):
 def build_mlp(in_features: int, hidden_features: int, num_layers: int, activation: str) -> nn.Sequential:
     """``num_layers`` hidden layers of width ``hidden_features`` and a scalar output: ``(B, in) → (B, 1)``."""
     if activation not in ACTIVATIONS:
-        raise ValueError(f"Unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)}.")
+        raise InputError(f"Unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)}.")
     if num_layers < 1 or hidden_features < 1:
-        raise ValueError("The network needs at least one hidden layer of at least one unit.")
+        raise InputError("The network needs at least one hidden layer of at least one unit.")
     layers: list[nn.Module] = []
     width = in_features
     for _ in range(num_layers):

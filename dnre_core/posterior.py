@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import inspect
 import math
+import warnings
 from typing import Any
 
 import torch
@@ -22,8 +23,16 @@ from torch.distributions import Distribution
 from .diagnostics import ChainDiagnostics
 from .estimators import NREEstimator, RatioEstimator
 from .potentials import BoxTransformedPotential, Potential, RatioPotential
-from .priors import prior_bounds, prior_dimension, prior_from_config, prior_log_prob, prior_on_device, sample_prior
-from .samplers import ChainRecorder, SampleCallback, hamiltonian_monte_carlo, metropolis_hastings
+from .priors import (
+    in_support,
+    prior_bounds,
+    prior_dimension,
+    prior_from_config,
+    prior_log_prob,
+    prior_on_device,
+    sample_prior,
+)
+from .samplers import ChainRecorder, SampleCallback, SamplingPlan, hamiltonian_monte_carlo, metropolis_hastings
 from .samplers.adaptation import regularised_covariance
 from .validation import InputError, as_matrix, as_vector
 
@@ -53,11 +62,30 @@ def initial_states(potential: Potential, num_chains: int, generator: torch.Gener
     return candidates[index.to(candidates.device)]
 
 
-def run_sampler(potential: Potential, prior: Distribution, sampler: str, num_samples: int, num_chains: int,
-                warmup_steps: int, thin: int, generator: torch.Generator, callback: SampleCallback | None = None,
-                callback_every: int = 25, initial: Tensor | None = None, parameter_names: list[str] | None = None,
-                transform: bool = False, **options: Any) -> tuple[Tensor, ChainDiagnostics]:
-    """Run ``sampler`` on ``potential`` and return (samples (n, D), diagnostics).
+def check_initial_states(initial: Tensor, prior: Distribution, num_chains: int) -> None:
+    """Raise :class:`InputError` unless ``initial`` is (num_chains, D), finite and inside the prior's support.
+
+    A chain started at NaN never moves and returns NaN; one started outside a box prior (with ``transform=False``)
+    has every proposal back inside accepted or rejected against a zero density and can stay outside for good.
+    """
+    dim = prior_dimension(prior)
+    if tuple(initial.shape) != (num_chains, dim):
+        raise InputError(f"initial states must have shape ({num_chains}, {dim}), one row per chain; got "
+                         f"{tuple(initial.shape)}.")
+    bad = torch.nonzero(~torch.isfinite(initial).all(dim=-1)).flatten().tolist()
+    if bad:
+        raise InputError(f"initial states of chain(s) {bad[:10]} contain NaN or inf; give every chain a finite start "
+                         "(or leave initial=None to start from the prior).")
+    outside = torch.nonzero(~in_support(prior, initial)).flatten().tolist()
+    if outside:
+        raise InputError(f"initial states of chain(s) {outside[:10]} lie outside the prior's support; start every "
+                         "chain inside it (or leave initial=None).")
+
+
+def run_sampler(potential: Potential, prior: Distribution, sampler: str, plan: SamplingPlan, generator: torch.Generator,
+                initial: Tensor | None = None, parameter_names: list[str] | None = None, transform: bool = False,
+                **options: Any) -> tuple[Tensor, ChainDiagnostics]:
+    """Run ``sampler`` on ``potential`` as ``plan`` says and return (samples (n, D), diagnostics).
 
     ``transform=True`` (box priors only) runs the chains in unbounded coordinates (:class:`BoxTransformedPotential`)
     and records them in θ. Samples are taken draw by draw across chains (all chains' first kept draw, then their
@@ -65,11 +93,9 @@ def run_sampler(potential: Potential, prior: Distribution, sampler: str, num_sam
     """
     if sampler not in SAMPLERS:
         raise InputError(f"Unknown sampler {sampler!r}; choose one of {SAMPLERS}.")
-    if num_chains < 1 or num_samples < 1 or warmup_steps < 0:
-        raise InputError("num_chains and the number of samples must be positive and warmup_steps non-negative.")
     dim = prior_dimension(prior)
-    if initial is not None and tuple(initial.shape) != (num_chains, dim):
-        raise InputError(f"initial states must have shape ({num_chains}, {dim}); got {tuple(initial.shape)}.")
+    if initial is not None:
+        check_initial_states(initial, prior, plan.num_chains)
     to_output = None
     spread = sample_prior(prior, max(1000, 10 * dim), generator)
     bounds = prior_bounds(prior)
@@ -79,17 +105,15 @@ def run_sampler(potential: Potential, prior: Distribution, sampler: str, num_sam
         initial = box.to_z(initial) if initial is not None else None
         spread = box.to_z(spread)
     if initial is None:
-        initial = initial_states(potential, num_chains, generator)
+        initial = initial_states(potential, plan.num_chains, generator)
     spread = spread.to(initial)
     fallback = torch.diag(torch.var(spread, dim=0))
-    initial_covariance = regularised_covariance(initial, fallback) if num_chains > 2 * dim else fallback
-    num_draws = math.ceil(num_samples / num_chains)
-    recorder = ChainRecorder(num_chains, num_draws, dim, warmup_steps, thin, sampler, callback, callback_every,
-                             parameter_names, to_output)
+    initial_covariance = regularised_covariance(initial, fallback) if plan.num_chains > 2 * dim else fallback
+    recorder = ChainRecorder(plan, dim, sampler, parameter_names, to_output)
     SAMPLER_FUNCTIONS[sampler](potential, initial, recorder, generator, initial_covariance, **options)
     diagnostics = recorder.diagnostics()
     # a copy, never a view of the chains (one chain would give a view): R̂ and ESS are computed from them on first use
-    samples = diagnostics.chains.transpose(0, 1).reshape(-1, dim)[:num_samples].clone()
+    samples = diagnostics.chains.transpose(0, 1).reshape(-1, dim)[:plan.num_samples].clone()
     return samples, diagnostics
 
 
@@ -181,9 +205,15 @@ class RatioPosterior:
         return found
 
     def sample(self, sample_shape: tuple[int, ...] | torch.Size = (1000,), x: Any = None, num_chains: int = 100,
-               warmup_steps: int = 200, thin: int = 1, seed: int | None = None, callback: SampleCallback | None = None,
-               callback_every: int = 25, initial: Tensor | None = None) -> Tensor:
+               warmup_steps: int = 200, thin: int | None = None, seed: int | None = None,
+               callback: SampleCallback | None = None, callback_every: int = 25, initial: Any = None) -> Tensor:
         """Draw ``prod(sample_shape)`` samples (n, D) by MCMC; diagnostics in ``self.diagnostics``.
+
+        Each of the ``num_chains`` chains takes ``warmup_steps`` adaptation steps, then keeps ⌈n / num_chains⌉
+        draws, one every ``thin`` steps. ``thin=None`` (the default) chooses the thinning from the measured
+        autocorrelation so that the kept draws' bulk ESS reaches half their number (:class:`SamplingPlan`); when it
+        cannot within the largest thinning tried, a warning says so (and ``self.diagnostics.warnings()`` too). Pass
+        an integer to fix the thinning, e.g. for timings.
 
         Samples and chains come back on the CPU whatever ``device`` the chains ran on; ``initial`` (C, D) may be
         given on any device.
@@ -192,17 +222,21 @@ class RatioPosterior:
         False stops early and keeps what was drawn: the result is then (k, D) with k < n. The same seed gives
         the same samples.
         """
-        num_samples = math.prod(sample_shape) if len(sample_shape) else 1
+        plan = SamplingPlan(math.prod(sample_shape) if len(sample_shape) else 1, num_chains, warmup_steps, thin,
+                            callback, callback_every)
         x_o = self._observation(x)
         generator = torch.Generator(device="cpu").manual_seed(
             int(seed) if seed is not None else int(torch.randint(0, 2**62, (1,))))
-        initial = initial.to(self.device) if initial is not None else None
+        if initial is not None:
+            initial = as_matrix(initial, "initial").to(self.device)
         with torch.no_grad():
             samples, self.diagnostics = run_sampler(
-                self.potential_for(x_o), self.prior, self.sampler, num_samples, num_chains, warmup_steps, thin,
-                generator, callback, callback_every, initial, self.parameter_names, self.transform,
-                **self.sampler_options)
-        if samples.shape[0] < num_samples:  # stopped early: keep what was drawn, (k, D)
+                self.potential_for(x_o), self.prior, self.sampler, plan, generator, initial, self.parameter_names,
+                self.transform, **self.sampler_options)
+        shortfall = self.diagnostics.ess_shortfall()
+        if shortfall is not None:
+            warnings.warn(shortfall, stacklevel=2)
+        if samples.shape[0] < plan.num_samples:  # stopped early: keep what was drawn, (k, D)
             return samples
         return samples.reshape(*sample_shape, -1) if len(sample_shape) else samples[0]
 
@@ -214,6 +248,9 @@ class RatioPosterior:
         log-ratio against the evidence, unnormalised up to its training error (sbi's convention).
         """
         theta_t = as_matrix(theta, "theta", self.estimator.theta_dim).to(self.device)
+        bad = torch.nonzero(~torch.isfinite(theta_t).all(dim=-1)).flatten().tolist()
+        if bad:
+            raise InputError(f"theta row(s) {bad[:10]} contain NaN or inf; a density needs finite parameters.")
         x_o = self._observation(x)
         with torch.no_grad():
             if isinstance(self.estimator, NREEstimator):

@@ -20,6 +20,7 @@ from torch.distributions import Distribution
 
 from .estimators import RatioEstimator
 from .priors import in_support, prior_log_prob, sample_prior
+from .validation import InputError
 
 GRADIENTS = ("direct", "ratio")
 RATIOS = ("direct", "antisymmetric")
@@ -107,11 +108,11 @@ class RatioPotential(Potential):
     def __init__(self, estimator: RatioEstimator, prior: Distribution, x: Tensor, gradient: str = "direct",
                  ratio: str = "antisymmetric", anchor: str = "current"):
         if gradient not in GRADIENTS:
-            raise ValueError(f"gradient must be one of {GRADIENTS}; got {gradient!r}.")
+            raise InputError(f"gradient must be one of {GRADIENTS}; got {gradient!r}.")
         if ratio not in RATIOS:
-            raise ValueError(f"ratio must be one of {RATIOS}; got {ratio!r}.")
+            raise InputError(f"ratio must be one of {RATIOS}; got {ratio!r}.")
         if anchor not in ANCHORS:
-            raise ValueError(f"anchor must be one of {ANCHORS}; got {anchor!r}.")
+            raise InputError(f"anchor must be one of {ANCHORS}; got {anchor!r}.")
         self.estimator = estimator
         self.prior = prior
         self.x = x

@@ -13,22 +13,27 @@ import torch
 from torch import Tensor
 from torch.distributions import Distribution, Independent, Uniform, constraints
 
+from .validation import InputError
+
 
 class BoxUniform(Independent):
     """Uniform distribution on the box ``[low, high]`` (shapes ``(D,)``); events of shape ``(D,)``."""
 
     def __init__(self, low: Tensor | float | list[float], high: Tensor | float | list[float],
                  device: str | torch.device = "cpu"):
-        low_t = torch.as_tensor(low, dtype=torch.float32, device=device).reshape(-1)
-        high_t = torch.as_tensor(high, dtype=torch.float32, device=device).reshape(-1)
+        try:
+            low_t = torch.as_tensor(low, dtype=torch.float32, device=device).reshape(-1)
+            high_t = torch.as_tensor(high, dtype=torch.float32, device=device).reshape(-1)
+        except (TypeError, ValueError, RuntimeError) as e:
+            raise InputError(f"BoxUniform: the bounds must be numbers, one per parameter ({e}).") from None
         if low_t.shape != high_t.shape:
-            raise ValueError(f"BoxUniform: low has {low_t.numel()} entries but high has {high_t.numel()}; give one "
+            raise InputError(f"BoxUniform: low has {low_t.numel()} entries but high has {high_t.numel()}; give one "
                              "bound per parameter.")
         if not (torch.isfinite(low_t).all() and torch.isfinite(high_t).all()):
-            raise ValueError("BoxUniform: bounds must be finite numbers.")
+            raise InputError("BoxUniform: bounds must be finite numbers.")
         if not bool((high_t > low_t).all()):
             bad = torch.nonzero(high_t <= low_t).flatten().tolist()
-            raise ValueError(f"BoxUniform: high must exceed low in every dimension; it does not in dimension(s) {bad}.")
+            raise InputError(f"BoxUniform: high must exceed low in every dimension; it does not in dimension(s) {bad}.")
         super().__init__(Uniform(low_t, high_t, validate_args=False), 1, validate_args=False)
         self.low = low_t
         self.high = high_t
@@ -50,7 +55,7 @@ def prior_dimension(prior: Distribution) -> int:
     if len(shape) == 0:
         return 1
     if len(shape) != 1:
-        raise ValueError(f"The prior's events must be vectors (D,); this prior's event shape is {tuple(shape)}.")
+        raise InputError(f"The prior's events must be vectors (D,); this prior's event shape is {tuple(shape)}.")
     return int(shape[0])
 
 
@@ -174,7 +179,7 @@ def prior_from_config(config: dict[str, Any] | None) -> Distribution | None:
     if config is None:
         return None
     if config.get("type") != "BoxUniform":
-        raise ValueError(f"Unknown prior type {config.get('type')!r} in the model file; expected 'BoxUniform'.")
+        raise InputError(f"Unknown prior type {config.get('type')!r} in the model file; expected 'BoxUniform'.")
     return BoxUniform(config["low"], config["high"])
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import warnings
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from multiprocessing import get_context
@@ -60,13 +61,26 @@ def run_batch(simulator: Simulator, theta: np.ndarray, seed: int) -> np.ndarray:
 
 
 def _load_resume(path: str, meta: dict[str, Any]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """The finished batches kept in ``path`` ({} when there is none). A file that cannot be read (cut short, damaged,
+    not a resume file) is set aside as ``<path>.damaged`` with a warning naming both files, and the run starts
+    afresh; a readable file written for other settings is an :class:`InputError`."""
     if not os.path.exists(path):
         return {}
-    saved = torch.load(path, weights_only=True)
-    if saved.get("meta") != meta:
-        raise ValueError(f"Resume file {path} was written for different settings ({saved.get('meta')}); "
+    try:
+        saved = torch.load(path, weights_only=True)
+        batches = {int(b): (t.numpy(), x.numpy()) for b, (t, x) in saved["batches"].items()}
+        saved_meta = saved["meta"]
+    except Exception as e:  # any failure to read it means the same thing: its batches cannot be used
+        damaged = f"{path}.damaged"
+        os.replace(path, damaged)
+        reason = (str(e).splitlines() or [""])[0][:120]
+        warnings.warn(f"The resume file {path} cannot be read ({type(e).__name__}: {reason}); it was set aside as "
+                      f"{damaged} and the simulation starts afresh.", stacklevel=3)
+        return {}
+    if saved_meta != meta:
+        raise InputError(f"Resume file {path} was written for different settings ({saved_meta}); "
                          f"these are {meta}. Delete it or give another resume_path.")
-    return {int(b): (t.numpy(), x.numpy()) for b, (t, x) in saved["batches"].items()}
+    return batches
 
 
 def _save_resume(path: str, meta: dict[str, Any], done: dict[int, tuple[np.ndarray, np.ndarray]]) -> None:

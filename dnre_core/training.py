@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,21 +19,24 @@ from torch import Tensor
 from torch.distributions import Distribution
 from torch.optim.swa_utils import AveragedModel
 
+from .config import DEFAULTS, TrainingConfig
 from .consistency import consistency_report
 from .estimators import DNRE_HEADS, BNREEstimator, DNREEstimator, NREEstimator, RatioEstimator
 from .losses import bnre_loss, dnre_loss, nre_loss
+from .nets import ACTIVATIONS
 from .priors import in_support, prior_dimension, prior_to_config
 from .temperature import fit_temperature
-from .validation import InputError, as_matrix, check_zero_variance, drop_non_finite
+from .validation import (
+    InputError,
+    as_matrix,
+    check_positive_int,
+    check_positive_number,
+    check_zero_variance,
+    drop_non_finite,
+)
 
 TrainCallback = Callable[[int, float, float], Any]
 LR_SCHEDULES = ("constant", "cosine")  # the default first (the Train page offers them in this order)
-#: Default EMA decay per optimiser step of the weights that training returns (0 = the last iterate): an average over
-#: about 1 / (1 − 0.99) = 100 steps, a few epochs. Chosen a priori, not tuned; measured in issue 6's ablation.
-DEFAULT_WEIGHT_AVERAGING = 0.99
-#: Default number of contrastive partners per simulation in DNRE's loss (the paper: 1), chosen from held-out loss
-#: alone (the dnre_partners study in BENCHMARKS.md).
-DEFAULT_DNRE_PARTNERS = 4
 
 
 def ema_with_warmup(decay: float) -> Callable[[list[Tensor], list[Tensor], Tensor], None]:
@@ -71,9 +75,38 @@ class TrainingSummary:
         return len(self.train_losses)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"train_losses": self.train_losses, "val_losses": self.val_losses, "best_epoch": self.best_epoch,
-                "best_val_loss": self.best_val_loss, "seconds": self.seconds, "stopped_by": self.stopped_by,
-                "epochs": self.epochs, "num_dropped": self.num_dropped, "temperature": self.temperature}
+        return {"train_losses": self.train_losses, "val_losses": self.val_losses, **self.record()}
+
+    def record(self) -> dict[str, Any]:
+        """The summary without the per-epoch losses, as stored in a model file's ``metadata["training"]``."""
+        return {"best_epoch": self.best_epoch, "best_val_loss": self.best_val_loss, "seconds": self.seconds,
+                "stopped_by": self.stopped_by, "epochs": self.epochs, "num_dropped": self.num_dropped,
+                "temperature": self.temperature}
+
+
+def _check_train_options(max_epochs: int, batch_size: int, learning_rate: float, validation_fraction: float,
+                         stop_after_epochs: int, clip_max_norm: float | None, max_seconds: float | None,
+                         weight_decay: float, lr_schedule: str, weight_averaging: float) -> None:
+    """Raise :class:`InputError` for training options that would train nothing or fail later."""
+    check_positive_int(max_epochs, "max_epochs")
+    check_positive_int(stop_after_epochs, "stop_after_epochs")
+    check_positive_int(batch_size, "batch_size")
+    if batch_size < 2:
+        raise InputError("batch_size must be at least 2: contrastive pairs are formed within a batch.")
+    check_positive_number(learning_rate, "learning_rate")
+    if clip_max_norm is not None:
+        check_positive_number(clip_max_norm, "clip_max_norm (or None for no clipping)")
+    if max_seconds is not None:
+        check_positive_number(max_seconds, "max_seconds (or None for no time limit)")
+    if not (isinstance(weight_decay, (int, float)) and math.isfinite(weight_decay) and weight_decay >= 0):
+        raise InputError(f"weight_decay must be a finite number, 0 or more; got {weight_decay!r}.")
+    if not 0.0 <= validation_fraction < 1.0:
+        raise InputError(f"validation_fraction must be in [0, 1); got {validation_fraction}.")
+    if lr_schedule not in LR_SCHEDULES:
+        raise InputError(f"lr_schedule must be one of {LR_SCHEDULES}; got {lr_schedule!r}.")
+    if not 0.0 <= weight_averaging < 1.0:
+        raise InputError("weight_averaging (an EMA decay per optimiser step) must be in [0, 1); got "
+                         f"{weight_averaging}.")
 
 
 class RatioTrainer:
@@ -97,11 +130,11 @@ class RatioTrainer:
     def __init__(
         self,
         prior: Distribution,
-        hidden_features: int = 128,
-        num_layers: int = 5,
-        activation: str = "elu",
-        mask_probability: float = 0.0,
-        calibrate_temperature: bool = True,
+        hidden_features: int = DEFAULTS.hidden_features,
+        num_layers: int = DEFAULTS.num_layers,
+        activation: str = DEFAULTS.activation,
+        mask_probability: float = DEFAULTS.mask_probability,
+        calibrate_temperature: bool = DEFAULTS.calibrate_temperature,
         parameter_names: list[str] | None = None,
         metric_names: list[str] | None = None,
         device: str | torch.device = "cpu",
@@ -111,6 +144,10 @@ class RatioTrainer:
                              "dnre_core.BoxUniform.")
         if not 0.0 <= mask_probability < 1.0:
             raise InputError(f"mask_probability must be in [0, 1); got {mask_probability}.")
+        check_positive_int(hidden_features, "hidden_features")
+        check_positive_int(num_layers, "num_layers")
+        if not isinstance(activation, str) or activation not in ACTIVATIONS:
+            raise InputError(f"activation must be one of {sorted(ACTIVATIONS)}; got {activation!r}.")
         self.prior = prior
         self.theta_dim = prior_dimension(prior)
         self.net_options = {"hidden_features": hidden_features, "num_layers": num_layers, "activation": activation}
@@ -196,18 +233,19 @@ class RatioTrainer:
 
     def train(
         self,
-        max_epochs: int = 500,
-        batch_size: int = 512,
-        learning_rate: float = 1e-3,
-        validation_fraction: float = 0.1,
-        stop_after_epochs: int = 20,
-        clip_max_norm: float | None = 1.0,
-        seed: int | None = None,
+        max_epochs: int = DEFAULTS.max_epochs,
+        batch_size: int = DEFAULTS.batch_size,
+        learning_rate: float = DEFAULTS.learning_rate,
+        validation_fraction: float = DEFAULTS.validation_fraction,
+        stop_after_epochs: int = DEFAULTS.stop_after_epochs,
+        clip_max_norm: float | None = DEFAULTS.clip_max_norm,
+        seed: int | None = DEFAULTS.seed,
         callback: TrainCallback | None = None,
-        max_seconds: float | None = None,
-        weight_decay: float = 1e-2,
-        lr_schedule: str = "constant",
-        weight_averaging: float = DEFAULT_WEIGHT_AVERAGING,
+        max_seconds: float | None = DEFAULTS.max_seconds,
+        weight_decay: float = DEFAULTS.weight_decay,
+        lr_schedule: str = DEFAULTS.lr_schedule,
+        weight_averaging: float = DEFAULTS.weight_averaging,
+        checkpoint_path: str | os.PathLike[str] | None = None,
     ) -> RatioEstimator:
         """Train and return the estimator (best validation weights restored).
 
@@ -221,16 +259,16 @@ class RatioTrainer:
         :func:`ema_with_warmup`; ``AveragedModel`` of ``torch.optim.swa_utils``). Validation, the best-epoch choice
         and the returned estimator use w̄; 0 returns the optimiser's last iterate. The default 0.99 averages over about
         100 steps; its effect: the ablation study in BENCHMARKS.md.
+
+        ``checkpoint_path``: whenever the validation loss improves, the best weights so far are saved there as a
+        model file (atomically; its ``metadata["training"]`` holds the summary so far, losses included, with
+        ``stopped_by == "checkpoint"``), so a process killed mid-training leaves a usable model. An interrupt
+        (Ctrl-C) ends training with ``self.estimator`` holding the best weights so far (None when no epoch
+        finished) and ``self.summary.stopped_by == "interrupted"``, then propagates, so that a caller can keep them;
+        temperature calibration and the consistency report are then skipped.
         """
-        if not 0.0 <= weight_averaging < 1.0:
-            raise InputError("weight_averaging (an EMA decay per optimiser step) must be in [0, 1); got "
-                             f"{weight_averaging}.")
-        if lr_schedule not in LR_SCHEDULES:
-            raise InputError(f"lr_schedule must be one of {LR_SCHEDULES}; got {lr_schedule!r}.")
-        if batch_size < 2:
-            raise InputError("batch_size must be at least 2: contrastive pairs are formed within a batch.")
-        if not 0.0 <= validation_fraction < 1.0:
-            raise InputError(f"validation_fraction must be in [0, 1); got {validation_fraction}.")
+        _check_train_options(max_epochs, batch_size, learning_rate, validation_fraction, stop_after_epochs,
+                             clip_max_norm, max_seconds, weight_decay, lr_schedule, weight_averaging)
         theta, x = self.simulations()
         if seed is None:
             seed = int(torch.randint(0, 2**31 - 1, (1,)))
@@ -259,47 +297,62 @@ class RatioTrainer:
         best_state = copy.deepcopy(estimator.state_dict())
         start = time.perf_counter()
         epochs_since_best = 0
-        for epoch in range(max_epochs):
-            if lr_schedule == "cosine":
-                for group in optimizer.param_groups:
-                    group["lr"] = learning_rate * 0.5 * (1.0 + math.cos(math.pi * epoch / max_epochs))
-            estimator.train()
-            train_loss = self._run_epoch(estimator, theta_train, x_train, batch_size, generator, optimizer,
-                                         clip_max_norm, averaged)
-            estimator.eval()
-            val_loss = self._validation_loss(evaluated, theta_val, x_val, batch_size, seed) if num_val else train_loss
-            summary.train_losses.append(train_loss)
-            summary.val_losses.append(val_loss)
-            if val_loss < summary.best_val_loss:
-                summary.best_val_loss, summary.best_epoch = val_loss, epoch
-                best_state = copy.deepcopy(evaluated.state_dict())
-                epochs_since_best = 0
-            else:
-                epochs_since_best += 1
-            summary.seconds = time.perf_counter() - start
-            if not math.isfinite(train_loss):
-                summary.stopped_by = "non-finite loss"
-                break
-            if callback is not None and callback(epoch, train_loss, val_loss) is False:
-                summary.stopped_by = "callback"
-                break
-            if num_val and epochs_since_best >= stop_after_epochs:
-                summary.stopped_by = "early stopping"
-                break
-            if max_seconds is not None and summary.seconds >= max_seconds:
-                summary.stopped_by = "time budget"
-                break
-        estimator.load_state_dict(best_state)
-        estimator.eval()
+        try:
+            for epoch in range(max_epochs):
+                if lr_schedule == "cosine":
+                    for group in optimizer.param_groups:
+                        group["lr"] = learning_rate * 0.5 * (1.0 + math.cos(math.pi * epoch / max_epochs))
+                estimator.train()
+                train_loss = self._run_epoch(estimator, theta_train, x_train, batch_size, generator, optimizer,
+                                             clip_max_norm, averaged)
+                estimator.eval()
+                val_loss = (self._validation_loss(evaluated, theta_val, x_val, batch_size, seed) if num_val
+                            else train_loss)
+                summary.train_losses.append(train_loss)
+                summary.val_losses.append(val_loss)
+                summary.seconds = time.perf_counter() - start
+                if val_loss < summary.best_val_loss:
+                    summary.best_val_loss, summary.best_epoch = val_loss, epoch
+                    best_state = copy.deepcopy(evaluated.state_dict())
+                    epochs_since_best = 0
+                    if checkpoint_path is not None:
+                        evaluated.metadata["training"] = summary.as_dict() | {"stopped_by": "checkpoint"}
+                        evaluated.save(checkpoint_path)
+                else:
+                    epochs_since_best += 1
+                if not math.isfinite(train_loss):
+                    summary.stopped_by = "non-finite loss"
+                    break
+                if callback is not None and callback(epoch, train_loss, val_loss) is False:
+                    summary.stopped_by = "callback"
+                    break
+                if num_val and epochs_since_best >= stop_after_epochs:
+                    summary.stopped_by = "early stopping"
+                    break
+                if max_seconds is not None and summary.seconds >= max_seconds:
+                    summary.stopped_by = "time budget"
+                    break
+        except KeyboardInterrupt:
+            summary.stopped_by = "interrupted"
+            self._keep(estimator if summary.best_epoch >= 0 else None, best_state, summary)
+            raise
+        self._keep(estimator, best_state, summary)
         if self.calibrate_temperature and num_val and math.isfinite(summary.best_val_loss):
             summary.temperature = fit_temperature(
                 estimator, lambda scaled: self._validation_loss(scaled, theta_val, x_val, batch_size, seed))
         if num_val >= 3:
             estimator.metadata["consistency"] = consistency_report(estimator, theta_val, x_val, seed=seed)
-        estimator.metadata["training"] = {k: v for k, v in summary.as_dict().items() if not k.endswith("losses")}
+        estimator.metadata["training"] = summary.record()
+        return estimator
+
+    def _keep(self, estimator: RatioEstimator | None, best_state: dict[str, Tensor], summary: TrainingSummary) -> None:
+        """Load ``best_state`` into ``estimator`` and make both this trainer's result."""
+        if estimator is not None:
+            estimator.load_state_dict(best_state)
+            estimator.eval()
+            estimator.metadata["training"] = summary.record()
         self.summary = summary
         self.estimator = estimator
-        return estimator
 
     def _run_epoch(self, estimator: RatioEstimator, theta: Tensor, x: Tensor, batch_size: int,
                    generator: torch.Generator, optimizer: torch.optim.Optimizer, clip_max_norm: float | None,
@@ -378,7 +431,7 @@ class DNRE(RatioTrainer):
             than the pairwise head in the ablation study (BENCHMARKS.md). ``"pairwise"``: the paper's
             d = MLP([θ, θ', x]).
         num_partners: K parameters of the batch each simulation is contrasted with, the loss averaged over the K
-            pairs (default :data:`DEFAULT_DNRE_PARTNERS`; the paper's is 1): more pairs per step for the same
+            pairs (default ``DEFAULTS.dnre_partners``; the paper's is 1): more pairs per step for the same
             simulations, at more cost per epoch (the dnre_partners study in BENCHMARKS.md).
         antisymmetry_weight: λ of a penalty λ·mean((d(θ,θ',x) + d(θ',θ,x))²) for the pairwise head (default 0, the
             paper's loss); the potential head is antisymmetric exactly, so the penalty has no effect there.
@@ -387,8 +440,8 @@ class DNRE(RatioTrainer):
 
     estimator_class = DNREEstimator
 
-    def __init__(self, prior: Distribution, head: str = "potential", num_partners: int = DEFAULT_DNRE_PARTNERS,
-                 antisymmetry_weight: float = 0.0, **options: Any):
+    def __init__(self, prior: Distribution, head: str = DEFAULTS.dnre_head, num_partners: int = DEFAULTS.dnre_partners,
+                 antisymmetry_weight: float = DEFAULTS.dnre_antisymmetry_weight, **options: Any):
         if head not in DNRE_HEADS:
             raise InputError(f"head must be one of {DNRE_HEADS}; got {head!r}.")
         if isinstance(num_partners, bool) or not isinstance(num_partners, int) or num_partners < 1:
@@ -423,7 +476,7 @@ class BNRE(RatioTrainer):
 
     estimator_class = BNREEstimator
 
-    def __init__(self, prior: Distribution, regularization: float = 100.0, **options: Any):
+    def __init__(self, prior: Distribution, regularization: float = DEFAULTS.bnre_regularization, **options: Any):
         super().__init__(prior, **options)
         self.regularization = float(regularization)
 
@@ -432,3 +485,16 @@ class BNRE(RatioTrainer):
 
     def loss(self, estimator, theta, x, mask, generator):
         return bnre_loss(estimator, theta, x, mask, generator, self.regularization)
+
+
+TRAINERS: dict[str, type[RatioTrainer]] = {"DNRE": DNRE, "NRE": NRE, "BNRE": BNRE}
+
+
+def make_trainer(config: TrainingConfig, prior: Distribution, parameter_names: list[str] | None = None,
+                 metric_names: list[str] | None = None, device: str | torch.device = "cpu") -> RatioTrainer:
+    """The trainer of ``config.method`` with ``config``'s network and method options; train it with
+    ``trainer.train(**config.train_options())``."""
+    if config.method not in TRAINERS:
+        raise InputError(f"method must be one of {tuple(TRAINERS)}; got {config.method!r}.")
+    return TRAINERS[config.method](prior, parameter_names=parameter_names, metric_names=metric_names, device=device,
+                                   **config.trainer_options())

@@ -5,6 +5,7 @@ Every check raises :class:`InputError` (a ``ValueError``) whose message says wha
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -15,6 +16,19 @@ from torch import Tensor
 
 class InputError(ValueError):
     """Bad user input: wrong shape, non-finite values, out-of-support values..."""
+
+
+def check_positive_int(value: Any, name: str) -> None:
+    """Raise :class:`InputError` unless ``value`` is an integer (not a bool) of at least 1."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise InputError(f"{name} must be a positive integer; got {value!r}.")
+
+
+def check_positive_number(value: Any, name: str) -> None:
+    """Raise :class:`InputError` unless ``value`` is a finite number greater than 0."""
+    if (isinstance(value, bool) or not isinstance(value, (int, float, np.number))
+            or not (math.isfinite(value) and value > 0)):
+        raise InputError(f"{name} must be a finite number greater than 0; got {value!r}.")
 
 
 def as_matrix(values: Any, name: str, columns: int | None = None) -> Tensor:

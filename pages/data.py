@@ -6,16 +6,25 @@ import pandas as pd
 import streamlit as st
 
 from ui import plots, session
-from ui.csv_import import CsvImportError, ImportOptions, default_mapping, read_csv, validate
+from ui.csv_import import CsvImportError, ImportOptions, UploadCache, default_mapping, ready_message, validate
 from ui.domain import METRIC_NAMES, PARAMETER_NAMES, csv_schema, metric_labels, parameter_labels
+from ui.jobs import JobSnapshot
 from ui.simulation import BACKENDS, SimulationConfig, simulation_job
-from ui.widgets import job_status
+from ui.text import md
+from ui.widgets import follow, run_picker
 
 session.ensure_routed(__file__)
 
 st.title("Data")
 workspace, runner = session.workspace(), session.runner()
 simulate_tab, import_tab, explore_tab = st.tabs(["Simulate", "Import a CSV", "Explore"])
+
+
+def show_simulation(snap: JobSnapshot) -> None:
+    if snap.status == "cancelled" and snap.result:
+        st.info(f"{snap.result['simulated_before_stop']:,} simulated designs are kept; press **Simulate** with the "
+                "same designs, seed and batch size to resume.", icon=":material/resume:")
+
 
 with simulate_tab:
     st.markdown(
@@ -24,6 +33,9 @@ with simulate_tab:
         "stopped simulation keeps its finished batches; start it again with the same settings to resume."
     )
     c1, c2, c3 = st.columns(3)
+    for key in ("sim_name", "sim_num", "sim_seed", "sim_workers", "sim_batch"):
+        session.remember(key)
+    session.remember("sim_backend", BACKENDS)
     name = c1.text_input("Data set name", "simulated designs", key="sim_name")
     num = c2.number_input("Designs", 100, 500_000, 20_000, step=1000, key="sim_num")
     seed = c3.number_input("Seed", 0, 2**31 - 1, 0, key="sim_seed")
@@ -39,24 +51,11 @@ with simulate_tab:
             st.error("Give the data set a name.")
         else:
             config = SimulationConfig(name.strip(), int(num), int(seed), backend, int(workers), int(batch))
-            runner.submit("simulation", f"simulate {int(num):,} designs", simulation_job(config), asdict(config))
-
-    @st.fragment(run_every=0.75)
-    def live() -> None:
-        snap = runner.latest("simulation")
-        if snap is not None:
-            job_status(runner, snap)
-            if snap.finished:
-                st.rerun()
-
-    snap = runner.latest("simulation")
-    if snap is not None and not snap.finished:
-        live()
-    elif snap is not None:
-        job_status(runner, snap)
-        if snap.status == "cancelled" and snap.result:
-            st.info(f"{snap.result['simulated_before_stop']:,} simulated designs are kept; press **Simulate** with the "
-                    "same designs, seed and batch size to resume.", icon=":material/resume:")
+            st.session_state["sim_run"] = runner.submit("simulation", f"simulate {int(num):,} designs",
+                                                        simulation_job(config), asdict(config))
+    run_id = run_picker("simulation", "sim_run", "Simulation runs")
+    if run_id is not None:
+        follow(run_id, show_simulation)
 
 with import_tab:
     st.markdown(
@@ -66,13 +65,14 @@ with import_tab:
     upload = st.file_uploader("CSV file", type=["csv"], key="csv_upload")
     if upload is not None:
         schema = csv_schema()
+        cache = st.session_state.setdefault("csv_parsed", UploadCache())
         try:
-            frame = read_csv(upload.getvalue())
+            frame = cache.parse(upload.file_id, upload.getvalue)
         except CsvImportError as exc:
-            st.error(f"Cannot read {upload.name}: {exc}")
+            st.error(f"Cannot read {md(upload.name)}: {md(exc)}")
             frame = None
         if frame is not None:
-            st.caption(f"{upload.name}: {frame.shape[0]:,} rows, {frame.shape[1]} columns.")
+            st.caption(f"{md(upload.name)}: {frame.shape[0]:,} rows, {frame.shape[1]} columns.")
             guessed = default_mapping(list(frame.columns), schema)
             choices = ["(none)", *map(str, frame.columns)]
             with st.expander("Column mapping", expanded=any(v is None for v in guessed.values())):
@@ -84,31 +84,32 @@ with import_tab:
                                                  index=choices.index(guessed[field]) if guessed[field] else 0,
                                                  key=f"map_{field}")
                     mapping[field] = None if pick == "(none)" else pick
-            c1, c2, c3 = st.columns(3)
-            options = ImportOptions(
-                exclude_unusable=c1.checkbox("Exclude rows with non-numeric or missing cells", key="ex_unusable"),
-                exclude_out_of_bounds=c2.checkbox("Exclude rows with parameters outside the bounds", key="ex_oob"),
-                exclude_failed=c3.checkbox("Exclude failed designs (all flight metrics 0)", key="ex_failed"),
+            options = ImportOptions(  # one per line: in three columns their labels were cut off
+                exclude_unusable=st.checkbox("Exclude rows with non-numeric or missing cells", key="ex_unusable"),
+                exclude_out_of_bounds=st.checkbox("Exclude rows with parameters outside the design bounds",
+                                                  key="ex_oob"),
+                exclude_failed=st.checkbox("Exclude failed designs (every flight metric 0)", key="ex_failed"),
             )
             try:
                 result = validate(frame, schema, mapping, options)
             except CsvImportError as exc:
-                st.error(str(exc))
+                st.error(md(exc))
                 result = None
             if result is not None:
                 report = result.report
                 if report.ignored_columns:
-                    st.info(f"Ignored column(s): {', '.join(report.ignored_columns)}.")
+                    st.info(f"Ignored column(s): {md(', '.join(report.ignored_columns))}.")
                 if report.issues:
                     st.markdown("**What the check found** (CSV line numbers count the header as line 1):")
-                    st.dataframe(report.table(), hide_index=True)
+                    st.dataframe(report.table(), hide_index=True,
+                                 column_config={"detail": st.column_config.TextColumn(width="large"),
+                                                "column": st.column_config.TextColumn(width="medium")})
                 for message in report.blocking:
-                    st.error(message)
+                    st.error(md(message))
                 for what, count in report.excluded.items():
                     st.warning(f"Excluded {count:,} {what}.")
                 if report.ok:
-                    st.success(f"{result.theta.shape[0]:,} of {report.n_rows:,} rows are ready to import "
-                               f"({report.n_failed:,} failed designs among all rows).")
+                    st.success(ready_message(result))
                     dataset_name = st.text_input("Data set name", upload.name.removesuffix(".csv"), key="import_name")
                     if st.button("Import", type="primary"):
                         record = workspace.add_dataset(
@@ -117,16 +118,17 @@ with import_tab:
                             meta={"excluded": report.excluded, "failed_rows": report.n_failed,
                                   "rows_in_file": report.n_rows},
                         )
-                        st.success(f"Imported {record.n_rows:,} rows as data set {record.name!r} ({record.id}).")
+                        st.success(f"Imported {record.n_rows:,} rows as data set **{md(record.name)}** ({record.id}).")
 
 with explore_tab:
-    datasets = workspace.datasets()
+    datasets = {d.id: d for d in workspace.datasets()}
     if not datasets:
         st.info("The workspace has no data sets yet: simulate some or import a CSV.")
     else:
-        chosen = st.selectbox("Data set", datasets,
-                              format_func=lambda d: f"{d.name} ({d.n_rows:,} rows, {d.source}, {d.id})",
-                              key="explore_ds")
+        session.remember("explore_ds", datasets)
+        chosen = datasets[st.selectbox("Data set", list(datasets), key="explore_ds",
+                                       format_func=lambda i: f"{datasets[i].name} ({datasets[i].n_rows:,} rows, "
+                                                             f"{datasets[i].source}, {i})")]
         data = workspace.load_dataset(chosen.id)
         frame = pd.DataFrame(data.x, columns=metric_labels(data.metric_names))
         st.markdown("**Summary statistics of the metrics**")
@@ -135,6 +137,7 @@ with explore_tab:
         all_columns = list(data.parameter_names) + list(data.metric_names)
         all_labels = dict(zip(all_columns, parameter_labels(data.parameter_names) + metric_labels(data.metric_names),
                               strict=True))
+        session.remember("pair_cols", all_columns)
         picked = st.multiselect("Pair plot of", all_columns, default=["Arm_2159_Length", "mass", "Max_Hover_Time_(s)"],
                                 format_func=all_labels.get, max_selections=6, key="pair_cols")
         if len(picked) >= 2:

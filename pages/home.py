@@ -6,6 +6,7 @@ from ui import session
 from ui.inverse import describe_target, example_target, start_inverse_design
 from ui.models import DEFAULT_MODEL_ID, scan_models
 from ui.targets import TargetError
+from ui.text import md
 from ui.widgets import runs_table
 
 session.ensure_routed(__file__)
@@ -52,16 +53,18 @@ st.subheader("Workspace")
 counts = workspace.counts()
 c1, c2, c3 = st.columns(3)
 c1.metric("Data sets", counts["datasets"])
-c2.metric("Trained models", counts["models"])
+c2.metric("Models", len(models), help="Every model ready to use: the shipped default model and the workspace's.")
 c3.metric("Runs", counts["runs"])
-st.caption(f"Folder: `{workspace.root}`")
 for problem in problems:
-    st.warning(problem)
+    st.warning(md(problem))
 if workspace.recovered:
     st.warning(f"{len(workspace.recovered)} run(s) were interrupted when the server last stopped; they are kept below, "
                "marked interrupted.", icon=":material/warning:")
 runs = workspace.runs()
 if runs:
     st.dataframe(runs_table(runs[:20]), hide_index=True)
+elif not any(counts.values()):
+    st.info("The workspace is empty: no data sets, trained models or runs yet. Start with **Try it now** or the "
+            "**Data** page.")
 else:
-    st.info("The workspace is empty: no data sets, models or runs yet. Start with **Try it now** or the **Data** page.")
+    st.info("No runs yet: start one with **Try it now**, or on the **Data**, **Train** or **Inverse design** page.")

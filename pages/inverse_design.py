@@ -7,6 +7,7 @@ import streamlit as st
 
 from ui import plots, session
 from ui.domain import METRIC_NAMES, PARAMETER_NAMES, metric_labels, parameter_labels
+from ui.export import csv_bytes
 from ui.inverse import DEFAULT_SETTINGS, SAMPLERS, example_target, start_inverse_design
 from ui.jobs import JobSnapshot
 from ui.models import scan_models
@@ -142,7 +143,7 @@ else:
         theta, _ = load_samples(workspace.run_dir(snap.id))
         designs = pd.DataFrame(theta, columns=list(PARAMETER_NAMES))
         c1, c2 = st.columns(2)
-        c1.download_button("Export the designs (CSV)", designs.to_csv(index_label="design").encode(),
+        c1.download_button("Export the designs (CSV)", csv_bytes(designs, index_label="design"),
                            file_name=f"designs_{snap.id}.csv", mime="text/csv")
         if c2.button("Validate these designs →"):
             st.session_state["validate_run"] = snap.id

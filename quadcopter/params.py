@@ -119,11 +119,14 @@ def validate_theta(theta: np.ndarray | pd.DataFrame | list) -> np.ndarray:
         if missing:
             raise ValueError(f"Design table lacks column(s) {missing}; expected the 19 columns "
                              f"{list(PARAMETER_NAMES)}.")
-        arr = theta[list(PARAMETER_NAMES)].to_numpy(dtype=float)
+        arr = _as_numbers(theta[list(PARAMETER_NAMES)])
     else:
         try:
             arr = np.asarray(theta, dtype=float)
         except (TypeError, ValueError) as e:
+            table = _rows_as_table(theta)
+            if table is not None:
+                _as_numbers(table)  # raises, naming the column of the first cell that is not a number
             raise ValueError(f"Designs must be numbers, shape (N, 19); could not read them as numbers ({e}).") from None
         if arr.ndim == 1:
             arr = arr[None, :]
@@ -141,6 +144,35 @@ def validate_theta(theta: np.ndarray | pd.DataFrame | list) -> np.ndarray:
     for bad, bound, word in ((arr < LOWER - tol, LOWER, "lower"), (arr > UPPER + tol, UPPER, "upper")):
         if bad.any():
             row, col = np.argwhere(bad)[0]
-            raise ValueError(f"Column {PARAMETER_NAMES[col]} = {arr[row, col]:g} mm (row {row}) is outside its {word} "
-                             f"bound {bound[col]:g} mm; allowed range [{LOWER[col]:g}, {UPPER[col]:g}] mm.")
+            raise ValueError(f"Column {PARAMETER_NAMES[col]} = {_mm(arr[row, col])} mm (row {row}) is outside its "
+                             f"{word} bound {_mm(bound[col])} mm; allowed range [{_mm(LOWER[col])}, {_mm(UPPER[col])}] "
+                             "mm.")
     return np.clip(arr, LOWER, UPPER)
+
+
+def _mm(value: float) -> str:
+    """``value`` with every digit it needs (the shortest text that reads back as it): 500.0000001, not 500."""
+    return np.format_float_positional(float(value), trim="-")
+
+
+def _rows_as_table(rows: object) -> pd.DataFrame | None:
+    """Rows of 19 cells as a table with the canonical column names, or None when they are not that."""
+    try:
+        return pd.DataFrame(rows, columns=list(PARAMETER_NAMES))
+    except (TypeError, ValueError, AssertionError):
+        return None
+
+
+def _as_numbers(frame: pd.DataFrame) -> np.ndarray:
+    """The table as float64 (N, K); a cell that is not a number is a ValueError naming its column and row."""
+    try:
+        return frame.to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        for name in frame.columns:
+            numbers = pd.to_numeric(frame[name], errors="coerce")
+            bad = numbers.isna() & frame[name].notna()
+            if bad.any():
+                row = int(np.flatnonzero(bad.to_numpy())[0])
+                raise ValueError(f"Column {name} has {frame[name].iloc[row]!r} in row {row}, which is not a number; "
+                                 "every parameter needs a number in millimetres.") from None
+        raise

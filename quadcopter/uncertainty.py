@@ -7,7 +7,7 @@ winding resistance 3%, thrust coefficient 2%, usable battery energy 2.5%, steady
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -31,6 +31,10 @@ class Uncertainty:
     ct_scale: np.ndarray
     energy_scale: np.ndarray
     wind: np.ndarray
+
+    def rows(self, rows: slice) -> Uncertainty:
+        """The perturbations of the designs ``rows`` (views, no copies)."""
+        return Uncertainty(*(getattr(self, f.name)[rows] for f in fields(self)))
 
     @staticmethod
     def nominal(n: int) -> Uncertainty:

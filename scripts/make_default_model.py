@@ -8,22 +8,24 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import asdict
 
 import numpy as np
 import torch
 
 import dnre_core
 import quadcopter
-from ui import atomic
+from dnre_core.config import TrainingConfig
+from dnre_core.io import write_json
 from ui.domain import LOWER, METRIC_NAMES, PARAMETER_NAMES, UPPER
 from ui.models import DEFAULT_MODEL_PATH
 from ui.simulation import quadcopter_simulator
-from ui.training_job import TrainingConfig, train_model
+from ui.training_job import train_model
+from ui.workspace import DatasetArrays
 
 CONFIG = TrainingConfig(
-    name="Default DNRE (shipped)", dataset_id="", estimator="DNRE", hidden_features=128, num_layers=4,
-    mask_probability=0.3, max_epochs=200, batch_size=512, learning_rate=1e-3, validation_fraction=0.1,
-    stop_after_epochs=15, seed=0,
+    method="DNRE", hidden_features=128, num_layers=4, mask_probability=0.3, max_epochs=200, batch_size=512,
+    learning_rate=1e-3, validation_fraction=0.1, stop_after_epochs=15, seed=0, weight_averaging=0.99,
     dnre_partners=1,  # what the shipped file was trained with, so that this rebuilds it
 )
 NUM_SIMULATIONS = 50_000
@@ -47,16 +49,16 @@ def main() -> None:
               flush=True)
         return True
 
-    estimator, summary = train_model(CONFIG, theta, x, list(PARAMETER_NAMES), list(METRIC_NAMES), LOWER, UPPER,
-                                     progress)
+    data = DatasetArrays(theta, x, list(PARAMETER_NAMES), list(METRIC_NAMES))
+    estimator, summary = train_model(CONFIG, data, LOWER, UPPER, progress)
     estimator.save(args.output)
     card = {
-        "num_simulations": args.num_simulations, "data_seed": DATA_SEED, "config": CONFIG.__dict__,
+        "num_simulations": args.num_simulations, "data_seed": DATA_SEED, "config": asdict(CONFIG),
         "best_val_loss": summary.best_val_loss, "epochs": summary.epochs, "stopped_by": summary.stopped_by,
         "seconds": summary.seconds,
         "temperature": summary.temperature,
     }
-    atomic.write_json(args.output.removesuffix(".pt") + ".json", card)
+    write_json(args.output.removesuffix(".pt") + ".json", card)
     print(f"saved {args.output}: {summary.epochs} epochs, best validation loss {summary.best_val_loss:.4f}, "
           f"{summary.seconds:.0f} s")
 

@@ -37,8 +37,8 @@ from benchmarks.runner import BenchmarkSettings, run_benchmark
 from benchmarks.sbibm_cli import main, parse_range
 from benchmarks.sbibm_source import sbibm_available
 from dnre_core import DNRE
+from dnre_core.config import DEFAULTS
 from dnre_core.samplers import DEFAULT_SCALE_SPREAD
-from dnre_core.training import DEFAULT_DNRE_PARTNERS
 
 needs_sbibm = pytest.mark.skipif(not sbibm_available(), reason="sbibm is not installed: run `make bench-setup`")
 needs_sbi = pytest.mark.skipif(
@@ -348,10 +348,10 @@ def test_records_state_their_configuration_and_a_changed_method_default_needs_a_
     written to it) and a new file takes the run."""
     path = tmp_path / "results.jsonl"
     records = _run(path, observations=[1])
-    assert all(r["method_options"]["num_partners"] == DEFAULT_DNRE_PARTNERS for r in records)
+    assert all(r["method_options"]["num_partners"] == DEFAULTS.dnre_partners for r in records)
     assert all(r["method_options"]["head"] == "potential" and r["commit"] and r["machine"] for r in records)
     before = path.read_text()
-    other = DEFAULT_DNRE_PARTNERS + 1
+    other = DEFAULTS.dnre_partners + 1
     monkeypatch.setitem(methods.OUR_METHODS, "dnre", partial(DNRE, num_partners=other))
     with pytest.raises(ValueError, match=r"other dnre options.*write this run to a new --results file"):
         _run(path, observations=[1, 2])
@@ -477,3 +477,16 @@ def test_a_benchmark_process_runs_one_blas_thread_whatever_its_shell_sets() -> N
     torch_threads, pools = json.loads(out)
     assert torch_threads == 1 and "blas" in {api for api, _ in pools}
     assert {threads for _, threads in pools} == {1}
+
+
+def test_the_benchmark_trains_with_the_library_defaults_but_batch_size_patience_and_epochs() -> None:
+    """Records and the model cache state four training options; every other one is the library's default. These
+    are the options the sbibm results were made with (before TrainingSettings derived from DEFAULTS)."""
+    assert TrainingSettings().options() == {"batch_size": 128, "stop_after_epochs": 200, "max_epochs": 1500,
+                                            "weight_averaging": 0.99}
+    assert TrainingSettings().config(seed=3).train_options() == {
+        "max_epochs": 1500, "batch_size": 128, "learning_rate": 1e-3, "validation_fraction": 0.1,
+        "stop_after_epochs": 200, "clip_max_norm": 1.0, "weight_decay": 1e-2, "lr_schedule": "constant",
+        "weight_averaging": 0.99, "max_seconds": None, "seed": 3}
+    shorter = TrainingSettings(stop_after_epochs=20, max_epochs=300).config(seed=0)
+    assert (shorter.stop_after_epochs, shorter.max_epochs, shorter.batch_size) == (20, 300, 128)

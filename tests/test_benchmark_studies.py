@@ -111,3 +111,18 @@ def test_the_uncalibrated_copy_restores_the_output_and_leaves_the_fitted_method_
         restored = before.trainer.estimator.log_potential(theta_q, x_q)
     torch.testing.assert_close(restored, 1.7 * calibrated)
     assert before.trainer is not fitted.trainer and before.posterior("mh") is not fitted.posterior("mh")
+
+
+def test_benchmark_sampling_keeps_every_step_under_the_library_s_automatic_thinning() -> None:
+    """The protocol is each chain's last draw after warm-up + draws_per_chain steps: the benchmark passes thin=1, so
+    the library's default (thin=None, thinning chosen from the measured ESS) neither applies nor lengthens chains."""
+    problem = LinearGaussian(dim=2)
+    theta, x = problem.sample_joint(300, seed=0)
+    settings = SamplingSettings(warmup_steps=20, draws_per_chain=10)
+    fitted = OurMethod("dnre", _Task(problem.prior), theta, x, 0, settings,
+                       TrainingSettings(batch_size=64, stop_after_epochs=5, max_epochs=5))
+    draws = fitted.sample(x[0], "mh", 30, seed=0)
+    diagnostics = fitted.posterior("mh").diagnostics
+    assert draws.samples.shape == (30, 2)
+    assert diagnostics.thin == 1 and diagnostics.ess_target is None
+    assert diagnostics.step == diagnostics.total_steps == 20 + 10

@@ -182,3 +182,94 @@ def test_scale_spread_reaches_mh_and_is_refused_elsewhere(workdir, capsys, monke
         main([*sample_argv(workdir, workdir / "model.pt", "-0.5,0.3"), "--scale-spread", "-1"])
     assert exit_info.value.code == 2
     assert "argument --scale-spread: must be a finite number, 0 or more; got -1" in capsys.readouterr().err
+
+
+def train_argv(workdir: Path, out: Path, *extra: str) -> list[str]:
+    return ["train", "--data", str(workdir / "sims.csv"), "--theta-columns", "mass,span", "--prior-low", "-2,-2",
+            "--prior-high", "2,2", "--out", str(out), "--seed", "0", *SMALL_NET, *extra]
+
+
+@pytest.mark.parametrize(("argv", "fragment"), [
+    (["train", "--data", "d.csv"], "the following arguments are required: --out (see: dnre train --help)"),
+    (["sample", "--model", "m.pt", "--out", "s.csv", "--num-samples", "ten"],
+     "argument --num-samples: invalid positive_int value: 'ten' (see: dnre sample --help)"),
+    (["simulate"], "invalid choice: 'simulate'"),
+    (["train", "--data", "d.csv", "--out", "m.pt", "--frobnicate"], "unrecognized arguments: --frobnicate"),
+])
+def test_usage_errors_are_one_line(argv, fragment, capsys):
+    """argparse printed its usage and then the error, several lines where the README promises one."""
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("dnre: error: ") and fragment in err[0], err
+
+
+@pytest.mark.parametrize("rate", ["0", "-1e-3", "nan", "inf"])
+def test_a_learning_rate_that_trains_nothing_is_refused(workdir, rate, capsys):
+    out = workdir / "lr.pt"
+    with pytest.raises(SystemExit) as info:
+        main(train_argv(workdir, out, f"--learning-rate={rate}"))
+    assert info.value.code == 2
+    assert "argument --learning-rate: must be a finite number greater than 0" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_training(workdir, capsys, monkeypatch):
+    def no_training(*args, **kwargs):
+        raise AssertionError("training started before --out was checked")
+
+    monkeypatch.setattr(dnre_core.cli, "make_trainer", no_training)
+    line = run_bad(train_argv(workdir, workdir), capsys)
+    assert f"--out {workdir} is a folder; give a file name" in line
+    line = run_bad(train_argv(workdir, workdir / "sims.csv" / "model.pt"), capsys)
+    assert f"{workdir / 'sims.csv'} is a file, not a folder" in line
+    line = run_bad([*sample_argv(workdir, workdir / "model.pt", "0.1,0.2")[:-3], "--out", str(workdir)], capsys)
+    assert "is a folder" in line
+
+
+class InterruptingBar:
+    """A progress bar whose third epoch update raises KeyboardInterrupt, as Ctrl-C during training would."""
+
+    def __init__(self, *args, **kwargs):
+        self.updates = 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def set_postfix(self, **values):
+        pass
+
+    def update(self, count):
+        self.updates += count
+        if self.updates == 3:
+            raise KeyboardInterrupt
+
+
+def test_ctrl_c_during_training_saves_the_best_weights_so_far(workdir, capsys, monkeypatch):
+    monkeypatch.setattr(dnre_core.cli, "progress_bar", InterruptingBar)
+    out = workdir / "interrupted.pt"
+    assert main(train_argv(workdir, out, "--epochs", "50")) == 130
+    err = capsys.readouterr().err
+    assert "dnre: interrupted after 3 epoch(s); saved the best weights so far" in err and str(out) in err
+    estimator = dnre_core.load_estimator(out)
+    assert estimator.metadata["training"]["stopped_by"] == "interrupted"
+    assert estimator.metadata["training"]["epochs"] == 3
+
+
+def test_column_names_cannot_inject_spreadsheet_formulas(tmp_path):
+    problem = LinearGaussian(dim=2)
+    theta, x = problem.sample_joint(1000, seed=0)
+    names = ["=HYPERLINK(\"http://x\")", "@SUM(1+1)", "+mass", "-span"]
+    with (tmp_path / "sims.csv").open("w", newline="") as f:
+        csv.writer(f).writerows([names, *torch.cat([theta, x], dim=1).tolist()])
+    assert main(["train", "--data", str(tmp_path / "sims.csv"), f"--theta-columns={names[0]},{names[1]}",
+                 "--prior-low", "-2,-2", "--prior-high", "2,2", "--out", str(tmp_path / "m.pt"), *SMALL_NET]) == 0
+    assert main(["sample", "--model", str(tmp_path / "m.pt"), "--target", "0.1,0.2", "--num-samples", "20",
+                 "--num-chains", "10", "--warmup", "10", "--out", str(tmp_path / "s.csv"), "--no-progress"]) == 0
+    with (tmp_path / "s.csv").open() as f:
+        header = next(csv.reader(f))
+    assert header == ["'=HYPERLINK(\"http://x\")", "'@SUM(1+1)"]

@@ -32,15 +32,16 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture()
-def server(tmp_path: Path) -> Iterator[str]:
+@contextmanager
+def _server(workspace: Path) -> Iterator[str]:
+    """``streamlit run app.py`` on a free port over ``workspace``, with the repository's .streamlit/config.toml."""
     port = _free_port()
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
          "--browser.gatherUsageStats", "false",
          # No source-file watcher: its inotify re-scans of the repository can take most of the server's time.
-         "--server.fileWatcherType", "none", "--", "--workspace", str(tmp_path / "ws")],
+         "--server.fileWatcherType", "none", "--", "--workspace", str(workspace)],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     try:
@@ -60,6 +61,12 @@ def server(tmp_path: Path) -> Iterator[str]:
             proc.kill()
 
 
+@pytest.fixture()
+def server(tmp_path: Path) -> Iterator[str]:
+    with _server(tmp_path / "ws") as url:
+        yield url
+
+
 BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync"]
 
@@ -70,7 +77,7 @@ def _shot(page: Any, name: str, scroll_to: Any | None = None, block: str = "cent
     ``scroll_to`` (a locator, then checked to be on screen) to ``block`` (start, center, end) of the main area."""
     from playwright.sync_api import expect
 
-    page.set_viewport_size({"width": 1440, "height": height})
+    page.set_viewport_size({"width": 1400, "height": height})
     if idle:
         expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
     if scroll_to is not None:
@@ -80,7 +87,7 @@ def _shot(page: Any, name: str, scroll_to: Any | None = None, block: str = "cent
         page.wait_for_timeout(800)  # let Plotly re-render after the scroll
         expect(scroll_to).to_be_in_viewport()
     page.screenshot(path=str(SHOTS / name))
-    page.set_viewport_size({"width": 1440, "height": 1000})
+    page.set_viewport_size({"width": 1400, "height": 1000})
 
 
 @contextmanager
@@ -92,7 +99,7 @@ def _tab(url: str) -> Iterator[Any]:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         try:
-            tab = browser.new_page(viewport={"width": 1440, "height": 1000})
+            tab = browser.new_page(viewport={"width": 1400, "height": 1000})
             tab.goto(url)
             yield tab
         finally:
@@ -162,6 +169,115 @@ def test_home_to_inverse_design_to_validate_to_design_lab(page: Any) -> None:
     _shot(page, "7_design_lab_flight_replay.png", page.get_by_role("heading", name="Flight replay (6-DOF)"), "start")
 
 
+def _listening_addresses(port: int) -> set[str]:
+    """The IPv4 addresses a socket of this machine listens on at ``port`` (from /proc/net/tcp)."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        address, port_hex = local.split(":")
+        if state == "0A" and int(port_hex, 16) == port:  # 0A: LISTEN
+            found.add(socket.inet_ntoa(bytes.fromhex(address)[::-1]))
+    return found
+
+
+HOSTILE = "![b](http://host/beacon.png) **bold**"
+
+
+def _hostile_workspace(folder: Path) -> None:
+    """A data set, a model and a run all named with Markdown that would fetch an image from another host."""
+    import shutil
+
+    import quadcopter
+    from ui.models import DEFAULT_MODEL_PATH
+    from ui.workspace import Workspace
+
+    workspace = Workspace(folder)
+    theta = np.random.default_rng(0).uniform(quadcopter.LOWER, quadcopter.UPPER, size=(200, 19))
+    dataset = workspace.add_dataset(HOSTILE, theta, quadcopter.simulate(theta, seed=0),
+                                    list(quadcopter.PARAMETER_NAMES), list(quadcopter.METRIC_NAMES), source="simulator")
+    shutil.copy(DEFAULT_MODEL_PATH, workspace.model_path("m1"))
+    workspace.add_model("m1", HOSTILE, "DNRE", dataset.id, {"num_layers": 4, "hidden_features": 128},
+                        {"epochs": 2, "train_losses": [1.0, 0.5], "val_losses": [1.1, 0.6]})
+    run = workspace.create_run("training", HOSTILE, "test-session", {})
+    workspace.update_run(run.id, status="done", message="finished", result={"model_id": "m1"})
+
+
+def test_the_server_listens_on_this_machine_only_and_no_request_leaves_it(tmp_path: Path) -> None:
+    """Issue 36 items 3 and 4, issue 37 defect 10: the server binds to 127.0.0.1 by default; names typed by users
+    (here a data set, a model and a run named with a Markdown image) make no browser fetch anything; no icon font
+    or favicon comes from an outside host; no Deploy button; no WebGL context warnings."""
+    from urllib.parse import urlsplit
+
+    from playwright.sync_api import expect
+
+    _hostile_workspace(tmp_path / "ws")
+    with _server(tmp_path / "ws") as url, _tab(url) as tab:
+        port = int(urlsplit(url).port or 0)
+        assert _listening_addresses(port) == {"127.0.0.1"}
+        requests: list[str] = []
+        console: list[str] = []
+        tab.on("request", lambda request: requests.append(request.url))
+        tab.on("console", lambda message: console.append(message.text))
+        tab.reload()
+        expect(tab.get_by_text("The workflow")).to_be_visible(timeout=60_000)
+        expect(tab.get_by_role("button", name="Deploy")).to_have_count(0)
+        for link, heading in (("Train", "Train"), ("Data", "Data"), ("Design lab", "Design lab"),
+                              ("Benchmarks", "Benchmarks"), ("Home", "dnre-quad: quadcopter design by inference")):
+            tab.get_by_test_id("stSidebarNav").get_by_role("link", name=link).click()
+            expect(tab.get_by_role("heading", name=heading).first).to_be_visible(timeout=60_000)
+            expect(tab.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
+            if link == "Train":
+                expect(tab.get_by_text(HOSTILE).first).to_be_visible()  # shown as typed
+                _shot(tab, "10_train_hostile_names.png")
+            if link == "Design lab":
+                for name in ("Two parameters", "Sensitivity", "One parameter"):
+                    tab.get_by_role("tab", name=name).click()
+                    tab.wait_for_timeout(1000)
+        outside = sorted({urlsplit(u).hostname for u in requests} - {"127.0.0.1", None})
+        assert not outside, ("requests left this machine: "
+                             f"{[u for u in requests if urlsplit(u).hostname in outside][:5]}")
+        assert not [m for m in console if "Too many active WebGL contexts" in m]
+
+
+def test_a_running_simulation_survives_a_reload_and_is_stopped_from_the_reloaded_page(page: Any) -> None:
+    """Run history: the page reopens the run it showed, follows it live and stops it."""
+    from playwright.sync_api import expect
+
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Data").click()
+    expect(page.get_by_role("heading", name="Data")).to_be_visible(timeout=30_000)
+    page.get_by_label("Designs", exact=True).fill("300000")
+    page.get_by_label("Designs", exact=True).press("Enter")
+    page.get_by_label("Designs per batch").fill("500")
+    page.get_by_label("Designs per batch").press("Enter")
+    page.get_by_role("button", name="Simulate").click()
+    expect(page.get_by_text(re.compile(r"simulated: [\d,]+ of 300,000"))).to_be_visible(timeout=120_000)
+    page.reload()
+    expect(page.get_by_text(re.compile(r"simulated: [\d,]+ of 300,000"))).to_be_visible(timeout=120_000)
+    _shot(page, "11_data_simulation_after_reload.png", idle=False)
+    page.get_by_role("button", name="Stop").click()
+    expect(page.get_by_text(re.compile(r"simulated designs are kept"))).to_be_visible(timeout=120_000)
+
+
+def test_design_lab_what_if_sweeps_and_the_trust_check(page: Any) -> None:
+    """The Design lab's three sweeps draw their figures; Train's expected-coverage check runs on the shipped model."""
+    from playwright.sync_api import expect
+
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Design lab").click()
+    heading = page.get_by_role("heading", name="What if?")
+    expect(heading).to_be_visible(timeout=60_000)
+    _shot(page, "12_design_lab_sweep_1d.png", heading, "start", height=1400)
+    for name, text, shot in (("Two parameters", "over Arm length (mm) and", "13_design_lab_sweep_2d.png"),
+                             ("Sensitivity", "Local sensitivity", "14_design_lab_sensitivity.png")):
+        page.get_by_role("tab", name=name).click()
+        expect(page.get_by_text(text).first).to_be_visible(timeout=60_000)
+        _shot(page, shot, heading, "start", height=1400)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Train").click()
+    page.get_by_role("button", name="Check it on held-out simulations").click()
+    expect(page.get_by_text("Expected coverage of Default DNRE (shipped)")).to_be_visible(timeout=300_000)
+    _shot(page, "15_train_coverage.png", page.get_by_role("heading", name="Can I trust this model?"), "start",
+          height=1400)
+
+
 def _malformed_csv(path: Path) -> Path:
     """Three designs whose "mass" column is called "weight_kg" (so it is missing until mapped) and with one
     non-numeric cell ("fast" for a hover time)."""
@@ -183,7 +299,7 @@ def test_malformed_csv_upload_shows_the_specific_errors(page: Any, tmp_path: Pat
     expect(page.get_by_role("heading", name="Data")).to_be_visible(timeout=30_000)
     page.get_by_role("tab", name="Import a CSV").click()
     page.locator("input[type=file]").set_input_files(str(_malformed_csv(tmp_path / "malformed.csv")))
-    missing = page.get_by_text("Missing column(s): mass. Map them to columns of the file")
+    missing = page.get_by_text("Missing column(s): Mass (kg). Map them to columns of the file")
     expect(missing).to_be_visible(timeout=30_000)
     _shot(page, "8_data_csv_missing_column.png", missing)
     mass = page.get_by_test_id("stSelectbox").filter(has_text="Mass (kg)").get_by_role("combobox")

@@ -1,5 +1,7 @@
 """Bad inputs to trainers and posteriors: a clear InputError naming the problem, or documented filtering."""
 
+import re
+
 import pytest
 import torch
 
@@ -136,8 +138,81 @@ def test_unknown_sampler_and_unknown_sampler_option(estimator):
 
 
 def test_box_prior_bounds_are_checked():
-    with pytest.raises(ValueError,
+    with pytest.raises(InputError,
                        match=r"high must exceed low in every dimension; it does not in dimension\(s\) \[1\]"):
         BoxUniform([0.0, 1.0], [1.0, 1.0])
-    with pytest.raises(ValueError, match="low has 2 entries but high has 3"):
+    with pytest.raises(InputError, match="low has 2 entries but high has 3"):
         BoxUniform([0.0, 0.0], [1.0, 1.0, 1.0])
+    with pytest.raises(InputError, match="the bounds must be numbers"):
+        BoxUniform(["a", "b"], [1.0, 1.0])
+
+
+@pytest.mark.parametrize(("options", "fragment"), [
+    ({"max_epochs": 0}, "max_epochs must be a positive integer; got 0"),
+    ({"max_epochs": -5}, "max_epochs must be a positive integer; got -5"),
+    ({"max_epochs": 2.5}, "max_epochs must be a positive integer"),
+    ({"learning_rate": 0}, "learning_rate must be a finite number greater than 0; got 0"),
+    ({"learning_rate": -1e-3}, "learning_rate must be a finite number greater than 0"),
+    ({"learning_rate": float("nan")}, "learning_rate must be a finite number greater than 0; got nan"),
+    ({"learning_rate": float("inf")}, "learning_rate must be a finite number greater than 0; got inf"),
+    ({"stop_after_epochs": 0}, "stop_after_epochs must be a positive integer"),
+    ({"weight_decay": -1.0}, "weight_decay must be a finite number, 0 or more"),
+    ({"clip_max_norm": 0.0}, "clip_max_norm (or None for no clipping) must be a finite number greater than 0"),
+    ({"max_seconds": 0}, "max_seconds (or None for no time limit) must be a finite number greater than 0"),
+])
+def test_training_options_that_would_train_nothing_are_refused(options, fragment):
+    """Before, max_epochs=0 returned an untrained estimator and learning_rate=0 trained nothing, silently."""
+    t = trainer().append_simulations(*data(100))
+    with pytest.raises(InputError, match=re.escape(fragment)):
+        t.train(seed=0, **options)
+    assert t.estimator is None
+
+
+def test_network_options_are_input_errors():
+    for options, fragment in (({"hidden_features": 0}, "hidden_features must be a positive integer"),
+                              ({"num_layers": 0}, "num_layers must be a positive integer"),
+                              ({"activation": "gelu"}, "activation must be one of")):
+        with pytest.raises(InputError, match=fragment):
+            dnre_core.DNRE(PROBLEM.prior, **options)
+
+
+@pytest.mark.parametrize("transform", [True, False])
+def test_initial_states_are_checked(estimator, transform):
+    """Before, NaN starts gave NaN samples and a start outside the prior (transform=False) stayed outside."""
+    posterior = RatioPosterior(estimator, PROBLEM.prior, transform=transform)
+    x_o = torch.tensor([0.1, 0.2])
+    good = torch.zeros(4, 2)
+    samples = posterior.sample((8,), x=x_o, num_chains=4, warmup_steps=5, seed=0, initial=good.numpy())
+    assert samples.shape == (8, 2)
+    cases = [(good[:3], r"must have shape \(4, 2\), one row per chain; got \(3, 2\)"),
+             (good.index_fill(0, torch.tensor([2]), float("nan")), r"chain\(s\) \[2\] contain NaN or inf"),
+             (good.index_fill(0, torch.tensor([1, 3]), 2.5), r"chain\(s\) \[1, 3\] lie outside the prior's support")]
+    for initial, fragment in cases:
+        with pytest.raises(InputError, match=fragment):
+            posterior.sample((8,), x=x_o, num_chains=4, warmup_steps=5, seed=0, initial=initial)
+
+
+def test_log_prob_of_nan_theta_is_an_input_error(estimator):
+    posterior = RatioPosterior(estimator, PROBLEM.prior)
+    theta = torch.zeros(3, 2)
+    theta[1, 0] = float("nan")
+    with pytest.raises(InputError, match=r"theta row\(s\) \[1\] contain NaN or inf"):
+        posterior.log_prob(theta, x=torch.tensor([0.1, 0.2]))
+    assert torch.isfinite(posterior.log_prob(torch.zeros(3, 2), x=torch.tensor([0.1, 0.2]))).all()
+
+
+@pytest.mark.parametrize(("build", "fragment"), [
+    (lambda est: RatioPosterior(est, PROBLEM.prior, gradient="numeric"), "gradient must be one of"),
+    (lambda est: RatioPosterior(est, PROBLEM.prior, ratio="odd"), "ratio must be one of"),
+    (lambda est: RatioPosterior(est, PROBLEM.prior, sampler="hmc", num_leapfrog_steps=0).sample(
+        (4,), x=[0.1, 0.2], num_chains=2, warmup_steps=0), "num_leapfrog_steps"),
+    (lambda est: RatioPosterior(est, PROBLEM.prior, scale_spread=-1.0).sample(
+        (4,), x=[0.1, 0.2], num_chains=2, warmup_steps=0), "scale_spread must be"),
+    (lambda est: RatioPosterior(est, PROBLEM.prior).sample((4,), x=[0.1, 0.2], num_chains=2, thin=0),
+     r"thin \(None: automatic\) must be a positive integer"),
+    (lambda est: dnre_core.c2st(torch.zeros(5, 2), torch.zeros(5, 3)), "same width"),
+])
+def test_public_entry_points_raise_input_errors(estimator, build, fragment):
+    """The same kind of error from every public entry point, not ValueError from some of them (issue 35)."""
+    with pytest.raises(InputError, match=fragment):
+        build(estimator)

@@ -79,3 +79,19 @@ def test_nre_log_prob_is_documented_unnormalised_but_ranks_like_the_truth(traine
     exact = linear_gaussian.log_posterior_unnormalised(theta, x_o)
     correlation = torch.corrcoef(torch.stack([estimated, exact]))[0, 1]
     assert correlation > 0.9
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["DNRE", "NRE"])
+def test_default_sampling_is_as_accurate_as_independent_chains(trained, linear_gaussian, kind):
+    """issue 36: ``posterior.sample((2000,), x=x_o)`` with every other argument at its default kept 20 correlated
+    draws per chain (C2ST 0.60–0.64 on this problem, against 0.50–0.52 for independent chains). The default thins
+    from the measured autocorrelation, so its draws must be as good as one draw from each of 2,000 chains: C2ST no
+    more than 0.04 above theirs, four times the standard deviation of a 2,000 against 2,000 C2ST between
+    indistinguishable samples (about 0.01)."""
+    posterior = trained(kind).build_posterior()
+    x_o = linear_gaussian.simulate(THETA_TRUE, seed=99)[0]
+    reference = linear_gaussian.exact_samples(x_o, 2000, seed=0)
+    default = posterior.sample((2000,), x=x_o, seed=1)
+    independent = posterior.sample((2000,), x=x_o, num_chains=2000, warmup_steps=300, thin=1, seed=1)
+    assert dnre_core.c2st(default, reference) <= dnre_core.c2st(independent, reference) + 0.04

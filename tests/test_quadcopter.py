@@ -243,3 +243,49 @@ def test_step_response_reaches_target_and_stays_level():
     np.testing.assert_allclose(final[:, 1], 8.0, rtol=0.1)
     assert np.abs(log.position[:, :, 2]).max() < 1.0
     assert (log.throttle <= 1.0 + 1e-12).all()
+
+
+def test_chunked_simulation_equals_one_pass():
+    """The perturbations are drawn for all designs before chunking, so the chunk size changes nothing."""
+    theta = np.random.default_rng(3).uniform(quadcopter.LOWER, quadcopter.UPPER, size=(500, 19))
+    one_pass = quadcopter.simulate(theta, seed=7, chunk_size=500)
+    assert np.array_equal(quadcopter.simulate(theta, seed=7, chunk_size=64), one_pass)
+    assert np.array_equal(quadcopter.simulate_detailed(theta, seed=7).metrics, one_pass)
+    assert np.array_equal(quadcopter.simulate(theta, noise=False, chunk_size=33),
+                          quadcopter.simulate(theta, noise=False, chunk_size=500))
+
+
+def test_memory_does_not_grow_with_the_number_of_designs():
+    """Before, the trim sweep of every design was held at once: 4.6 GB for 200,000 designs (issue 36)."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+
+    def peak_bytes(n: int) -> int:
+        theta = rng.uniform(quadcopter.LOWER, quadcopter.UPPER, size=(n, 19))
+        tracemalloc.start()
+        try:
+            quadcopter.simulate(theta, seed=0)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    from quadcopter.simulate import CHUNK_SIZE as chunk
+
+    # Four chunks' worth may add only the outputs and the perturbations (a few hundred bytes a design) to one chunk's.
+    assert peak_bytes(4 * chunk) < 1.25 * peak_bytes(chunk)
+
+
+def test_a_text_cell_names_its_column_and_bound_messages_show_every_digit():
+    frame = pd.DataFrame([quadcopter.DEFAULTS], columns=list(quadcopter.PARAMETER_NAMES)).astype(object)
+    frame.loc[0, "FUSELAGE_LENGTH"] = "abc"
+    with pytest.raises(ValueError, match="Column FUSELAGE_LENGTH has 'abc' in row 0, which is not a number"):
+        quadcopter.simulate(frame)
+    rows = [[*quadcopter.DEFAULTS[:3], "12 mm", *quadcopter.DEFAULTS[4:]]]
+    with pytest.raises(ValueError, match="Column FUSELAGE_VERT_DIAMETER has '12 mm' in row 0"):
+        quadcopter.simulate(rows)
+    theta = quadcopter.DEFAULTS[None].copy()
+    theta[0, 0] = quadcopter.UPPER[0] + 1e-6
+    with pytest.raises(ValueError,
+                       match=r"Arm_2159_Length = 500\.000001 mm \(row 0\) is outside its upper bound 500 mm"):
+        quadcopter.simulate(theta)

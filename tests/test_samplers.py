@@ -10,7 +10,7 @@ from dnre_core import NRE, BoxUniform
 from dnre_core.posterior import run_sampler
 from dnre_core.potentials import DensityPotential
 from dnre_core.priors import PriorOnDevice, in_support, prior_log_prob, prior_on_device, sample_prior
-from dnre_core.samplers import DEFAULT_SCALE_SPREAD
+from dnre_core.samplers import DEFAULT_SCALE_SPREAD, SamplingPlan
 
 DIM = 5
 
@@ -28,10 +28,9 @@ def test_reproduces_mean_and_covariance_of_correlated_gaussian(sampler, options,
     prior = BoxUniform(-20 * torch.ones(DIM), 20 * torch.ones(DIM))  # the box holds all of the mass
     # 40 chains × ``draws``: split-R̂ < 1.01 needs a per-chain ESS of ~50 or more (R̂² ≈ 1 + 1/ESS_chain). MH's
     # default spread proposal scale gives about a third of the ESS per draw on this unimodal target, so it runs longer.
-    samples, diagnostics = run_sampler(DensityPotential(target.log_prob, prior), prior, sampler, num_samples=40 * draws,
-                                       num_chains=40, warmup_steps=500, thin=1,
-                                       generator=torch.Generator().manual_seed(1),
-                                       **options)
+    samples, diagnostics = run_sampler(DensityPotential(target.log_prob, prior), prior, sampler,
+                                       SamplingPlan(40 * draws, num_chains=40, warmup_steps=500, thin=1),
+                                       torch.Generator().manual_seed(1), **options)
     sd = target.covariance_matrix.diagonal().sqrt()
     ess = torch.as_tensor(diagnostics.ess_bulk, dtype=torch.float32)
     assert (ess > 500).all(), ess
@@ -49,8 +48,8 @@ def test_respects_box_prior(sampler):
     prior = BoxUniform(torch.tensor([0.0, -1.0]), torch.tensor([3.0, 1.0]))
     normal = torch.distributions.Normal(0.0, 1.0)
     samples, diagnostics = run_sampler(DensityPotential(lambda t: normal.log_prob(t).sum(-1), prior), prior, sampler,
-                                       num_samples=20_000, num_chains=200, warmup_steps=300, thin=1,
-                                       generator=torch.Generator().manual_seed(2))
+                                       SamplingPlan(20_000, num_chains=200, warmup_steps=300, thin=1),
+                                       torch.Generator().manual_seed(2))
     assert (samples[:, 0] >= 0).all() and (samples[:, 0] <= 3).all()
     assert (samples[:, 1].abs() <= 1).all()
     # Mean of a standard normal truncated to [0, 3]: (φ(0) − φ(3)) / (Φ(3) − Φ(0)).
@@ -76,8 +75,9 @@ def test_scale_spread_lets_mh_cross_between_a_broad_and_a_narrow_component():
     tolerance = 4 * math.sqrt(exact * (1 - exact) / 1000)
     shares = {}
     for spread in (0.0, 2.0):
-        _, diagnostics = run_sampler(DensityPotential(two_scale_mixture, prior), prior, "mh", 10_000, 1000, 200, 1,
-                                     torch.Generator().manual_seed(1), scale_spread=spread)
+        _, diagnostics = run_sampler(DensityPotential(two_scale_mixture, prior), prior, "mh",
+                                     SamplingPlan(10_000, 1000, 200, 1), torch.Generator().manual_seed(1),
+                                     scale_spread=spread)
         shares[spread] = float((diagnostics.chains[:, -1].norm(dim=1) < 0.3).double().mean())
     assert abs(shares[2.0] - exact) < tolerance, shares
     assert shares[0.0] < exact - tolerance, shares
@@ -87,12 +87,14 @@ def test_scale_spread_of_two_decades_is_the_default_and_a_negative_one_is_refuse
     prior = BoxUniform(-20 * torch.ones(DIM), 20 * torch.ones(DIM))
     potential = DensityPotential(correlated_gaussian().log_prob, prior)
     default, explicit, single = (
-        run_sampler(potential, prior, "mh", 500, 50, 50, 1, torch.Generator().manual_seed(7), **options)[0]
+        run_sampler(potential, prior, "mh", SamplingPlan(500, 50, 50, 1), torch.Generator().manual_seed(7),
+                    **options)[0]
         for options in ({}, {"scale_spread": DEFAULT_SCALE_SPREAD}, {"scale_spread": 0.0}))
     assert DEFAULT_SCALE_SPREAD == 2.0 and torch.equal(default, explicit) and not torch.equal(default, single)
     for bad in (-1.0, math.nan, math.inf):
         with pytest.raises(ValueError, match="scale_spread must be a finite number of decades"):
-            run_sampler(potential, prior, "mh", 100, 10, 10, 1, torch.Generator().manual_seed(7), scale_spread=bad)
+            run_sampler(potential, prior, "mh", SamplingPlan(100, 10, 10, 1), torch.Generator().manual_seed(7),
+                        scale_spread=bad)
 
 
 def test_proposals_outside_the_box_are_never_evaluated():
@@ -105,8 +107,8 @@ def test_proposals_outside_the_box_are_never_evaluated():
 
     for sampler in ("mh", "hmc"):
         seen.clear()
-        run_sampler(DensityPotential(log_prob, prior), prior, sampler, num_samples=200, num_chains=20, warmup_steps=50,
-                    thin=1, generator=torch.Generator().manual_seed(3))
+        run_sampler(DensityPotential(log_prob, prior), prior, sampler, SamplingPlan(200, 20, 50, 1),
+                    torch.Generator().manual_seed(3))
         # initial candidates come from the prior; everything the sampler evaluated lies inside the box
         evaluated = torch.cat(seen)
         assert ((evaluated >= 0) & (evaluated <= 1)).all()
@@ -116,12 +118,13 @@ def test_same_seed_same_draws_and_callback_can_stop():
     target = correlated_gaussian()
     prior = BoxUniform(-20 * torch.ones(DIM), 20 * torch.ones(DIM))
     potential = DensityPotential(target.log_prob, prior)
-    runs = [run_sampler(potential, prior, "mh", 500, 50, 50, 1, torch.Generator().manual_seed(7))[0] for _ in range(2)]
+    runs = [run_sampler(potential, prior, "mh", SamplingPlan(500, 50, 50, 1), torch.Generator().manual_seed(7))[0]
+            for _ in range(2)]
     assert torch.equal(runs[0], runs[1])
     calls = []
-    samples, diagnostics = run_sampler(potential, prior, "hmc", 5000, 50, 20, 1, torch.Generator().manual_seed(7),
-                                       callback=lambda step, chains, diag: calls.append(step) or step < 40,
-                                       callback_every=10)
+    stop_at_40 = SamplingPlan(5000, 50, 20, 1, callback=lambda step, chains, diag: calls.append(step) or step < 40,
+                              callback_every=10)
+    samples, diagnostics = run_sampler(potential, prior, "hmc", stop_at_40, torch.Generator().manual_seed(7))
     assert calls == [10, 20, 30, 40]
     assert diagnostics.stopped_early and diagnostics.num_draws == 20
     assert samples.shape == (20 * 50, DIM)
@@ -138,8 +141,9 @@ def test_diagnostics_are_computed_only_when_read(monkeypatch):
     prior = BoxUniform(-20 * torch.ones(DIM), 20 * torch.ones(DIM))
     potential = DensityPotential(target.log_prob, prior)
     kept = []
-    _, final = run_sampler(potential, prior, "mh", 2000, 50, 20, 1, torch.Generator().manual_seed(7),
-                           callback=lambda step, chains, diag: kept.append(diag) or True, callback_every=5)
+    every_5 = SamplingPlan(2000, 50, 20, 1, callback=lambda step, chains, diag: kept.append(diag) or True,
+                           callback_every=5)
+    _, final = run_sampler(potential, prior, "mh", every_5, torch.Generator().manual_seed(7))
     assert len(kept) == 12 and calls == []  # 60 steps, a callback every 5: progress alone costs no ArviZ call
     midway = kept[5]  # after 30 steps: 10 draws kept
     assert midway.num_draws == 10 and calls == []
@@ -181,9 +185,9 @@ def test_prior_log_density_when_every_row_is_outside_the_support():
 def test_samples_a_lognormal_prior_whose_proposals_cross_zero(sampler):
     """Random-walk and leapfrog proposals below zero are rejected, not raised on; log θ has the prior's mean 0."""
     prior = lognormal_prior()
-    samples, diagnostics = run_sampler(DensityPotential(prior.log_prob, prior), prior, sampler, num_samples=20_000,
-                                       num_chains=200, warmup_steps=300, thin=1,
-                                       generator=torch.Generator().manual_seed(3))
+    samples, diagnostics = run_sampler(DensityPotential(prior.log_prob, prior), prior, sampler,
+                                       SamplingPlan(20_000, num_chains=200, warmup_steps=300, thin=1),
+                                       torch.Generator().manual_seed(3))
     assert (samples > 0).all()
     ess = torch.as_tensor(diagnostics.ess_bulk, dtype=torch.float32)
     assert (samples.log().mean(0).abs() < 5 * 0.5 / ess.sqrt()).all()  # 5 Monte Carlo standard errors of the mean
@@ -218,3 +222,62 @@ def test_a_prior_is_prepared_for_the_posteriors_device():
     assert in_support(wrapped, theta).tolist() == [True, False]
     draws = [sample_prior(p, 5, torch.Generator().manual_seed(1)) for p in (prior, wrapped)]
     assert torch.equal(*draws)
+
+
+def test_few_effective_draws_among_many_are_flagged_by_label() -> None:
+    """Issue 37 defect 5: MH reached bulk ESS ~150 of 10,000 draws with no low-ESS warning (150 > the absolute
+    threshold of 100); and warnings named raw parameter names where tables say "Arm length (mm)"."""
+    import numpy as np
+    import torch
+
+    from dnre_core import ChainDiagnostics
+
+    rng = np.random.default_rng(0)
+    steps = rng.normal(size=(100, 100, 2)) * [0.05, 1.0]  # 100 chains × 100 draws: a sticky and a mixing parameter
+    walk = np.cumsum(steps, axis=1)
+    chains = np.stack([walk[..., 0], steps[..., 1]], axis=-1)
+    diagnostics = ChainDiagnostics(torch.as_tensor(chains), np.full(100, 0.3), np.ones(100), "mh", 100, 100, 0, 1.0,
+                                   parameter_names=["Arm_2159_Length", "mass"])
+    ess = diagnostics.ess_bulk
+    assert 100 < ess[0] < 500 < 5000 < ess[1]  # the sticky one: above the absolute threshold, far below 5 % of 10,000
+    (message,) = [w for w in diagnostics.warnings(labels=["Arm length (mm)", "Mass (kg)"]) if "bulk ESS" in w]
+    assert "bulk ESS < 500 of 10,000 draws) for Arm length (mm):" in message and "Mass" not in message
+    assert "Arm_2159_Length" in " ".join(diagnostics.warnings())  # names when no labels are given
+
+
+def test_automatic_thinning_reaches_its_ess_target_where_every_step_kept_does_not():
+    """issue 36: 100 chains × 20 draws, every step kept, gave MH draws whose bulk ESS was a tenth of their number.
+    The default (thin=None) thins until the bulk ESS of every parameter is at least half the number of draws."""
+    from dnre_core.samplers.recorder import AUTO_ESS_FRACTION
+
+    target = correlated_gaussian()
+    prior = BoxUniform(-20 * torch.ones(DIM), 20 * torch.ones(DIM))
+    potential = DensityPotential(target.log_prob, prior)
+    runs = {thin: run_sampler(potential, prior, "mh", SamplingPlan(2000, thin=thin), torch.Generator().manual_seed(5))
+            for thin in (1, None)}
+    every_step, automatic = runs[1][1], runs[None][1]
+    assert every_step.min_ess_bulk < AUTO_ESS_FRACTION * 2000 and every_step.ess_shortfall() is None  # no target
+    assert automatic.thin > 1 and automatic.ess_target == AUTO_ESS_FRACTION
+    assert automatic.min_ess_bulk >= AUTO_ESS_FRACTION * 2000 and automatic.ess_shortfall() is None
+    assert automatic.num_draws == 20 and runs[None][0].shape == (2000, DIM)
+    # The kept draws are the last round's: 20 draws, one every `thin` steps, ending at the run's last step.
+    assert automatic.step == automatic.total_steps >= 200 + 20 * automatic.thin
+    sd = target.covariance_matrix.diagonal().sqrt()
+    ess = torch.as_tensor(automatic.ess_bulk, dtype=torch.float32)
+    assert ((runs[None][0].mean(0) - target.mean).abs() < 5 * sd / ess.sqrt()).all()  # 5 Monte Carlo errors
+
+
+def test_automatic_thinning_says_when_it_misses_its_target(monkeypatch):
+    import dnre_core.samplers.recorder as recorder
+
+    monkeypatch.setattr(recorder, "AUTO_MAX_THIN", 1)  # no room to thin: the target is missed
+    prior = BoxUniform(-20 * torch.ones(DIM), 20 * torch.ones(DIM))
+    potential = DensityPotential(correlated_gaussian().log_prob, prior)
+    _, diagnostics = run_sampler(potential, prior, "mh", SamplingPlan(2000), torch.Generator().manual_seed(5))
+    shortfall = diagnostics.ess_shortfall()
+    assert shortfall is not None and "short of 50% of them" in shortfall and shortfall in diagnostics.warnings()
+    trainer = NRE(prior, hidden_features=8, num_layers=1).append_simulations(
+        sample_prior(prior, 200, torch.Generator().manual_seed(4)), torch.randn(200, 2))
+    posterior = trainer.build_posterior(estimator=trainer.train(max_epochs=1, seed=0))
+    with pytest.warns(UserWarning, match="Automatic thinning stopped at 1 steps per draw"):
+        posterior.sample((400,), x=torch.zeros(2), num_chains=20, warmup_steps=20, seed=0)

@@ -9,6 +9,7 @@ import torch
 import quadcopter
 from dnre_core.priors import BoxUniform
 from dnre_core.simulation import simulate_for_sbi
+from dnre_core.validation import InputError
 
 
 def noisy_square(theta: np.ndarray, seed: int) -> np.ndarray:
@@ -56,11 +57,28 @@ def test_progress_and_resume(tmp_path):
         simulate_for_sbi(noisy_square, PRIOR, 100, seed=4, batch_size=40, resume_path=path)
 
 
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "foreign"])
+def test_a_damaged_resume_file_is_set_aside_and_the_run_starts_afresh(tmp_path, damage):
+    """Before, a damaged file blocked the simulation for good with PyTorch's error, naming no file."""
+    path = tmp_path / "simulation-1.pt"
+    full = simulate_for_sbi(noisy_square, PRIOR, 100, seed=3, batch_size=40, resume_path=path)
+    content = path.read_bytes()
+    path.write_bytes({"truncate": content[: len(content) // 2], "garbage": b"\x00" * 300,
+                      "foreign": b""}[damage])
+    if damage == "foreign":
+        torch.save({"something": torch.ones(2)}, path)
+    with pytest.warns(UserWarning, match=f"{path} cannot be read.*set aside as {path}.damaged.*starts afresh"):
+        again = simulate_for_sbi(noisy_square, PRIOR, 100, seed=3, batch_size=40, resume_path=path)
+    assert torch.equal(again[0], full[0]) and torch.equal(again[1], full[1])
+    assert (tmp_path / "simulation-1.pt.damaged").exists()
+    assert simulate_for_sbi(noisy_square, PRIOR, 100, seed=3, batch_size=40, resume_path=path)[1].equal(full[1])
+
+
 def test_bad_arguments():
     for kwargs, words in (({"num_simulations": 0}, "num_simulations"), ({"backend": "dask"}, "backend"),
                           ({"batch_size": 0}, "batch_size"), ({"num_workers": 0}, "num_workers")):
         args = {"num_simulations": 10, **kwargs}
-        with pytest.raises(ValueError, match=words):
+        with pytest.raises(InputError, match=words):
             simulate_for_sbi(noisy_square, PRIOR, **args)
 
 

@@ -7,7 +7,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ui.csv_import import CsvImportError, ImportOptions, ImportResult, Schema, default_mapping, read_csv, validate
+from ui.csv_import import (
+    CsvImportError,
+    ImportOptions,
+    ImportResult,
+    Schema,
+    UploadCache,
+    default_mapping,
+    read_csv,
+    ready_message,
+    validate,
+)
 
 SRI = Path(__file__).resolve().parents[2] / "shared" / "data" / "sri_quadcopter" / "designs.csv"
 
@@ -127,3 +137,57 @@ def test_shared_sri_designs_csv_imports_as_is() -> None:
     assert report.ignored_columns == ["design_id"]
     assert report.n_unusable == 0 and report.n_out_of_bounds == 0
     assert report.n_failed == 146  # as documented in the data set's README
+    # The README's 1,837 rows with hover time 0 include the 146 failed ones; the others are flagged separately.
+    assert report.zero_counts == {"Max hover time (s)": 1837 - 146}
+    message = ready_message(result)
+    assert message.startswith("3,592 of 3,592 rows are ready to import.") and "146 failed designs" in message
+    assert "Max hover time (s) is 0 in 1,691 otherwise working designs" in message
+
+
+LABELLED = Schema(parameter_names=("a", "b"), metric_names=("m1", "m2", "m3"), low=(0.0, -1.0), high=(10.0, 1.0),
+                  failure_metrics=("m2", "m3"), zero_means_unsolved=("m1",),
+                  labels={"a": "Arm (mm)", "m1": "Hover (s)", "m3": "Speed (m/s)"})
+
+
+def test_messages_name_fields_by_their_labels_and_zeros_that_mean_unsolved_are_flagged() -> None:
+    """Issue 37: warnings used raw names where tables say "Arm length (mm)", and 0 hover times went unflagged."""
+    frame = read_csv(_csv(["0,abc,0.5,0,4,5", "1,1,0.5,0,0,0", "2,1,0.5,3,4,5"], header="id,a,b,m1,m2,other"))
+    with pytest.raises(CsvImportError, match=r"Missing column\(s\): Speed \(m/s\)\. Map them"):
+        validate(frame, LABELLED, default_mapping(list(frame.columns), LABELLED))
+    mapping = {**default_mapping(list(frame.columns), LABELLED), "m3": "other"}
+    result = validate(frame, LABELLED, mapping, ImportOptions(exclude_unusable=True))
+    table = result.report.table().set_index("problem")
+    assert table.loc["non-numeric", "column"] == "Arm (mm)"
+    assert result.report.zero_counts == {"Hover (s)": 1}  # the failed row (m2, m3 both 0) is counted as failed only
+    assert table.loc["zero", "first CSV lines"] == "2"
+    message = ready_message(result)
+    assert message.startswith("2 of 3 rows are ready to import.") and "1 failed designs" in message
+    excluded = validate(frame, LABELLED, mapping, ImportOptions(exclude_unusable=True, exclude_failed=True))
+    assert "failed designs" not in ready_message(excluded)
+
+
+def test_an_upload_is_parsed_once_per_content_not_on_every_rerun() -> None:
+    parsed: list[bytes] = []
+
+    def reader(raw: bytes):
+        parsed.append(raw)
+        if raw == b"bad":
+            raise CsvImportError("bad file")
+        return read_csv(raw)
+
+    reads: list[str] = []
+
+    def data(raw: bytes):
+        return lambda: reads.append("read") or raw
+
+    cache, good = UploadCache(reader), _csv(["0,1,0.5,3,4,5"])
+    first = cache.parse("upload-1", data(good))
+    for _ in range(3):  # reruns of the page with the same upload: neither read nor parsed again
+        assert cache.parse("upload-1", data(good)) is first
+    assert len(parsed) == 1 and len(reads) == 1
+    assert cache.parse("upload-2", data(good)) is first and len(parsed) == 1  # the same file uploaded again
+    for _ in range(2):
+        with pytest.raises(CsvImportError, match="bad file"):
+            cache.parse("upload-3", data(b"bad"))
+    assert len(parsed) == 2  # the error is kept too
+    assert cache.parse("upload-4", data(good)) is not first and len(parsed) == 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from ui.jobs import JobRunner
 from ui.models import read_info
 from ui.sampling_job import SamplingConfig, load_samples, sampling_job
-from ui.training_job import TrainingConfig, training_job
+from ui.training_job import DASHBOARD_DEFAULTS, TrainingRequest, training_job
 from ui.workspace import Workspace
 
 LOW, HIGH = [-2.0, -2.0], [2.0, 2.0]
@@ -24,9 +25,10 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, str]:
     x = np.column_stack([theta[:, 0] + theta[:, 1], theta[:, 0] - theta[:, 1]]) + 0.1 * rng.normal(size=(2000, 2))
     dataset = ws.add_dataset("lg", theta, x, ["a", "b"], ["s", "d"], source="test")
     runner = JobRunner(ws, "s")
-    config = TrainingConfig(name="tiny", dataset_id=dataset.id, hidden_features=32, num_layers=2, max_epochs=60,
-                            batch_size=128, mask_probability=0.2)
-    snap = runner.wait(runner.submit("training", "tiny", training_job(config, LOW, HIGH)), timeout=300)
+    request = TrainingRequest("tiny", dataset.id, replace(DASHBOARD_DEFAULTS, hidden_features=32, num_layers=2,
+                                                          max_epochs=60, batch_size=128, mask_probability=0.2))
+    snap = runner.wait(runner.submit("training", "tiny", training_job(request, LOW, HIGH), request.record()),
+                       timeout=300)
     assert snap.status == "done", snap.error
     assert len(snap.data["train_losses"]) == snap.result["epochs"] == len(snap.data["val_losses"])
     runner.shutdown()
@@ -39,7 +41,8 @@ def test_training_job_saves_and_indexes_the_model(trained: tuple[Workspace, str]
     info = read_info(model_id, record.name, record.path)
     assert info.kind == "DNRE" and info.masked and info.metric_names == ["s", "d"]
     assert len(record.metrics["val_losses"]) == record.metrics["epochs"]
-    assert record.config["hidden_features"] == 32
+    assert record.config["hidden_features"] == 32 and record.config["method"] == "DNRE"
+    assert not ws.checkpoint_path(ws.runs("training")[0].id).exists()  # the checkpoint served the run only
 
 
 def _sum_is_one(ws: Workspace, model_id: str) -> SamplingConfig:

@@ -134,3 +134,18 @@ def test_two_sessions_run_side_by_side_and_see_only_their_own_jobs(workspace: Wo
     with pytest.raises(KeyError):
         a.snapshot(job_b)
     registry.shutdown()
+
+
+def test_a_job_is_found_from_any_session_and_stopped_there(workspace: Workspace) -> None:
+    """Run history: a reloaded page is a new session; it finds the job's runner through the registry."""
+    registry = RunnerRegistry(workspace)
+    gate = threading.Event()
+    job = registry.runner("before-reload").submit("simulation", "long", _counting_job(1000, gate))
+    owner = registry.owner(job)
+    assert owner is registry.runner("before-reload") and registry.owner("no-such-job") is None
+    assert registry.runner("after-reload").latest("simulation") is None  # not this session's job...
+    owner.cancel(job)  # ...but stoppable from it through its owner
+    gate.set()
+    assert owner.wait(job, timeout=10).status == "cancelled"
+    assert workspace.run(job).status == "cancelled"
+    registry.shutdown()

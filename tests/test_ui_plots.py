@@ -63,7 +63,7 @@ def test_design_view_power_curve_and_step_response_of_the_default_design() -> No
     assert f"{geometry['interferences']} interfering pairs, parts in red" in view.layout.title.text
     assert {view.layout.scene.xaxis.title.text, view.layout.scene.yaxis.title.text,
             view.layout.scene.zaxis.title.text} == {
-        "x, along the fuselage (mm)", "y (mm)", "z, up (mm)"}
+        "x, forward (mm)", "y (mm)", "z, up (mm)"}
     assert "centre of gravity" in {t.name for t in view.data}
     _check_interference_colours(geometry)
     sweep = quadcopter.simulate_detailed(theta, noise=False).sweep
@@ -97,7 +97,7 @@ def _check_interference_colours(geometry: dict) -> None:
              "rotors": [{**r, "interferes": False} for r in geometry["rotors"]],
              "components": [{**c, "interferes": False} for c in geometry["components"]]}
     view = plots_quad.design_view(clear)
-    parts = [t for t in view.data if t.name != "centre of gravity"]
+    parts = [t for t in view.data if t.name not in ("centre of gravity", "propeller numbers")]
     assert "no interference" in view.layout.title.text and len(parts) == 1 + 4 + 4 + 7
     assert all(_colour(t) != plots_quad.INTERFERING and "interferes" not in t.name for t in parts)
     clash = {**clear, "interferences": 1, "arms_interfere": [False, True, False, False],
@@ -107,3 +107,83 @@ def _check_interference_colours(geometry: dict) -> None:
     assert sorted(red) == ["arms (interferes)",
                            "battery (interferes)"] and "1 interfering pair, parts in red" in view.layout.title.text
     assert sum(t.showlegend is not False for t in view.data if t.name == "arms") == 1  # one legend entry per kind
+
+
+def test_pareto_front_is_the_set_of_non_dominated_designs() -> None:
+    values = RNG.normal(size=(2_000, 2))
+    for maximise in ((False, False), (True, False), (True, True)):
+        front = plots.pareto_front(values, maximise)
+        v = values * np.where(maximise, -1.0, 1.0)  # minimised
+        dominated = ((v[None, :, :] <= v[:, None, :]).all(axis=2)
+                     & (v[None, :, :] < v[:, None, :]).any(axis=2)).any(axis=1)
+        assert sorted(front.tolist()) == np.flatnonzero(~dominated).tolist()  # brute force, O(N²)
+        assert np.all(np.diff(v[front, 0]) > 0) and np.all(np.diff(v[front, 1]) < 0)  # a staircase
+    ties = np.array([[1.0, 1.0], [1.0, 1.0], [0.0, 2.0], [np.nan, 0.0]])
+    assert plots.pareto_front(ties, (False, False)).tolist() == [2, 0]  # one of two equal designs; NaN left out
+
+
+def test_pareto_plot_shows_the_front_of_designs_meeting_the_target() -> None:
+    values = RNG.normal(size=(10_000, 2))
+    meets = values[:, 0] > 0
+    fig = plots.pareto_plot(values, ("Mass (kg)", "Max hover time (s)"), (False, True), meets)
+    _check(fig, ["Mass (kg)", "Max hover time (s)"])
+    front = next(t for t in fig.data if t.name.startswith("Pareto front"))
+    expected = values[meets][plots.pareto_front(values[meets], (False, True))]
+    assert np.allclose(np.c_[front.x, front.y], expected) and (np.asarray(front.x) > 0).all()
+    assert "lower Mass (kg) is better, higher Max hover time (s) is better" in fig.layout.title.text
+    assert max(len(t.x) for t in fig.data) <= plots.MAX_POINTS
+
+
+def test_parcoords_colours_lines_by_category_with_a_legend() -> None:
+    values = RNG.normal(size=(10_000, 4))
+    category = np.where(values[:, 0] > 1, "meets the target", np.where(values[:, 1] > 1, "cannot fly", "prior"))
+    fig = plots.parcoords(values, ["Arm length (mm)", "b", "c", "<i>d</i>"], category)
+    (par,) = [t for t in fig.data if isinstance(t, go.Parcoords)]
+    assert [d.label for d in par.dimensions][-1] == "&lt;i&gt;d&lt;/i&gt;"  # labels shown as typed
+    assert len(par.line.color) == plots.MAX_POINTS and "3,000 of 10,000 designs" in fig.layout.title.text
+    legend = sorted(t.name for t in fig.data if isinstance(t, go.Scatter))
+    assert legend == ["cannot fly", "meets the target", "prior"]
+    with pytest.raises(ValueError, match="labels"):
+        plots.parcoords(values, ["a"], category)
+
+
+def test_coverage_curve_has_the_diagonal_and_the_binomial_band() -> None:
+    levels = np.linspace(0, 1, 21)
+    fig = plots.coverage_curve(levels, levels, pairs=100)
+    _check(fig, ["credibility level α of the highest-density region", "fraction of true designs inside it"])
+    band = fig.data[0]
+    upper = np.asarray(band.y[:21])
+    assert np.allclose(upper, np.clip(levels + 2 * np.sqrt(levels * (1 - levels) / 100), 0, 1))
+
+
+def test_titles_and_legend_entries_show_user_text_as_typed() -> None:
+    fig = plots.loss_curves({"<b>x</b> & y": ([1.0], [1.0])}, title="Loss of <b>x</b>")
+    assert fig.layout.title.text == "Loss of &lt;b&gt;x&lt;/b&gt;"
+    assert fig.data[0].name == "&lt;b&gt;x&lt;/b&gt; &amp; y: training"
+
+
+def test_sweep_figures_mark_failures_and_the_current_design() -> None:
+    from ui import plots_sweeps
+    from ui.sweeps import Sensitivity, Sweep1D, Sweep2D
+
+    values = np.linspace(0, 10, 11)
+    failed = values > 8
+    sweep = Sweep1D(0, values, np.c_[values, -values], failed, 4.0)
+    fig = plots_sweeps.sweep_1d_plot(sweep, "Arm length (mm)", ["Mass (kg)", "Hover (s)"])
+    _check(fig, ["Arm length (mm)", "Mass (kg)", "Hover (s)"])
+    (crosses,) = [t for t in fig.data if t.name == "cannot fly (flight metrics 0)" and t.showlegend]
+    assert list(crosses.x) == [9.0, 10.0]
+    current = [t for t in fig.data if t.name == "current design"]
+    assert [list(t.x) for t in current] == [[4.0], [4.0]] and list(current[1].y) == [-4.0]
+    grid = Sweep2D((0, 1), values, values[:5], np.zeros((5, 11, 2)), np.zeros((5, 11), bool) | failed, (4.0, 2.0))
+    fig = plots_sweeps.sweep_2d_plot(grid, 1, "Hover (s)", "Arm (mm)", "Height (mm)")
+    _check(fig, ["Arm (mm)", "Height (mm)"])
+    assert np.isnan(np.asarray(fig.data[0].z, dtype=float)[:, 9:]).all()  # failed cells are not drawn as values
+    assert any(t.name == "cannot fly" for t in fig.data) and "11 × 5 designs" in fig.layout.title.text
+    local = Sensitivity(np.ones(3), np.zeros(2), -np.ones((3, 2)), np.ones((3, 2)), np.array([False, True, False]),
+                        np.zeros(3, bool))
+    fig = plots_sweeps.sensitivity_plot(local, ["a (mm)", "b (mm)", "c (mm)"], ["Mass (kg)", "Hover (s)"],
+                                        "10 % of its value")
+    down = next(t for t in fig.data if t.name == "parameter − 10 % of its value")
+    assert np.isnan(down.x[1]) and down.x[0] == -1.0  # the step that fails is a cross, not a bar
+    assert any(t.name == "cannot fly after the step" and t.showlegend is not False for t in fig.data)

@@ -11,8 +11,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import dnre_core
 from ui import atomic
-from ui.workspace import Workspace, WorkspaceError, current_owner, owner_alive, resolve_dir
+from ui.workspace import (
+    Workspace,
+    WorkspaceCorrupt,
+    WorkspaceError,
+    current_owner,
+    owner_alive,
+    resolve_dir,
+    start_afresh,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -53,7 +62,7 @@ def test_bad_dataset_and_missing_records_give_clear_errors(tmp_path: Path) -> No
 def test_model_is_indexed_only_after_its_file_exists(tmp_path: Path) -> None:
     ws = Workspace(tmp_path)
     model_id = ws.new_model_id()
-    atomic.write_bytes(ws.model_path(model_id), b"weights")
+    atomic.atomic_write_bytes(ws.model_path(model_id), lambda f: f.write(b"weights"))
     record = ws.add_model(model_id, "m", "DNRE", None, {"hidden": 8}, {"val_loss": 0.5})
     assert ws.model(model_id).config == {"hidden": 8} and record.path.read_bytes() == b"weights"
 
@@ -61,9 +70,13 @@ def test_model_is_indexed_only_after_its_file_exists(tmp_path: Path) -> None:
 def test_atomic_write_leaves_old_file_when_writer_fails(tmp_path: Path) -> None:
     target = tmp_path / "f.json"
     atomic.write_json(target, {"v": 1})
-    with pytest.raises(RuntimeError), atomic.atomic_path(target) as tmp:
-        tmp.write_text("half-writ")
+
+    def crash_mid_write(handle) -> None:
+        handle.write(b"half-writ")
         raise RuntimeError("crash mid-write")
+
+    with pytest.raises(RuntimeError):
+        atomic.atomic_write_bytes(target, crash_mid_write)
     assert target.read_text().strip().startswith("{") and '"v": 1' in target.read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f.json"]
 
@@ -145,3 +158,66 @@ def test_wal_mode_is_on(tmp_path: Path) -> None:
     finally:
         conn.close()
     assert os.path.exists(ws.db_path)
+
+
+def test_a_damaged_index_names_the_file_and_starting_afresh_keeps_a_backup(tmp_path: Path) -> None:
+    """Before, a raw sqlite3.DatabaseError: file is not a database, naming no file and offering nothing."""
+    ws = Workspace(tmp_path)
+    dataset = ws.add_dataset("kept", np.zeros((3, 2)), np.ones((3, 1)), ["a", "b"], ["m"], source="test")
+    damaged = b"this is not a database" * 100
+    (tmp_path / "index.sqlite").write_bytes(damaged)
+    for suffix in ("-wal", "-shm"):
+        (tmp_path / f"index.sqlite{suffix}").unlink(missing_ok=True)
+    with pytest.raises(WorkspaceCorrupt) as info:
+        Workspace(tmp_path)
+    assert str(tmp_path / "index.sqlite") in str(info.value) and "Start afresh" in str(info.value)
+    with pytest.raises(WorkspaceCorrupt):
+        ws.datasets()  # damage found by a workspace opened before it
+    backup = start_afresh(tmp_path)
+    assert backup.read_bytes() == damaged and backup.parent == tmp_path
+    fresh = Workspace(tmp_path)
+    assert fresh.counts() == {"datasets": 0, "models": 0, "runs": 0}
+    assert dataset.path.exists()  # artifacts are not touched
+
+
+_DYING_TRAINER = """
+import os, sys
+sys.path.insert(0, {repo!r})
+import numpy as np
+from ui.jobs import JobRunner
+from ui.training_job import TrainingRequest, training_job
+from ui.workspace import Workspace
+ws = Workspace({root!r})
+rng = np.random.default_rng(0)
+theta = rng.uniform(-1, 1, size=(400, 2))
+dataset = ws.add_dataset("lg", theta, theta.sum(1, keepdims=True), ["a", "b"], ["s"], source="test")
+request = TrainingRequest("doomed", dataset.id)
+run = ws.create_run("training", request.name, "s", request.record())
+class Ctx:
+    run_id, workspace, cancelled = run.id, ws, False
+    def report(self, progress=None, message=None, epoch=0, **data):
+        if epoch == 3:
+            print(run.id, flush=True)
+            os._exit(9)  # the server dies mid-training
+ws.update_run(run.id, status="running")
+training_job(request, [-1, -1], [1, 1])(Ctx())
+"""
+
+
+def test_a_second_server_sees_a_dead_training_run_as_interrupted_with_its_best_weights_kept(tmp_path: Path) -> None:
+    """Before, another long-lived server showed the run as running until it reopened the workspace, and the
+    'partial results kept' message was untrue for training: every epoch was lost."""
+    other_server = Workspace(tmp_path)  # opened before the run starts, and never reopened
+    proc = subprocess.run([sys.executable, "-c", _DYING_TRAINER.format(repo=str(REPO), root=str(tmp_path))],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 9, proc.stderr
+    run_id = proc.stdout.strip()
+    (run,) = other_server.runs("training")
+    assert run.id == run_id and run.status == "interrupted"
+    (model,) = other_server.models()
+    assert model.name.startswith("doomed (interrupted") and model.kind == "DNRE"
+    assert f"kept as the model '{model.name}'" in run.message
+    assert model.metrics["epochs"] == 3 and len(model.metrics["val_losses"]) == 3
+    assert model.config["dataset_id"] == run.params["dataset_id"]
+    assert not other_server.checkpoint_path(run_id).exists()
+    dnre_core.load_estimator(model.path)

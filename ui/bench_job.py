@@ -26,7 +26,7 @@ def throughput_job(model_path: str, target: Target, num_chains: int = 200, steps
             ctx.report(progress=k / 2, message=f"timing {sampler.upper()}")
             posterior = dnre_core.RatioPosterior(estimator, sampler=sampler)
             posterior.sample((num_chains * steps // 2,), x=x_o, num_chains=num_chains, warmup_steps=steps // 2,
-                             seed=seed, callback=lambda *_: not ctx.cancelled)
+                             thin=1, seed=seed, callback=lambda *_: not ctx.cancelled)
             d = posterior.diagnostics
             rows.append({
                 "sampler": sampler.upper(), "chains": num_chains, "steps": d.step, "seconds": d.seconds,

@@ -2,17 +2,21 @@
 
 Nothing is dropped silently. :func:`validate` returns an :class:`ImportReport` listing, per column, the
 non-numeric cells, missing/non-finite cells, out-of-bound parameter values, and the failed rows (all of the
-schema's failure metrics 0). Rows with unusable cells or out-of-bound parameters block the import unless the
-caller explicitly chooses to exclude them; failed rows are kept unless the caller chooses to exclude them. The
-report says how many rows each choice removed.
+schema's failure metrics 0), and the rows where a metric that 0 marks as unsolved (e.g. no hover trim) is 0. Rows
+with unusable cells or out-of-bound parameters block the import unless the caller explicitly chooses to exclude
+them; failed rows are imported (they teach a model where designs fail) unless the caller chooses to exclude them.
+The report says how many rows each choice removed; messages name fields by their display labels.
+
+:class:`UploadCache` keeps the parse of the latest upload, so that a large file is parsed once, not on every rerun.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,10 +39,15 @@ class Schema:
     low: tuple[float, ...]
     high: tuple[float, ...]
     failure_metrics: tuple[str, ...] = ()
+    zero_means_unsolved: tuple[str, ...] = ()  # metrics whose 0 means "no solution" rather than a measured value
+    labels: Mapping[str, str] = field(default_factory=dict)  # display labels (with units) of the columns
 
     @property
     def columns(self) -> tuple[str, ...]:
         return self.parameter_names + self.metric_names
+
+    def label(self, name: str) -> str:
+        return self.labels.get(name, name)
 
 
 @dataclass(frozen=True)
@@ -52,7 +61,7 @@ class ImportOptions:
 class Issue:
     """One kind of problem in one column: how many rows, and the first few CSV line numbers."""
 
-    category: str  # "non-numeric", "missing", "out-of-bounds", "failed"
+    category: str  # "non-numeric", "missing", "out-of-bounds", "failed", "zero"
     column: str
     count: int
     example_lines: tuple[int, ...]
@@ -67,6 +76,7 @@ class ImportReport:
     n_unusable: int = 0
     n_out_of_bounds: int = 0
     n_failed: int = 0
+    zero_counts: dict[str, int] = field(default_factory=dict)  # label → rows where a zero_means_unsolved metric is 0
     excluded: dict[str, int] = field(default_factory=dict)
     blocking: list[str] = field(default_factory=list)
 
@@ -104,7 +114,10 @@ def read_csv(source: bytes | str | Path) -> pd.DataFrame:
             f"The file is not UTF-8 text ({exc.reason} at byte {exc.start}); is it really a CSV?") from exc
     except OSError as exc:
         raise CsvImportError(f"The file cannot be read: {exc}") from exc
-    header = next(csv.reader(io.StringIO(text)), [])
+    try:
+        header = next(csv.reader(io.StringIO(text)), [])
+    except csv.Error as exc:
+        raise CsvImportError(f"The file is not well-formed CSV: {exc}.") from exc
     if not text.strip() or not header:
         raise CsvImportError("The file is empty: no header row and no data.")
     names = [h.strip() for h in header]
@@ -113,9 +126,9 @@ def read_csv(source: bytes | str | Path) -> pd.DataFrame:
         raise CsvImportError(f"The header repeats column name(s): {', '.join(map(repr, repeated))}.")
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
-    except pd.errors.ParserError as exc:
+        frame.columns = names  # a ValueError when pandas reads the header row otherwise than the csv module
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise CsvImportError(f"The file is not well-formed CSV: {str(exc).strip()}") from exc
-    frame.columns = names
     if frame.shape[0] == 0:
         raise CsvImportError("The file has a header row but no data rows.")
     return frame
@@ -137,7 +150,7 @@ def _lines(mask: np.ndarray) -> tuple[int, ...]:
 
 
 def _check_mapping(frame: pd.DataFrame, schema: Schema, mapping: Mapping[str, str | None]) -> None:
-    missing = [name for name in schema.columns if not mapping.get(name)]
+    missing = [schema.label(name) for name in schema.columns if not mapping.get(name)]
     if missing:
         raise CsvImportError(
             f"Missing column(s): {', '.join(missing)}. Map them to columns of the file "
@@ -149,7 +162,7 @@ def _check_mapping(frame: pd.DataFrame, schema: Schema, mapping: Mapping[str, st
     used: dict[str, list[str]] = {}
     for name in schema.columns:
         used.setdefault(str(mapping[name]), []).append(name)
-    shared = {col: names for col, names in used.items() if len(names) > 1}
+    shared = {col: [schema.label(n) for n in names] for col, names in used.items() if len(names) > 1}
     if shared:
         col, names = next(iter(shared.items()))
         raise CsvImportError(f"The file's column {col!r} is mapped to several fields ({', '.join(names)}); map each "
@@ -174,10 +187,10 @@ def validate(frame: pd.DataFrame, schema: Schema, mapping: Mapping[str, str | No
         non_finite = blank | np.isinf(numbers)
         if non_numeric.any():
             first = text[non_numeric].iloc[0]
-            report.issues.append(Issue("non-numeric", name, int(non_numeric.sum()), _lines(non_numeric),
+            report.issues.append(Issue("non-numeric", schema.label(name), int(non_numeric.sum()), _lines(non_numeric),
                                        f"e.g. {first!r} is not a number"))
         if non_finite.any():
-            report.issues.append(Issue("missing", name, int(non_finite.sum()), _lines(non_finite),
+            report.issues.append(Issue("missing", schema.label(name), int(non_finite.sum()), _lines(non_finite),
                                        "empty, NaN or infinite"))
         unusable |= non_numeric | non_finite
         values[:, j] = numbers
@@ -191,7 +204,7 @@ def validate(frame: pd.DataFrame, schema: Schema, mapping: Mapping[str, str | No
         for mask, word, bound in ((below, "below", low), (above, "above", high)):
             if mask.any():
                 worst = theta[mask, j].min() if word == "below" else theta[mask, j].max()
-                report.issues.append(Issue("out-of-bounds", name, int(mask.sum()), _lines(mask),
+                report.issues.append(Issue("out-of-bounds", schema.label(name), int(mask.sum()), _lines(mask),
                                            f"{word} the bound {bound:g} (extreme {worst:g})"))
         out_of_bounds |= below | above
 
@@ -200,10 +213,15 @@ def validate(frame: pd.DataFrame, schema: Schema, mapping: Mapping[str, str | No
         columns = [schema.metric_names.index(m) for m in schema.failure_metrics]
         failed = (x[:, columns] == 0).all(axis=1)
         if failed.any():
-            report.issues.append(
-                Issue("failed", "+".join(schema.failure_metrics), int(failed.sum()), _lines(failed),
-                      "all of these metrics are 0 (the simulator failed)")
-            )
+            report.issues.append(Issue("failed", f"all {len(columns)} flight metrics", int(failed.sum()),
+                                       _lines(failed),
+                                       "every one of them is 0: the simulator found no flight condition"))
+    for name in schema.zero_means_unsolved:
+        zero = (x[:, schema.metric_names.index(name)] == 0) & ~failed
+        if zero.any():
+            report.zero_counts[schema.label(name)] = int(zero.sum())
+            report.issues.append(Issue("zero", schema.label(name), int(zero.sum()), _lines(zero),
+                                       "0 in otherwise working designs: the simulator found no solution for it"))
 
     report.n_unusable, report.n_out_of_bounds = int(unusable.sum()), int(out_of_bounds.sum())
     report.n_failed = int(failed.sum())
@@ -230,3 +248,47 @@ def validate(frame: pd.DataFrame, schema: Schema, mapping: Mapping[str, str | No
     if report.ok and not keep.any():
         report.blocking.append("No rows are left to import after the exclusions.")
     return ImportResult(theta=theta[keep], x=x[keep], kept_lines=np.flatnonzero(keep) + 2, report=report)
+
+
+def ready_message(result: ImportResult) -> str:
+    """What an importable result will import, in words: the row count, the failed designs it includes and the
+    metrics whose zeros mark unsolved cases (so that nothing surprising is imported unannounced)."""
+    report = result.report
+    lines = [f"{result.theta.shape[0]:,} of {report.n_rows:,} rows are ready to import."]
+    failed_kept = report.n_failed - report.excluded.get("failed rows", 0)
+    if failed_kept:
+        lines.append(f"They include {failed_kept:,} failed designs (every flight metric 0), which teach a model where "
+                     "designs fail; tick *Exclude failed designs* to leave them out.")
+    lines += [f"{label} is 0 in {count:,} otherwise working designs (no solution found for it)."
+              for label, count in report.zero_counts.items()]
+    return " ".join(lines)
+
+
+class UploadCache:
+    """The parse of the latest uploaded file, kept between reruns: a rerun with the same upload (same ``file_id``)
+    reuses it without reading the bytes, and a new upload with the same content (same SHA-256 digest) too; only new
+    content is parsed. A parse error is kept the same way. ``reader`` parses bytes (default :func:`read_csv`)."""
+
+    def __init__(self, reader: Callable[[bytes], pd.DataFrame] = read_csv) -> None:
+        self.reader = reader
+        self.file_id: str | None = None
+        self.digest: str | None = None
+        self.frame: pd.DataFrame | None = None
+        self.error: CsvImportError | None = None
+
+    def parse(self, file_id: str, data: Callable[[], bytes]) -> pd.DataFrame:
+        """The parsed frame of upload ``file_id`` whose bytes ``data()`` gives; raises its :class:`CsvImportError`."""
+        if file_id != self.file_id:
+            raw = data()
+            digest = hashlib.sha256(raw).hexdigest()
+            if digest != self.digest:
+                self.frame, self.error = None, None
+                try:
+                    self.frame = self.reader(raw)
+                except CsvImportError as exc:
+                    self.error = exc
+            self.file_id, self.digest = file_id, digest
+        if self.error is not None:
+            raise self.error
+        assert self.frame is not None
+        return self.frame

@@ -47,4 +47,6 @@ def csv_schema() -> Schema:
         low=tuple(float(v) for v in LOWER),
         high=tuple(float(v) for v in UPPER),
         failure_metrics=FAILURE_METRICS,
+        zero_means_unsolved=("Max_Hover_Time_(s)",),  # 0 when no hover trim is found (README of the SRI data)
+        labels={**PARAMETER_LABELS, **METRIC_LABELS},
     )

@@ -22,7 +22,7 @@ from ui.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-FINAL_STATUSES = ("done", "failed", "cancelled")
+FINAL_STATUSES = ("done", "failed", "cancelled", "interrupted")
 
 
 class JobCancelled(Exception):
@@ -124,6 +124,11 @@ class JobRunner:
         with self._lock:
             return sorted((job.snapshot for job in self._jobs.values()), key=lambda s: s.submitted_at, reverse=True)
 
+    def holds(self, job_id: str) -> bool:
+        """Whether this runner has (or had) the job ``job_id``."""
+        with self._lock:
+            return job_id in self._jobs
+
     def latest(self, kind: str) -> JobSnapshot | None:
         """The newest job of this kind in this session, if any."""
         return next((snap for snap in self.jobs() if snap.kind == kind), None)
@@ -219,6 +224,13 @@ class RunnerRegistry:
             if session_id not in self._runners:
                 self._runners[session_id] = JobRunner(self.workspace, session_id)
             return self._runners[session_id]
+
+    def owner(self, job_id: str) -> JobRunner | None:
+        """The runner, of any browser session of this process, that holds job ``job_id`` (None if none does): how a
+        page reloaded in a new session, or opened in another tab, follows and stops a job started elsewhere."""
+        with self._lock:
+            runners = list(self._runners.values())
+        return next((runner for runner in runners if runner.holds(job_id)), None)
 
     def shutdown(self) -> None:
         with self._lock:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import dnre_core
-from ui.workspace import Workspace
+from ui.workspace import Model, Workspace
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[1] / "models" / "default_dnre.pt"
 DEFAULT_MODEL_ID = "default"
+DEFAULT_MODEL_NAME = "Default DNRE (shipped)"
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,7 @@ def scan_models(workspace: Workspace) -> tuple[list[ModelInfo], list[str]]:
     """The usable models (the default first when its file is present, then the workspace's, newest first) and a
     message for each indexed model whose file is missing or unreadable (shown, not silently skipped)."""
     found, problems = [], []
-    candidates = [(DEFAULT_MODEL_ID, "Default DNRE (shipped)",
-                   DEFAULT_MODEL_PATH)] if DEFAULT_MODEL_PATH.exists() else []
+    candidates = [(DEFAULT_MODEL_ID, DEFAULT_MODEL_NAME, DEFAULT_MODEL_PATH)] if DEFAULT_MODEL_PATH.exists() else []
     candidates += [(record.id, record.name, record.path) for record in workspace.models()]
     for model_id, name, path in candidates:
         try:
@@ -70,3 +71,22 @@ def scan_models(workspace: Workspace) -> tuple[list[ModelInfo], list[str]]:
         except (dnre_core.ModelFileError, OSError) as exc:
             problems.append(f"Model {name!r} ({model_id}) cannot be used: {exc}")
     return found, problems
+
+
+def shipped_model() -> Model | None:
+    """The shipped default model as a workspace-style record (config and metrics from its JSON card and its file's
+    metadata; no loss history is shipped), or None when its file is missing or unreadable."""
+    try:
+        metadata = dnre_core.read_model_config(DEFAULT_MODEL_PATH).get("metadata", {})
+        card = json.loads(DEFAULT_MODEL_PATH.with_suffix(".json").read_text(encoding="utf-8"))
+    except (dnre_core.ModelFileError, OSError, ValueError):
+        return None
+    metrics = {k: v for k, v in card.items() if k != "config"} | {"consistency": metadata.get("consistency")}
+    return Model(DEFAULT_MODEL_ID, DEFAULT_MODEL_NAME, DEFAULT_MODEL_PATH.stat().st_mtime, "DNRE", None,
+                 DEFAULT_MODEL_PATH, dict(card.get("config", {})), metrics)
+
+
+def all_models(workspace: Workspace) -> list[Model]:
+    """Every model a user can compare: the shipped default (when present) first, then the workspace's, newest first."""
+    shipped = shipped_model()
+    return ([shipped] if shipped is not None else []) + workspace.models()

@@ -13,6 +13,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ui.text import plot_text
+
 MAX_POINTS = 3000
 POSTERIOR_COLOUR = "#1f77b4"
 PRIOR_COLOUR = "#b0b0b0"
@@ -35,8 +37,9 @@ def _wrap(label: str, width: int = 20) -> str:
 
 
 def _layout(fig: go.Figure, title: str, height: int | None = None) -> go.Figure:
+    """Title (shown as typed: it may hold user text such as a model's name), template, legend and margins."""
     fig.update_layout(
-        title={"text": title, "x": 0.0, "xanchor": "left"},
+        title={"text": plot_text(title), "x": 0.0, "xanchor": "left"},
         template="plotly_white",
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1.0},
         margin={"l": 60, "r": 20, "t": 80, "b": 60},
@@ -133,10 +136,10 @@ def loss_curves(histories: Mapping[str, tuple[Sequence[float], Sequence[float]]]
     for k, (name, (train, val)) in enumerate(histories.items()):
         colour = CHAIN_COLOURS[k % len(CHAIN_COLOURS)]
         epochs = np.arange(1, len(train) + 1)
-        fig.add_trace(go.Scatter(x=epochs, y=list(train), mode="lines", name=f"{name}: training",
+        fig.add_trace(go.Scatter(x=epochs, y=list(train), mode="lines", name=plot_text(f"{name}: training"),
                                  line={"color": colour}))
-        fig.add_trace(go.Scatter(x=np.arange(1, len(val) + 1), y=list(val), mode="lines", name=f"{name}: validation",
-                                 line={"color": colour, "dash": "dash"}))
+        fig.add_trace(go.Scatter(x=np.arange(1, len(val) + 1), y=list(val), mode="lines",
+                                 name=plot_text(f"{name}: validation"), line={"color": colour, "dash": "dash"}))
     fig.update_xaxes(title_text="epoch")
     fig.update_yaxes(title_text="loss (binary cross-entropy, nats)")
     fig = _layout(fig, title, height=420 + 22 * len(histories))
@@ -228,3 +231,97 @@ def achieved_vs_target(
                              name="target band"), 1, 1)
     fig.update_layout(barmode="overlay")
     return _layout(fig, title, height=max(340, 280 * rows))
+
+
+def coverage_curve(levels: Sequence[float], coverage: Sequence[float], pairs: int,
+                   title: str = "Expected coverage on held-out simulations") -> go.Figure:
+    """Coverage against credibility level with the diagonal of a calibrated model and the band of ±2 binomial
+    standard errors √(α(1 − α)/N) around it that ``pairs`` (N) held-out simulations allow."""
+    levels_np, coverage_np = np.asarray(levels, dtype=float), np.asarray(coverage, dtype=float)
+    band = 2 * np.sqrt(levels_np * (1 - levels_np) / max(1, pairs))
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=np.concatenate([levels_np, levels_np[::-1]]),
+                             y=np.concatenate([np.clip(levels_np + band, 0, 1), np.clip(levels_np - band, 0, 1)[::-1]]),
+                             fill="toself", fillcolor="rgba(127,127,127,0.2)", line={"width": 0}, hoverinfo="skip",
+                             name=f"calibrated ± 2 s.e. ({pairs} pairs)"))
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dash", "color": "#7f7f7f"},
+                             name="calibrated (coverage = level)"))
+    fig.add_trace(go.Scatter(x=levels_np, y=coverage_np, mode="lines+markers", line={"color": POSTERIOR_COLOUR},
+                             name="this model"))
+    fig.update_xaxes(title_text="credibility level α of the highest-density region", range=[0, 1])
+    fig.update_yaxes(title_text="fraction of true designs inside it", range=[0, 1])
+    fig.add_annotation(x=0.25, y=0.9, text="above the diagonal: conservative", showarrow=False, font={"color": "#555"})
+    fig.add_annotation(x=0.75, y=0.1, text="below: over-confident", showarrow=False, font={"color": "#555"})
+    return _layout(fig, title, height=460)
+
+
+def pareto_front(values: np.ndarray, maximise: tuple[bool, bool]) -> np.ndarray:
+    """Indices of the non-dominated rows of ``values`` (N, 2), sorted along the first column: no other row is at
+    least as good in both columns and better in one (``maximise`` per column, else minimise). O(N log N)."""
+    v = np.asarray(values, dtype=float) * np.where(maximise, -1.0, 1.0)  # both minimised from here on
+    finite = np.flatnonzero(np.isfinite(v).all(axis=1))
+    order = finite[np.lexsort((v[finite, 1], v[finite, 0]))]  # by the first column, ties by the second
+    front, best = [], np.inf
+    for i in order:
+        if v[i, 1] < best:  # strictly better in the second column than every row before it in the first
+            front.append(i)
+            best = v[i, 1]
+    return np.asarray(front, dtype=int)
+
+
+def pareto_plot(values: np.ndarray, labels: tuple[str, str], maximise: tuple[bool, bool],
+                meets: np.ndarray | None = None, title: str = "Trade-off between two metrics") -> go.Figure:
+    """Designs (N, 2) in the plane of two metrics, those meeting the target (``meets``) apart, and the Pareto front
+    of the designs shown as meeting it (of all designs when ``meets`` is None) drawn as a line."""
+    values = np.asarray(values, dtype=float)
+    ok = np.ones(values.shape[0], dtype=bool) if meets is None else np.asarray(meets, dtype=bool)
+    fig = go.Figure()
+    if meets is not None and (~ok).any():
+        other = _subsample(values[~ok])
+        fig.add_trace(go.Scatter(x=other[:, 0], y=other[:, 1], mode="markers", name="designs not meeting the target",
+                                 marker={"size": 4, "color": PRIOR_COLOUR, "opacity": 0.6}))
+    good = values[ok]
+    shown = _subsample(good)
+    fig.add_trace(go.Scatter(x=shown[:, 0], y=shown[:, 1], mode="markers",
+                             marker={"size": 5, "color": POSTERIOR_COLOUR, "opacity": 0.6},
+                             name="designs meeting the target" if meets is not None else "designs"))
+    front = good[pareto_front(good, maximise)]
+    fig.add_trace(go.Scatter(x=front[:, 0], y=front[:, 1], mode="lines+markers",
+                             line={"shape": "hv", "color": TARGET_COLOUR, "width": 2},
+                             marker={"size": 8, "color": TARGET_COLOUR}, name=f"Pareto front ({len(front)} designs)"))
+    goal = ", ".join(f"{'higher' if up else 'lower'} {label} is better"
+                     for label, up in zip(labels, maximise, strict=True))
+    fig.update_xaxes(title_text=labels[0])
+    fig.update_yaxes(title_text=labels[1])
+    return _layout(fig, f"{title} ({goal})", height=480)
+
+
+def parcoords(values: np.ndarray, labels: Sequence[str], category: Sequence[str],
+              title: str = "Designs in parallel coordinates", max_lines: int = MAX_POINTS) -> go.Figure:
+    """Brushable parallel coordinates of designs (N, K) with one axis per column, lines coloured by ``category``
+    (N,) strings (e.g. "meets the target", a failure reason); a legend of the categories is drawn beside it."""
+    values = np.asarray(values, dtype=float)
+    category = np.asarray(category, dtype=str)
+    if values.shape[0] != category.shape[0] or values.shape[1] != len(labels):
+        raise ValueError(f"parcoords: {values.shape} values, {len(labels)} labels and {category.shape[0]} categories.")
+    index = _subsample(np.arange(values.shape[0])[:, None], max_lines)[:, 0]
+    names = sorted(set(category[index].tolist()))
+    code = np.searchsorted(names, category[index])
+    colours = [CHAIN_COLOURS[k % len(CHAIN_COLOURS)] for k in range(len(names))]
+    scale = ([[k / max(1, len(names) - 1), colour] for k, colour in enumerate(colours)] if len(names) > 1
+             else [[0, colours[0]], [1, colours[0]]])
+    fig = go.Figure(go.Parcoords(
+        line={"color": code, "colorscale": scale, "cmin": 0, "cmax": max(1, len(names) - 1)},
+        dimensions=[{"label": plot_text(_wrap(label, 16)), "values": values[index, k]}
+                    for k, label in enumerate(labels)],
+        labelangle=0, labelside="top",
+    ))
+    for name, colour in zip(names, colours, strict=True):  # Parcoords has no legend of its own
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line={"color": colour, "width": 4},
+                                 name=plot_text(name)))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    shown = f"{len(index):,} of {values.shape[0]:,}" if len(index) < values.shape[0] else f"{values.shape[0]:,}"
+    fig = _layout(fig, f"{title} ({shown} designs; drag along an axis to filter)", height=520)
+    fig.update_layout(margin={"t": 140, "l": 80, "r": 80})
+    return fig

@@ -72,17 +72,29 @@ def design_view(geometry: dict[str, Any], title: str = "Quadcopter layout") -> g
         name, _ = _legend(part["name"].lower(), part["interferes"], seen)
         fig.add_trace(_box(part["center"], part["size"], name,
                            INTERFERING if part["interferes"] else palette[k % len(palette)], True, part["name"]))
+    centres = np.array([rotor["center"] for rotor in geometry["rotors"]]) * MM
+    fig.add_trace(go.Scatter3d(x=centres[:, 0], y=centres[:, 1], z=centres[:, 2] + 15, mode="text", showlegend=False,
+                               text=[f"<b>{k + 1}</b>" for k in range(len(centres))], textfont={"size": 14},
+                               hoverinfo="skip", name="propeller numbers"))  # as named by quadcopter.interference
     cg = [v * MM for v in geometry["cg"]]
     fig.add_trace(go.Scatter3d(x=[cg[0]], y=[cg[1]], z=[cg[2]], mode="markers",
                                marker={"size": 6, "color": "black", "symbol": "x"}, name="centre of gravity"))
-    fig.update_layout(scene={"xaxis_title": "x, along the fuselage (mm)", "yaxis_title": "y (mm)",
-                             "zaxis_title": "z, up (mm)", "aspectmode": "data",
-                             "camera": {"eye": {"x": 1.9, "y": 1.9, "z": 1.1}}})  # far enough for the axis titles
+    # A flat model in a cube-shaped scene leaves empty space above it: z is drawn at most half as tall as x and y,
+    # and the camera sits close enough that the model fills the view while the axis titles stay inside it.
+    span = np.ptp(np.concatenate([centres, [[length, width, height], [-length, -width, -height]]]), axis=0)
+    aspect = span / span[:2].max()
+    fig.update_layout(scene={"xaxis_title": "x, forward (mm)", "yaxis_title": "y (mm)", "zaxis_title": "z, up (mm)",
+                             "aspectmode": "manual",
+                             "aspectratio": {"x": aspect[0], "y": aspect[1], "z": max(aspect[2], 0.5)},
+                             "camera": {"eye": {"x": 1.75, "y": 1.75, "z": 0.95},
+                                        "center": {"x": 0, "y": 0, "z": -0.15}},
+                             "domain": {"x": [0, 0.74], "y": [0, 1]}})
     pairs = geometry["interferences"]
     clash = f"{pairs} interfering pair{'s' if pairs != 1 else ''}, parts in red" if pairs else "no interference"
-    fig = _layout(fig, f"{title} (mass {geometry['mass']:.2f} kg, {clash})", height=640)
-    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": 0.0, "xanchor": "left",
-                              "x": 0.0})  # 12 entries: below the scene
+    fig = _layout(fig, f"{title} (mass {geometry['mass']:.2f} kg, {clash})", height=500)
+    fig.update_layout(margin={"t": 50, "b": 10, "l": 10, "r": 10})
+    fig.update_layout(legend={"orientation": "v", "yanchor": "middle", "y": 0.5, "xanchor": "left",
+                              "x": 0.78})  # beside the scene
     return fig
 
 

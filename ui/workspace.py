@@ -9,9 +9,15 @@ Layout under the workspace folder::
     partial/<name>          finished pieces of a stopped job (simulation batches), so the same job resumes
 
 Every artifact is written atomically before its index row points at it. A run records the process that owns
-it; at start-up, runs left ``queued`` or ``running`` by a process that no longer exists are marked
-``interrupted`` (kept, with their partial artifacts), never lost. Records have random ids, so several browser
-sessions (or processes) writing at once never clobber each other.
+it; runs left ``queued`` or ``running`` by a process that no longer exists are marked ``interrupted`` (kept,
+with their partial artifacts), never lost: at start-up and whenever runs are listed, so that a second server
+process sees a dead run as interrupted without reopening the workspace. A run may keep the best model so far in
+``partial/checkpoint-<run id>.pt`` (:meth:`Workspace.checkpoint_path`); when the run is found interrupted, that file
+becomes a model of the workspace. Records have random ids, so several browser sessions (or processes) writing at
+once never clobber each other.
+
+A damaged ``index.sqlite`` raises :class:`WorkspaceCorrupt`, which names the file; :func:`start_afresh` sets it
+aside (kept beside it as a backup) and creates an empty index.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from dnre_core import ModelFileError, read_model_config
 from ui import atomic
 
 ENV_VAR = "DNRE_WORKSPACE"
@@ -58,6 +65,47 @@ CREATE TABLE IF NOT EXISTS runs (
 
 class WorkspaceError(RuntimeError):
     """A workspace problem worth showing to the user as is (missing record, unreadable artifact)."""
+
+
+class WorkspaceCorrupt(WorkspaceError):
+    """The workspace's index file is damaged; :func:`start_afresh` sets it aside and starts an empty one."""
+
+    def __init__(self, db_path: Path, reason: str):
+        self.db_path = db_path
+        super().__init__(
+            f"The workspace index {db_path} is damaged ({reason}), so the workspace cannot be opened. Start afresh: "
+            f"the damaged file is kept beside it as a backup and an empty index is created; the data set and model "
+            f"files in {db_path.parent} stay where they are."
+        )
+
+
+_CORRUPTION = ("SQLITE_NOTADB", "SQLITE_CORRUPT")
+
+
+@contextlib.contextmanager
+def _index_errors(db_path: Path) -> Iterator[None]:
+    """Turn SQLite's "not a database" / "malformed" errors into :class:`WorkspaceCorrupt` (a busy database is not)."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        if type(exc) is sqlite3.DatabaseError or getattr(exc, "sqlite_errorname", "") in _CORRUPTION:
+            raise WorkspaceCorrupt(db_path, str(exc)) from exc
+        raise
+
+
+def start_afresh(root: str | Path) -> Path:
+    """Move a workspace's damaged index (and its WAL files) aside as ``index.sqlite.damaged-<time>`` and create an
+    empty one; returns the backup's path. Data set, model and run files are not touched."""
+    db_path = Path(root).resolve() / "index.sqlite"
+    backup = db_path.with_name(f"{db_path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}-{_new_id()[:4]}")
+    for suffix in ("-wal", "-shm"):
+        side = db_path.with_name(db_path.name + suffix)
+        if side.exists():
+            os.replace(side, backup.with_name(backup.name + suffix))
+    if db_path.exists():
+        os.replace(db_path, backup)
+    Workspace(root)
+    return backup
 
 
 def resolve_dir(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None) -> Path:
@@ -166,9 +214,10 @@ class Workspace:
         self.db_path = self.root / "index.sqlite"
         conn = sqlite3.connect(self.db_path, timeout=30.0)
         try:
-            conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA)
+            with _index_errors(self.db_path):
+                conn.execute("PRAGMA busy_timeout=30000")
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.executescript(_SCHEMA)
         finally:
             conn.close()
         self.recovered: list[str] = self.recover_interrupted() if recover else []
@@ -178,34 +227,73 @@ class Workspace:
         """One connection, one transaction (``BEGIN IMMEDIATE`` for writes, so writers queue instead of failing)."""
         conn = sqlite3.connect(self.db_path, timeout=30.0, isolation_level=None)
         conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA busy_timeout=30000")
         try:
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            yield conn
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+            with _index_errors(self.db_path):
+                conn.execute("PRAGMA busy_timeout=30000")
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
+                    yield conn
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
         finally:
             conn.close()
 
     # ---- crash recovery -------------------------------------------------------------------------------------
     def recover_interrupted(self) -> list[str]:
-        """Mark runs left queued/running by dead processes as ``interrupted``; returns their ids."""
-        with self._connect() as conn:
-            rows = conn.execute(
+        """Mark runs left queued/running by dead processes as ``interrupted``; returns their ids.
+
+        A run's checkpoint (:meth:`checkpoint_path`) becomes a model named after the run, and the run's message says
+        so. Cheap when nothing died (one read of the active runs), so listings call it every time.
+        """
+        with self._connect(write=False) as conn:
+            active = conn.execute(
                 f"SELECT id, owner FROM runs WHERE status IN ({','.join('?' * len(ACTIVE_STATUSES))})", ACTIVE_STATUSES
             ).fetchall()
-            dead = [row["id"] for row in rows if not owner_alive(row["owner"])]
-            now = time.time()
-            for run_id in dead:
-                conn.execute(
-                    "UPDATE runs SET status='interrupted', updated_at=?, message=? WHERE id=?",
-                    (now, "interrupted: the process running it stopped (crash or restart); partial results kept",
-                     run_id),
-                )
-        return dead
+        dead = [row["id"] for row in active if not owner_alive(row["owner"])]
+        recovered = []
+        for run_id in dead:
+            with self._connect() as conn:  # one writer at a time: two processes never adopt the same checkpoint
+                row = conn.execute(
+                    f"SELECT * FROM runs WHERE id=? AND status IN ({','.join('?' * len(ACTIVE_STATUSES))})",
+                    (run_id, *ACTIVE_STATUSES),
+                ).fetchone()
+                if row is None:  # recovered meanwhile by another process
+                    continue
+                message = ("interrupted: the process running it stopped (crash or restart)"
+                           + self._adopt_checkpoint(conn, row))
+                conn.execute("UPDATE runs SET status='interrupted', updated_at=?, message=? WHERE id=?",
+                             (time.time(), message, run_id))
+            recovered.append(run_id)
+        return recovered
+
+    def checkpoint_path(self, run_id: str) -> Path:
+        """Where a run keeps its best model so far (a dnre_core model file), adopted as a model if the run dies."""
+        return self.partial_path(f"checkpoint-{run_id}.pt")
+
+    def _adopt_checkpoint(self, conn: sqlite3.Connection, row: sqlite3.Row) -> str:
+        """Index a dead run's checkpoint as a model (within ``conn``'s transaction); the end of the run's message."""
+        checkpoint = self.checkpoint_path(row["id"])
+        if not checkpoint.exists():
+            return ""
+        try:
+            config = read_model_config(checkpoint)
+        except ModelFileError as exc:
+            return f"; its checkpoint could not be read ({exc})"
+        training = config.get("metadata", {}).get("training", {})
+        metrics = {**training, "stopped_by": "interrupted"}
+        model_id = _new_id()
+        name = f"{row['name']} (interrupted, best of {training.get('epochs', '?')} epochs)"
+        os.replace(checkpoint, self.model_path(model_id))
+        params = json.loads(row["params"])
+        conn.execute(
+            "INSERT INTO models VALUES (?,?,?,?,?,?,?,?)",
+            (model_id, name, time.time(), config["kind"], params.get("dataset_id"), f"models/{model_id}.pt",
+             json.dumps(params), json.dumps(metrics)),
+        )
+        return f"; its best weights so far are kept as the model '{name}'"
 
     # ---- data sets ------------------------------------------------------------------------------------------
     def add_dataset(
@@ -361,6 +449,8 @@ class Workspace:
                 raise WorkspaceError(f"No run with id {run_id!r} in the workspace {self.root}.")
 
     def runs(self, kind: str | None = None) -> list[Run]:
+        """Runs (newest first), after marking those of dead processes interrupted (:meth:`recover_interrupted`)."""
+        self.recover_interrupted()
         with self._connect(write=False) as conn:
             if kind is None:
                 rows = conn.execute("SELECT * FROM runs ORDER BY created_at DESC").fetchall()
@@ -369,6 +459,7 @@ class Workspace:
         return [self._run(row) for row in rows]
 
     def run(self, run_id: str) -> Run:
+        self.recover_interrupted()
         with self._connect(write=False) as conn:
             row = conn.execute("SELECT * FROM runs WHERE id=?", (run_id,)).fetchone()
         if row is None:

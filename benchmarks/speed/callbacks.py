@@ -44,8 +44,8 @@ def main() -> None:
     for repeat in range(REPEATS):
         for name, (callback, every) in CASES.items():
             start = time.perf_counter()
-            posterior.sample((NUM_CHAINS * DRAWS,), x=x_o, num_chains=NUM_CHAINS, warmup_steps=WARMUP, seed=repeat,
-                             callback=callback, callback_every=every)
+            posterior.sample((NUM_CHAINS * DRAWS,), x=x_o, num_chains=NUM_CHAINS, warmup_steps=WARMUP, thin=1,
+                             seed=repeat, callback=callback, callback_every=every)
             seconds[name].append(time.perf_counter() - start)
             print(f"repeat {repeat}, {name}: {seconds[name][-1]:.2f} s", flush=True)
     lines = [

@@ -88,7 +88,7 @@ def ours(estimator: dnre_core.RatioEstimator, problem: LinearGaussian, x_o: Tens
     call."""
     posterior = dnre_core.RatioPosterior(estimator, problem.prior, sampler=sampler, **options)
     counter = RowCounter(estimator.net)
-    posterior.sample((NUM_CHAINS * draws,), x=x_o, num_chains=NUM_CHAINS, warmup_steps=warmup, seed=seed,
+    posterior.sample((NUM_CHAINS * draws,), x=x_o, num_chains=NUM_CHAINS, warmup_steps=warmup, thin=1, seed=seed,
                      initial=initial)
     rows = counter.close()
     diagnostics = posterior.diagnostics

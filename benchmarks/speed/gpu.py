@@ -57,7 +57,7 @@ def mh_chain_steps_per_second(trainer: dnre_core.DNRE, x_o: torch.Tensor, device
     posterior = trainer.build_posterior(sampler="mh", device=device)
 
     def sampler_seconds() -> float:
-        posterior.sample((chains * MH_DRAWS,), x=x_o, num_chains=chains, warmup_steps=MH_WARMUP, seed=0)
+        posterior.sample((chains * MH_DRAWS,), x=x_o, num_chains=chains, warmup_steps=MH_WARMUP, thin=1, seed=0)
         return posterior.diagnostics.seconds
 
     return chains * (MH_WARMUP + MH_DRAWS) / median_after_warm_up(sampler_seconds)

@@ -27,8 +27,8 @@ Record = dict[str, Any]
 Unit = tuple[Any, ...]
 
 #: The studies, each a module of this package that defines ``STUDY``.
-STUDIES = ("c2st_reference_size", "coverage_pairs", "mh_mixing", "mh_spread", "temperature", "dnre_partners",
-           "early_stopping", "ablation")
+STUDIES = ("c2st_reference_size", "coverage_pairs", "mh_mixing", "mh_spread", "default_sampling", "temperature",
+           "dnre_partners", "early_stopping", "ablation")
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,7 @@ def probe(task_name: str, seed: int, epochs: int) -> list[dict[str, Any]]:
             posterior = trainer.build_posterior(ratio=VARIANTS[name].ratio)
             start = time.perf_counter()
             samples = posterior.sample((NUM_POSTERIOR_SAMPLES,), x=x_o, num_chains=NUM_POSTERIOR_SAMPLES,
-                                       warmup_steps=WARMUP_STEPS, seed=seed)
+                                       warmup_steps=WARMUP_STEPS, thin=1, seed=seed)
             records.append({
                 "task": task.name, "variant": name, "seed": seed, "num_simulations": NUM_SIMULATIONS,
                 "epochs_budget": epochs, "c2st": c2st(samples, reference[:NUM_POSTERIOR_SAMPLES]),

@@ -2,6 +2,7 @@
 
 from .hmc import hamiltonian_monte_carlo
 from .mh import DEFAULT_SCALE_SPREAD, metropolis_hastings
-from .recorder import ChainRecorder, SampleCallback
+from .recorder import ChainRecorder, SampleCallback, SamplingPlan
 
-__all__ = ["DEFAULT_SCALE_SPREAD", "ChainRecorder", "SampleCallback", "hamiltonian_monte_carlo", "metropolis_hastings"]
+__all__ = ["DEFAULT_SCALE_SPREAD", "ChainRecorder", "SampleCallback", "SamplingPlan", "hamiltonian_monte_carlo",
+           "metropolis_hastings"]

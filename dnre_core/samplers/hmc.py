@@ -22,6 +22,7 @@ import torch
 from torch import Tensor
 
 from ..potentials import Potential
+from ..validation import InputError
 from .adaptation import DualAveraging, adaptation_window_ends, regularised_covariance, safe_cholesky
 from .recorder import ChainRecorder
 
@@ -46,7 +47,7 @@ def hamiltonian_monte_carlo(
 ) -> ChainRecorder:
     """Run HMC from ``initial`` (C, D) for ``recorder.total_steps`` iterations; returns the recorder."""
     if num_leapfrog_steps < 1:
-        raise ValueError(f"num_leapfrog_steps must be at least 1; got {num_leapfrog_steps}.")
+        raise InputError(f"num_leapfrog_steps must be at least 1; got {num_leapfrog_steps}.")
     theta = initial.clone()
     num_chains, _ = theta.shape
     covariance = initial_covariance
@@ -55,7 +56,7 @@ def hamiltonian_monte_carlo(
     averaging = DualAveraging(step_size, target_acceptance)
     window_ends = adaptation_window_ends(recorder.warmup_steps) if adapt_covariance else set()
     window: list[Tensor] = []
-    for step in range(recorder.total_steps):
+    for step in recorder.steps():
         warming = step < recorder.warmup_steps
         anchor = potential.anchor_for(theta, generator).to(theta)
         # p = L⁻ᵀ ξ has covariance Σ⁻¹; the velocity Σ p = L ξ; the kinetic energy ½ pᵀΣp = ½|Lᵀp|².

@@ -23,6 +23,7 @@ import torch
 from torch import Tensor
 
 from ..potentials import Potential
+from ..validation import InputError
 from .adaptation import adaptation_window_ends, regularised_covariance, safe_cholesky
 from .recorder import ChainRecorder
 
@@ -45,7 +46,7 @@ def metropolis_hastings(
     docstring; default :data:`DEFAULT_SCALE_SPREAD`); 0 proposes with the adapted scale alone.
     """
     if not (math.isfinite(scale_spread) and scale_spread >= 0):
-        raise ValueError(f"scale_spread must be a finite number of decades >= 0; got {scale_spread}.")
+        raise InputError(f"scale_spread must be a finite number of decades >= 0; got {scale_spread}.")
     theta = initial.clone()
     num_chains, dim = theta.shape
     covariance = initial_covariance
@@ -55,7 +56,7 @@ def metropolis_hastings(
     window_ends = adaptation_window_ends(recorder.warmup_steps) if adapt_covariance else set()
     window: list[Tensor] = []
     adapt_step = 0
-    for step in range(recorder.total_steps):
+    for step in recorder.steps():
         warming = step < recorder.warmup_steps
         noise = torch.randn(theta.shape, generator=generator, device=generator.device).to(theta)
         step_log_scale = log_scale
