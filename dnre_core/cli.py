@@ -2,6 +2,7 @@
 
     dnre train  --data sims.csv --theta-columns a,b --prior-low 0,0 --prior-high 1,1 --out model.pt
     dnre sample --model model.pt --target 0.3,,1.2 --out samples.csv --diagnostics diagnostics.json
+    dnre design --model model.pt --target "mass<=4.5,hover>=20" --simulator quadcopter --out designs.csv
 
 Bad input (a missing or malformed file, a target of the wrong length...) is reported as one line,
 ``dnre: error: <message>``, with exit code 2 and no traceback.
@@ -25,11 +26,14 @@ import numpy as np
 from torch import Tensor
 
 from .config import DEFAULTS, TrainingConfig
+from .design import DEFAULT_REPLICATES, ROUTES, DesignProgress, inverse_design
 from .estimators import DNRE_HEADS
 from .io import ModelFileError, load_estimator, write_csv, write_json
 from .posterior import RatioPosterior
 from .priors import BoxUniform
 from .samplers import DEFAULT_SCALE_SPREAD
+from .simulators import load_simulator
+from .targets import Target, target_warnings
 from .training import LR_SCHEDULES, TRAINERS, RatioTrainer, make_trainer
 from .validation import InputError, as_matrix, as_vector
 
@@ -47,6 +51,17 @@ and counted. Column names are stored in the model as parameter and metric names.
 The prior is a uniform box that you state explicitly (bounds are never guessed from the data): either
 --prior-low/--prior-high with one value per parameter, or --bounds-csv FILE with columns parameter,low,high
 (one row per parameter, in any order; the names must match the theta columns)."""
+
+DESIGN_HELP = """\
+Designs whose simulated metrics meet bands: --target "name<=v,name>=v,name=v+-tol,name=free" (the model's metric
+names). With --simulator module:function (module alone: module:simulator; e.g. quadcopter) the loop is closed:
+designs are checked by simulation and each gets P(meet), the fraction of --replicates fresh simulations meeting every
+band; the route taken (rejection from the prior or the model's proposals) is chosen by measured cost and printed.
+The simulator module's DEFAULT_CONSTRAINTS (for quadcopter: no interferences) join every target that does not name
+their metric (--no-default-constraints drops them). Without a simulator the designs are the model's alone,
+conditioned on --reference-data (simulations of prior designs: a CSV with the model's metric columns, or a .npz
+with x). The CSV lists parameters, simulated metrics, meets, P(meet), its simulation count and the margin, best
+first; a JSON summary (rounds, simulations, route, warnings) goes beside it."""
 
 SAMPLE_HELP = """\
 The target is one value per metric of the model, in the model's metric order: --target "v1,v2,..." or
@@ -365,6 +380,68 @@ def command_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def load_reference(path_text: str, metric_names: list[str]) -> np.ndarray:
+    """Metrics (M, L) of simulated prior designs from a CSV with the model's metric columns or a .npz with x."""
+    path = existing_file(path_text, "reference data")
+    if path.suffix.lower() == ".npz":
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                if "x" not in data.files:
+                    raise InputError(f"{path}: no array x; the file has {sorted(data.files)}.")
+                return np.asarray(data["x"], dtype=np.float64)
+        except (OSError, EOFError, ValueError, zipfile.BadZipFile) as e:
+            raise InputError(f"{path}: not a readable .npz file ({e}).") from None
+    header, values = read_csv_table(path)
+    return select_columns(header, values, metric_names, path)
+
+
+def command_design(args: argparse.Namespace) -> int:
+    """``dnre design``: designs for target bands, checked with a simulator; CSV of designs + JSON summary."""
+    out = check_output(args.out, "--out")
+    summary_path = check_output(args.summary or str(out.with_suffix(".summary.json")), "--summary")
+    estimator = load_estimator(args.model)
+    metric_names = list(estimator.metadata.get("metric_names") or [])
+    if not metric_names:
+        raise InputError(f"{args.model}: the model names no metrics, so a target cannot name them; train it with "
+                         "named metric columns.")
+    target = Target.parse(args.target)
+    spec = load_simulator(args.simulator) if args.simulator else None
+    if spec is not None and not args.no_default_constraints:
+        target = target.with_defaults({k: v for k, v in spec.default_constraints.items() if k in metric_names})
+    if spec is None and not args.reference_data:
+        raise InputError("Without --simulator the designs come from the model alone: give --reference-data, "
+                         "simulations of prior designs (such as the model's training data), to condition it on.")
+    reference = load_reference(args.reference_data, metric_names) if args.reference_data else None
+    x_range = (estimator.metadata.get("x_min"), estimator.metadata.get("x_max"))
+    for message in target_warnings(target, metric_names, x_range if None not in x_range else None,
+                                   spec.resolution if spec else None, exact=list(spec.exact_metrics) if spec else []):
+        print(f"dnre: warning: {message}", file=sys.stderr)
+
+    def on_progress(progress: DesignProgress) -> None:
+        if not args.no_progress and progress.chains is None:
+            print(f"dnre: {progress.stage}: {progress.found:,} designs, {progress.simulations:,} simulations"
+                  + (f", hit rate {progress.hit_rate:.1%}" if math.isfinite(progress.hit_rate) else "")
+                  + (f" ({progress.message})" if progress.message else ""), file=sys.stderr)
+
+    result = inverse_design(
+        estimator, target, spec.function if spec else None, args.num_designs, seed=args.seed, callback=on_progress,
+        exact_metrics=spec.exact_metrics if spec else None, route=args.route, robust=args.robust,
+        replicates=args.replicates, max_simulations=args.max_simulations, reference_x=reference,
+        num_workers=args.workers)
+    result.units.update(spec.units if spec else {})
+    frame = result.to_frame().iloc[result.ranking()]
+    write_output(out, "--out", lambda path: write_csv(path, list(frame.columns), frame.to_numpy(float).tolist()))
+    write_output(summary_path, "--summary", lambda path: write_json(
+        path, {"model": str(args.model), "simulator": spec.name if spec else None, **result.summary()}))
+    for message in result.warnings:
+        print(f"dnre: warning: {message}", file=sys.stderr)
+    evidence = (f"mean P(meet) {result.hit_rate:.1%} over {int(result.p_meet_simulations.sum()):,} fresh simulations"
+                if math.isfinite(result.hit_rate) else "not simulated")
+    print(f"Wrote {len(result.theta)} designs to {out} ({evidence}; {result.simulations_used:,} simulations; route: "
+          f"{result.route}, {result.route_reason}) and the summary to {summary_path}.")
+    return 0
+
+
 # ---------------------------------------------------------------- parser
 def positive_int(text: str) -> int:
     value = int(text)
@@ -405,7 +482,7 @@ class OneLineParser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="dnre", description="Direct Neural Ratio Estimation: train ratio estimators "
                                      "on simulations and sample posteriors for target metrics.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{train,sample}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{train,sample,design}")
     formatter = argparse.RawDescriptionHelpFormatter
 
     train = commands.add_parser("train", help="train DNRE/NRE/BNRE on simulations → model file", description=TRAIN_HELP,
@@ -470,6 +547,29 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--diagnostics", help="diagnostics JSON to write (default: OUT with suffix .diagnostics.json)")
     sample.add_argument("--no-progress", action="store_true", help="no progress bar")
     sample.set_defaults(run=command_sample)
+
+    design = commands.add_parser("design", help="designs whose simulated metrics meet target bands → designs CSV",
+                                 description=DESIGN_HELP, formatter_class=formatter)
+    design.add_argument("--model", required=True, help="model file written by dnre train (or estimator.save)")
+    design.add_argument("--target", required=True, help='bands, e.g. "mass<=4.5,Max_Hover_Time_(s)>=20"')
+    design.add_argument("--simulator", help="module:function, or module for module:simulator (e.g. quadcopter)")
+    design.add_argument("--reference-data", help="without --simulator: simulated metrics to condition the model on "
+                        "(CSV with the model's metric columns, or .npz with x)")
+    design.add_argument("--num-designs", type=positive_int, default=1000, help="default: 1000")
+    design.add_argument("--robust", type=positive_float, metavar="P",
+                        help="return designs with P(meet) ≥ P instead of band-posterior designs")
+    design.add_argument("--replicates", type=non_negative_int, default=DEFAULT_REPLICATES,
+                        help=f"fresh simulations per design behind P(meet) (default: {DEFAULT_REPLICATES})")
+    design.add_argument("--max-simulations", type=positive_int, default=1_000_000, help="budget (default: 1000000)")
+    design.add_argument("--route", choices=ROUTES, default="auto", help="default: auto (by measured cost)")
+    design.add_argument("--no-default-constraints", action="store_true",
+                        help="do not add the simulator's default constraints (e.g. no interferences)")
+    design.add_argument("--workers", type=positive_int, default=1, help="simulation processes (default: 1)")
+    design.add_argument("--seed", type=int, default=0, help="default: 0")
+    design.add_argument("--out", required=True, help="designs CSV to write (atomic)")
+    design.add_argument("--summary", help="summary JSON to write (default: OUT with suffix .summary.json)")
+    design.add_argument("--no-progress", action="store_true", help="no progress lines")
+    design.set_defaults(run=command_design)
 
     return parser
 

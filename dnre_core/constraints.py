@@ -15,7 +15,7 @@ p_F. Chains run in the prior's unbounded coordinates (:class:`~dnre_core.unbound
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -112,8 +112,3 @@ def _mh_step(space: UnboundedSpace, constraint: DesignConstraint, z: np.ndarray,
     step = step * np.exp((accept - 0.3) / (t + 10) ** 0.6)
     return (np.where(accept[:, None], proposal, z), np.where(accept, new_prior, log_prior),
             np.where(accept, new_violation, violation), step)
-
-
-def split_target(target: Target, exact: Sequence[str]) -> Target:
-    """The target without its bands on the ``exact`` metrics (those become free)."""
-    return Target({name: (band if name not in exact else (None, None)) for name, band in target.bands.items()})

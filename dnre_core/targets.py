@@ -223,14 +223,15 @@ class Target:
 
 def target_warnings(target: Target, metric_names: Sequence[str], x_range: tuple[Sequence[float], Sequence[float]]
                     | None = None, resolution: Mapping[str, float] | None = None,
-                    labels: Mapping[str, str] | None = None) -> list[str]:
+                    labels: Mapping[str, str] | None = None, exact: Sequence[str] = ()) -> list[str]:
     """Plain-language warnings about a target that is legal but likely not what was meant.
 
     - a band narrower than a metric's ``resolution`` (the spacing of the values it can take, e.g. 1 m/s for a speed
       found on a 1 m/s grid) holds one possible value at most, and none when it falls between two (a band of zero
       width on a grid value asks for exactly that value, and is not warned about);
     - a band of zero width on a metric without a stated resolution (a continuous metric): no simulation meets it;
-    - a band that does not reach into ``x_range`` = (lows, highs), the metrics seen so far (e.g. in training).
+    - a band that does not reach into ``x_range`` = (lows, highs), the metrics seen so far (e.g. in training),
+      except on the ``exact`` metrics, whose bands restrict the designs directly (:mod:`dnre_core.constraints`).
     """
     target.check_names(metric_names)
     shown = labels or {}
@@ -248,7 +249,7 @@ def target_warnings(target: Target, metric_names: Sequence[str], x_range: tuple[
             elif step is None and high == low:
                 found.append(f"{label}: a tolerance of 0 on a continuous metric is met by no simulation; give a "
                              "tolerance.")
-        if x_range is not None:
+        if x_range is not None and name not in exact:
             k = list(metric_names).index(name)
             seen_low, seen_high = float(x_range[0][k]), float(x_range[1][k])
             if (high is not None and high < seen_low) or (low is not None and low > seen_high):
