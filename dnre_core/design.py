@@ -166,6 +166,7 @@ class BandCheck:
     target: Target
     metric_names: list[str]
     scale: np.ndarray
+    exact: tuple[str, ...] = ()
 
     def distance(self, x: np.ndarray) -> np.ndarray:
         """(N,) ≥ 0, 0 exactly for rows of x (N, L) meeting every band, inf for NaN rows."""
@@ -175,8 +176,12 @@ class BandCheck:
         return self.distance(x) == 0
 
     def margin(self, x: np.ndarray) -> np.ndarray:
-        """(N,) signed distance to the bands' edges (positive inside)."""
-        return self.target.margin(x, self.metric_names, self.scale)
+        """(N,) signed distance to the edges of the bands on the learned metrics (positive inside); the bands on
+        ``exact`` metrics always hold and say nothing of a margin (NaN when only they are stated)."""
+        learned = {n: (None, None) if n in self.exact else band for n, band in self.target.bands.items()}
+        if not any(b != (None, None) for b in learned.values()):
+            return np.full(len(x), np.nan)
+        return Target(learned).margin(x, self.metric_names, self.scale)
 
 
 class SimulationLedger:
@@ -370,7 +375,8 @@ def inverse_design(estimator: RatioEstimator | None, target: Target | Mapping[st
         x0 = ledger.simulate(theta0)
     except Stop as reason:
         raise InputError(f"The first {ROUND_SIZE} simulations do not fit ({reason}); raise max_simulations.") from None
-    search = Search(estimator, prior, BandCheck(target, metric_names, metric_scale(x0, estimator)), constraint,
+    exact = tuple(constraint.names) if constraint is not None else ()
+    search = Search(estimator, prior, BandCheck(target, metric_names, metric_scale(x0, estimator), exact), constraint,
                     ledger, rng, sampler, report)
     search.reference_x = [x0] + ([np.asarray(reference_x, dtype=np.float64)] if reference_x is not None else [])
     search.starts = [theta0]
