@@ -6,10 +6,9 @@ A true log-ratio d(a, b, x) = log p(x|a) − log p(x|b) is a difference of one p
 * consistent (transitive): d(a, b, x) + d(b, c, x) − d(a, c, x) = 0.
 
 An NRE-type estimator (d = f(a, x) − f(b, x)) satisfies both by construction; a DNRE, one network
-d(θ, θ', x), does not, and its violations are errors that no amount of sampling removes. Measured on
-two_moons, a badly trained DNRE has violations as large as the ratios themselves (|d(a,b)+d(b,a)| ≈ 1.2–1.6
-against a median |d(a,b)| ≈ 1.0): :func:`consistency_report` gives the numbers for users to know when to
-distrust an estimator.
+d(θ, θ', x), does not, and its violations are errors that no amount of sampling removes; a badly trained one
+can have violations as large as the ratios themselves. :func:`consistency_report` gives the numbers for users to
+know when to distrust an estimator.
 """
 
 from __future__ import annotations

@@ -64,8 +64,8 @@ else:
         "DNRE partners per simulation", 1, 16, DEFAULTS.dnre_partners, key="train_partners",
         disabled=estimator != "DNRE",
         help=f"K other parameters compared with each simulation's own in the loss (default {DEFAULTS.dnre_partners}; "
-             "the paper's is 1). K = 4 costs about 2.2× per epoch and gave a lower held-out loss than K = 1 on most "
-             "benchmark tasks; K = 1 trains faster.")
+             "the paper's is 1). More partners cost more per epoch and gave a lower held-out loss on most benchmark "
+             "tasks (BENCHMARKS.md); K = 1 trains fastest.")
     schedule = c10.selectbox("Learning-rate schedule", list(LR_SCHEDULES),
                              index=LR_SCHEDULES.index(DEFAULTS.lr_schedule), key="train_schedule",
                              help="constant (default) or cosine: the rate falls to 0 over the max epochs.")
@@ -159,7 +159,7 @@ else:
     if st.session_state.get("trust_run") not in checks:
         st.session_state.pop("trust_run", None)
     if not checks:
-        st.info("Not checked yet: press **Check it on held-out simulations** (100 simulations; about half a minute).")
+        st.info("Not checked yet: press **Check it on held-out simulations** (100 fresh simulations).")
     else:
         def show_coverage(snap: JobSnapshot) -> None:
             if snap.status == "done" and snap.result:

@@ -4,8 +4,7 @@ Every trained model stores ``metadata["consistency"]``, measured on its validati
 from antisymmetric (|d(a,b) + d(b,a)|) and from path-consistent (|d(a,b) + d(b,c) − d(a,c)|), as medians and
 relative to the median |d(a,b)|. NRE/BNRE and DNRE's default potential head are exact by construction; the paper's
 pairwise DNRE head is not, and where its errors are a sizeable fraction of the ratios themselves its posteriors
-were unreliable (two_moons: relative antisymmetry errors around 1.5 went with C2ST 0.75–0.84, the ablation study in
-BENCHMARKS.md).
+were unreliable (the ablation study in BENCHMARKS.md).
 """
 
 from __future__ import annotations

@@ -105,8 +105,8 @@ def remember(key: str, allowed: Collection[Any] | None = None) -> None:
 
 
 # A live page's figures (rebuilt by a fragment several times a second) are paced like the sampler's diagnostics: a
-# rebuild for newer data waits four times as long as the last one took (0.25 s for the inverse-design page's corner
-# and trace plots on a loaded core), so redraws leave the job, which shares the server's interpreter, most of the time.
+# rebuild for newer data waits four times as long as the last one took, so redraws leave the job, which shares the
+# server's interpreter, most of the time.
 LIVE_FIGURES_MIN_GAP_S = 0.75
 
 
