@@ -19,6 +19,10 @@
    many exact designs rejection from the prior buys with the default's search budget.
 4. Robust designs (every third target): 200 designs with P(meet) ≥ 0.9, then 20 fresh simulations each: their hit
    rate against the P(meet) reported.
+5. The professional model's data set (``../shared/data/sri_quadcopter/designs.csv``, no simulator): a DNRE with
+   metric masking trained on 70 % of its working designs; targets anchored at held-out designs; the amortized route
+   (conditioned on the training rows' metrics) and the previous point route, each against the held-out designs that
+   meet the bands (C2ST on as many designs as there are such rows).
 
 Records go to ``benchmarks/results/design.jsonl`` (resumed by target and method; a run under other settings needs a
 new file) and the report to ``benchmarks/results/design.md``.
@@ -48,6 +52,7 @@ from dnre_core.targets import Target
 from quadcopter.inverse import simulator
 
 NAMES = list(quadcopter.METRIC_NAMES)
+SRI = Path(__file__).resolve().parents[2] / "shared" / "data" / "sri_quadcopter" / "designs.csv"
 CACHE = PACKAGE / "cache"
 MODEL = Path(__file__).resolve().parents[1] / "models" / "default_dnre.pt"
 TRAINING_DATA = (50_000, 2024)  # the shipped model's simulations (scripts/make_default_model.py)
@@ -83,12 +88,14 @@ def _simulate_chunk(args: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]
     return theta.astype(np.float32), x.astype(np.float32)
 
 
-def make_targets(x: np.ndarray, num: int, seed: int = 0) -> list[Target]:
-    """``num`` targets, one per log-spaced prior-mass bin from 5 % to 0.01 % (see the module docstring)."""
+def make_targets(x: np.ndarray, num: int, seed: int = 0, lowest: float = 0.0001, highest: float = 0.05
+                 ) -> list[Target]:
+    """``num`` targets, one per log-spaced bin of prior mass (their share of the rows of x) from ``highest`` down
+    to ``lowest`` (see the module docstring)."""
     rng = np.random.default_rng(seed)
     q10, q90 = np.percentile(x, [10, 90], axis=0)
     spread = np.maximum(q90 - q10, 1.0)
-    edges = np.logspace(math.log10(0.05), math.log10(0.0001), num + 1)
+    edges = np.logspace(math.log10(highest), math.log10(lowest), num + 1)
     probe = x[: min(len(x), 500_000)]
     found: dict[int, Target] = {}
     for _ in range(50_000):
@@ -164,11 +171,7 @@ def run_target(job: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _designs(method: str, estimator: Any, target: Target, job: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
     if method == "point":
-        x_o = conditioning_point(target, estimator.metadata["x_min"], estimator.metadata["x_max"])
-        posterior = dnre_core.RatioPosterior(estimator, sampler="hmc")
-        samples = posterior.sample((NUM_DESIGNS,), x=torch.as_tensor(x_o, dtype=torch.float32), num_chains=100,
-                                   warmup_steps=600, thin=4, seed=0)
-        return samples.double().numpy(), {"simulations": 0}
+        return _point_designs(estimator, target), {"simulations": 0}
     if method == "amortized":
         reference = _training_metrics()
         result = dnre_core.inverse_design(estimator, target, None, NUM_DESIGNS, seed=0, reference_x=reference)
@@ -182,6 +185,16 @@ def _designs(method: str, estimator: Any, target: Target, job: dict[str, Any]) -
     if method == "default" and job["robust"]:
         info.update(_robust(estimator, target))
     return result.theta, info
+
+
+def _point_designs(estimator: Any, target: Target) -> np.ndarray:
+    """The previous dashboard route: the posterior at one point inside the bands (HMC, 100 chains, 600 warm-up
+    steps, every 4th kept)."""
+    x_o = conditioning_point(target, estimator.metadata["x_min"], estimator.metadata["x_max"])
+    posterior = dnre_core.RatioPosterior(estimator, sampler="hmc")
+    samples = posterior.sample((NUM_DESIGNS,), x=torch.as_tensor(x_o, dtype=torch.float32), num_chains=100,
+                               warmup_steps=600, thin=4, seed=0)
+    return samples.double().numpy()
 
 
 def _robust(estimator: Any, target: Target) -> dict[str, Any]:
@@ -208,8 +221,40 @@ def _training_metrics() -> np.ndarray:
     return x
 
 
-def report(records: list[dict[str, Any]], settings: dict[str, Any], path: Path) -> None:
-    """The markdown section from ``records``."""
+def sri_amortized(num_targets: int = 8, seed: int = 0) -> list[dict[str, Any]]:
+    """The amortized route on the professional model's data (module docstring, 5); [] without the data set."""
+    if not SRI.exists():
+        return []
+    import pandas as pd
+
+    table = pd.read_csv(SRI)
+    table = table[table["Max_Lateral_Speed_(m/s)"] > 0]  # the failed designs (no trim at any speed)
+    theta = table[list(quadcopter.PARAMETER_NAMES)].to_numpy(float)
+    x = table[NAMES].to_numpy(float)
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(x))
+    train, held = order[: int(0.7 * len(x))], order[int(0.7 * len(x)):]
+    trainer = dnre_core.DNRE(quadcopter.prior(), mask_probability=0.3, parameter_names=list(quadcopter.PARAMETER_NAMES),
+                             metric_names=NAMES)
+    estimator = trainer.append_simulations(theta[train], x[train]).train(seed=seed)
+    records = []
+    for k, target in enumerate(make_targets(x[held], num_targets, seed, lowest=0.05, highest=0.3)):
+        meets = target.meets(x[held], NAMES)
+        exact = theta[held][meets]
+        designs = {
+            "amortized": dnre_core.inverse_design(estimator, target, None, NUM_DESIGNS, seed=0,
+                                                  reference_x=x[train]).theta,
+            "point": _point_designs(estimator, target)}
+        for method, found in designs.items():
+            records.append({**provenance(), "target_index": k, "target": target.to_dict(), "method": method,
+                            "held_out_mass": float(meets.mean()), "exact_designs": int(meets.sum()),
+                            "c2st": dnre_core.c2st(found[: len(exact)], exact)})
+    return records
+
+
+def report(records: list[dict[str, Any]], settings: dict[str, Any], path: Path,
+           sri: list[dict[str, Any]] | None = None) -> None:
+    """The markdown section from ``records`` (and the data set's ``sri`` records)."""
     by = {m: [r for r in records if r["method"] == m] for m in METHODS}
     default = sorted(by["default"], key=lambda r: -r["prior_mass"])
 
@@ -252,6 +297,18 @@ def report(records: list[dict[str, Any]], settings: dict[str, Any], path: Path) 
                   "| target | designs found | P(meet) reported (mean) | fresh hit rate |", "|---|---|---|---|"]
         lines += [f"| {'; '.join(Target(r['target']).describe())} | {r['robust_designs']} | "
                   f"{r['robust_reported_p_meet']:.3f} | {r['robust_fresh_hit']:.3f} |" for r in robust]
+    if sri:
+        lines += ["", "The professional model's data set, without a simulator (module docstring, 5): C2ST of 1,000 "
+                  "designs (as many as there are held-out designs meeting the bands) against those held-out designs.",
+                  "", "| target | held-out share | held-out designs meeting it | amortized C2ST | point C2ST |",
+                  "|---|---|---|---|---|"]
+        for k in sorted({r["target_index"] for r in sri}):
+            rows = {r["method"]: r for r in sri if r["target_index"] == k}
+            first = rows["amortized"]
+            lines.append(f"| {'; '.join(Target(first['target']).describe())} | {first['held_out_mass']:.1%} | "
+                         f"{first['exact_designs']} | {first['c2st']:.3f} | {rows['point']['c2st']:.3f} |")
+        lines.append(f"Median C2ST: amortized {np.median([r['c2st'] for r in sri if r['method'] == 'amortized']):.3f}, "
+                     f"point {np.median([r['c2st'] for r in sri if r['method'] == 'point']):.3f}.")
     write_markdown(path, "\n".join(lines) + "\n")
 
 
@@ -287,5 +344,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                         f.write(json.dumps({**r, "settings": settings}) + "\n")
                 print(f"target {new[0]['target_index']}: " + ", ".join(
                     f"{r['method']} hit ratio {r['hit_ratio']:.2f} C2ST {r['c2st']:.3f}" for r in new), flush=True)
-    report(records, settings, Path(args.report))
+    sri_path = results.with_name(results.stem + "_sri.jsonl")
+    if not args.report_only and not sri_path.exists():
+        new = sri_amortized()
+        if new:
+            atomic_write_bytes(sri_path, lambda f: f.write("".join(json.dumps(r) + "\n" for r in new).encode()))
+    sri = [json.loads(line) for line in sri_path.read_text().splitlines()] if sri_path.exists() else []
+    report(records, settings, Path(args.report), sri)
     return 0
