@@ -13,7 +13,7 @@ from ui.coverage import CoverageConfig, coverage_job, verdict
 from ui.domain import LOWER, UPPER
 from ui.jobs import JobSnapshot
 from ui.model_checks import consistency_columns, consistency_verdict
-from ui.models import all_models
+from ui.models import BUILT_IN_SIMULATOR, all_models, dataset_simulator
 from ui.simulation import quadcopter_simulator
 from ui.text import md
 from ui.training_job import DASHBOARD_DEFAULTS as DEFAULTS
@@ -146,10 +146,11 @@ else:
     session.remember("trust_model", models)
     trusted = models[st.selectbox("Model to check", list(models), key="trust_model",
                                   format_func=lambda i: f"{models[i].name} ({i})")]
-    source = workspace.dataset(trusted.dataset_id).source if trusted.dataset_id in datasets else "simulator"
-    if source != "simulator":
-        st.info(f"This model learned data from {md(source)}; the check simulates with the built-in simulator, so it "
-                "applies only if that is the simulator behind the data.")
+    simulator = dataset_simulator(datasets[trusted.dataset_id]) if trusted.dataset_id in datasets else None
+    if trusted.dataset_id in datasets and simulator != BUILT_IN_SIMULATOR:
+        st.info(f"This model learned data from {md(datasets[trusted.dataset_id].source)} (simulator: "
+                f"{md(simulator or 'not named')}); the check simulates with the built-in simulator, so it applies only "
+                "if that is the simulator behind the data.")
     if st.button("Check it on held-out simulations", key="trust_run_button"):
         config = CoverageConfig(model_id=trusted.id, model_path=str(trusted.path))
         st.session_state["trust_run"] = runner.submit("coverage", f"coverage of {trusted.name}",

@@ -202,6 +202,10 @@ class JobRunner:
         except JobCancelled:
             self._finish(job, "cancelled", "stopped by the user", None, None)
         except Exception as exc:  # a job's failure is shown in the page, never raised into it
+            if job.cancel_event.is_set():  # what a stop interrupted is no failure: a stop is a stop
+                log.info("job %s (%s) ended by a stop: %s", job.snapshot.id, job.snapshot.name, exc)
+                self._finish(job, "cancelled", "stopped by the user", None, None)
+                return
             log.exception("job %s (%s) failed", job.snapshot.id, job.snapshot.name)
             self._finish(job, "failed", f"failed: {exc}", None, f"{type(exc).__name__}: {exc}")
         else:

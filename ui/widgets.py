@@ -1,10 +1,11 @@
 """Small Streamlit building blocks shared by the pages (no physics, no inference): a job's status line with its
-stop button, following a run live, picking a run to reopen, and the workspace's runs as a table."""
+stop button, following a run live, picking a run to reopen, the workspace's runs as a table, and opening a design in
+the Design lab."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 import streamlit as st
@@ -109,3 +110,21 @@ def runs_table(runs: list[Run]) -> pd.DataFrame:
         ],
         columns=["status", "kind", "name", "started", "message", "id"],
     )
+
+
+# The Design lab shows a design opened from another page with these metrics beside its own nominal ones.
+DESIGN_METRICS_KEY = "design_metrics"
+
+
+def open_in_design_lab(parameters: Mapping[str, float], simulated: Mapping[str, float] | None, where: str) -> None:
+    """Put a design into the Design lab's inputs (``lab_<parameter>``) and go there; ``simulated`` metrics (one
+    simulation with noise and wind, on the page ``where``) are shown beside the lab's nominal ones while the design
+    is unchanged."""
+    for name, value in parameters.items():
+        st.session_state[f"lab_{name}"] = float(value)
+    if simulated is None:
+        st.session_state.pop(DESIGN_METRICS_KEY, None)
+    else:
+        st.session_state[DESIGN_METRICS_KEY] = {"where": where, "values": {k: float(v) for k, v in simulated.items()},
+                                                "design": {k: float(v) for k, v in parameters.items()}}
+    st.switch_page("pages/design_lab.py")
