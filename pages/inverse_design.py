@@ -146,15 +146,16 @@ parameter_order = list(model.parameter_names)
 def show_progress(snap: JobSnapshot) -> None:
     """Live: the rounds (hit rate, simulations), the search so far, and the model's proposal chains."""
     data = snap.data
-    if "stage" in data:
+    if "stage" in data and not snap.finished:
         m1, m2, m3 = st.columns(3)
         m1.metric("Designs found", f"{data['found']:,} of {data['num_designs']:,}")
         m2.metric("Simulations so far", f"{data['simulations']:,}")
         m3.metric("Stage", data["stage"])
-    if data.get("rounds"):
-        left, right = st.columns([3, 2])
-        left.plotly_chart(plots_design.rounds_plot(data["rounds"]), key=f"rounds-{snap.id}")
-        right.dataframe(pd.DataFrame(data["rounds"]).assign(hit_rate=lambda f: 100 * f["hit_rate"]), hide_index=True,
+    rounds = data.get("rounds") or (snap.result or {}).get("rounds")  # live, or read back from the run's record
+    if rounds:
+        left, right = st.columns(2)
+        left.plotly_chart(plots_design.rounds_plot(rounds), key=f"rounds-{snap.id}")
+        right.dataframe(pd.DataFrame(rounds).assign(hit_rate=lambda f: 100 * f["hit_rate"]), hide_index=True,
                         column_config={"hit_rate": st.column_config.NumberColumn("hit rate (%)", format="%.1f"),
                                        "seconds": st.column_config.NumberColumn(format="%.1f")})
     proposals = data.get("proposals")
@@ -194,7 +195,8 @@ def show_results(snap: JobSnapshot) -> None:
     frame = designs_frame(designs, parameter_names, metric_names, run_names)
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Designs", f"{len(designs.theta):,}")
-    m2.metric("Mean P(meet)", f"{np.mean(designs.p_meet):.1%}" if designs.checked else "not simulated",
+    unmeasured = "not measured" if result.get("simulator") else "not simulated"  # stopped before P(meet) / no simulator
+    m2.metric("Mean P(meet)", f"{np.mean(designs.p_meet):.1%}" if designs.checked else unmeasured,
               help="The fraction of fresh simulations of the designs that met every band.")
     m3.metric("Simulations", f"{result['simulations_used']:,}")
     m4.metric("Route", result["route"])
@@ -223,7 +225,8 @@ def show_results(snap: JobSnapshot) -> None:
                               "P(meet) < 0.5") if designs.checked else np.full(len(values), "designs (not simulated)"))
         axes = [*metric_names, "P(meet)"] if designs.checked else list(metric_names)
         columns = np.column_stack([values, designs.p_meet]) if designs.checked else values
-        st.plotly_chart(plots.parcoords(columns, [run_names.get(a, a) for a in axes], category,
+        keep = np.flatnonzero(np.nan_to_num(np.ptp(columns, axis=0)) > 0)  # an axis where all designs agree: none
+        st.plotly_chart(plots.parcoords(columns[:, keep], [run_names.get(axes[k], axes[k]) for k in keep], category,
                                         title="Designs in parallel coordinates (metrics nominal where known)"))
         c1, c2 = st.columns(2)
         session.remember("design_pareto_x", metric_names)
@@ -245,8 +248,9 @@ def show_results(snap: JobSnapshot) -> None:
         picks = st.multiselect("Designs to compare (2 to 4)", ranks, default=ranks[:2], max_selections=4,
                                format_func=lambda r: f"design {r}", key=f"design_compare_{snap.id}")
         if picks:
-            st.dataframe(compare_frame(frame, picks), column_config={f"design {r}": st.column_config.NumberColumn(
-                format="%.4g") for r in picks})
+            side = compare_frame(frame, picks)
+            st.dataframe(side, height=35 * (len(side) + 1) + 3,  # every row on screen, no inner scrolling
+                         column_config={f"design {r}": st.column_config.NumberColumn(format="%.4g") for r in picks})
             if result.get("built_in"):
                 for col, rank in zip(st.columns(len(picks)), picks, strict=True):
                     col.plotly_chart(plots_quad.design_view(quadcopter.geometry(designs.theta[rank - 1]),
@@ -259,8 +263,9 @@ def show_results(snap: JobSnapshot) -> None:
                 open_in_design_lab(dict(zip(parameter_names, designs.theta[opened - 1], strict=True)),
                                    dict(zip(metric_names, designs.x[opened - 1], strict=True)), "Inverse design")
     with summary_tab:
-        st.dataframe(parameter_summary(designs.theta, parameter_names, run_names), hide_index=True,
-                     column_config={c: st.column_config.NumberColumn(format="%.1f") for c in ("median", "5 %", "95 %")})
+        summary = parameter_summary(designs.theta, parameter_names, run_names)
+        st.dataframe(summary, hide_index=True, height=35 * (len(summary) + 1) + 3,
+                     column_config={c: st.column_config.NumberColumn(format="%.1f") for c in ("5 %", "median", "95 %")})
         st.caption("Median and 5–95 % interval of each parameter over the designs, in its unit.")
 
 

@@ -64,8 +64,10 @@ def show(snap: JobSnapshot) -> None:
     m1, m2, m3 = st.columns(3)
     m1.metric("Designs meeting every band", f"{result.fraction:.1%}",
               help=f"{int(result.meets.sum())} of {result.meets.size}, in one fresh simulation each")
+    within = snap.result.get("prior_within") or []
     m2.metric("Prior designs meeting every band", f"{result.prior_fraction:.1%}",
-              help=f"{int(result.prior_meets.sum())} of {result.prior_meets.size}")
+              help=f"{int(result.prior_meets.sum())} of {result.prior_meets.size} random designs"
+                   + (f" that can be built ({md('; '.join(within))})" if within else ""))
     designs = load_designs(workspace.run_dir(chosen))
     n = len(result.theta)
     m3.metric("Mean P(meet) of these designs (design run)", f"{np.mean(designs.p_meet[:n]):.1%}",

@@ -36,7 +36,7 @@ def designs_frame(designs: Designs, parameter_names: Sequence[str], metric_names
 def parameter_summary(theta: np.ndarray, parameter_names: Sequence[str], names: Mapping[str, str]) -> pd.DataFrame:
     """Per parameter of designs θ (n, D): the median and the 5–95 % interval, in the parameter's unit."""
     q05, median, q95 = np.percentile(theta, [5, 50, 95], axis=0)
-    return pd.DataFrame({"parameter": [names[n] for n in parameter_names], "median": median, "5 %": q05,
+    return pd.DataFrame({"parameter": [names[n] for n in parameter_names], "5 %": q05, "median": median,
                          "95 %": q95})
 
 

@@ -34,4 +34,7 @@ def rounds_plot(rounds: Sequence[Mapping[str, Any]], title: str = "Rounds of the
     fig.update_xaxes(title_text="round", tickmode="array", tickvals=numbers)
     fig.update_yaxes(title_text="hit rate (%)", rangemode="tozero", secondary_y=False)
     fig.update_yaxes(title_text="simulations spent", rangemode="tozero", showgrid=False, secondary_y=True)
-    return _layout(fig, title, height=360)
+    fig = _layout(fig, title, height=400)
+    # Three legend entries wrap in a half-width column: below the plot, clear of the title.
+    return fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0.0},
+                             margin={"t": 50, "b": 110})

@@ -93,8 +93,9 @@ def design_view(geometry: dict[str, Any], title: str = "Quadcopter layout", comp
     pairs = geometry["interferences"]
     clash = f"{pairs} interfering pair{'s' if pairs != 1 else ''}, parts in red" if pairs else "no interference"
     if compact:
-        fig.update_layout(showlegend=False, scene_domain={"x": [0, 1], "y": [0, 1]})
-        return _layout(fig, title, height=380).update_layout(margin={"t": 40, "b": 0, "l": 0, "r": 0})
+        fig.update_layout(showlegend=False, scene_domain={"x": [0, 1], "y": [0, 1]},
+                          scene_camera_eye={"x": 1.2, "y": 1.2, "z": 0.7})  # closer: the model fills the column
+        return _layout(fig, title, height=360).update_layout(margin={"t": 40, "b": 0, "l": 0, "r": 0})
     fig = _layout(fig, f"{title} (mass {geometry['mass']:.2f} kg, {clash})", height=500)
     fig.update_layout(margin={"t": 50, "b": 10, "l": 10, "r": 10})
     fig.update_layout(legend={"orientation": "v", "yanchor": "middle", "y": 0.5, "xanchor": "left",

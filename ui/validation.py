@@ -1,5 +1,7 @@
 """Validate: an independent, fresh re-simulation of a design run's designs (new noise, from the page's seed) and of
 as many designs drawn from the prior, each scored against the run's target (its bands and standing constraints).
+The prior designs are drawn within the target's bands on exact metrics (:mod:`dnre_core.constraints`): random
+designs that can be built ("no interferences"), since hardly any design of the whole prior can.
 
 The design run's designs are already draws of the band posterior p(θ | x ∈ B) checked by simulation, so no
 reweighting is needed: the fraction of them meeting every band in this fresh simulation is the number to trust,
@@ -17,6 +19,7 @@ from typing import Any
 import numpy as np
 
 import dnre_core
+from dnre_core.constraints import DesignConstraint, constrained_prior_sample
 from dnre_core.priors import prior_from_config
 from dnre_core.simulators import load_simulator
 from ui import atomic
@@ -64,9 +67,10 @@ def validation_job(config: ValidationConfig,
 
     def run(ctx: JobContext) -> dict[str, Any]:
         source = ctx.workspace.run(config.design_run_id)
-        if not source.result.get("simulator") and simulator is None:
+        if not source.result.get("simulator"):
             raise dnre_core.InputError("This design run had no simulator, so its designs cannot be re-simulated here.")
-        simulate = simulator or load_simulator(source.result["simulator"]).function
+        spec = load_simulator(source.result["simulator"])
+        simulate = simulator or spec.function
         metric_names = source.result["metric_names"]
         target = dnre_core.Target(source.result["target"])
         designs = load_designs(ctx.workspace.run_dir(source.id))
@@ -77,9 +81,11 @@ def validation_job(config: ValidationConfig,
                                                   progress=ProgressReporter(ctx, "designs re-simulated", 0.0, 0.5))
         prior = prior_from_config(dnre_core.read_model_config(source.result["config"]["model_path"])["metadata"]
                                   ["prior"])
-        prior_theta, prior_x = (t.numpy().astype(np.float64) for t in dnre_core.simulate_for_sbi(
-            simulate, prior, len(theta), seed=config.seed + 1, batch_size=batch,
-            progress=ProgressReporter(ctx, "prior designs simulated", 0.5, 0.5)))
+        constraint = DesignConstraint.from_target(target, spec.exact_metrics)
+        prior_theta = constrained_prior_sample(prior, constraint, len(theta), np.random.default_rng(config.seed + 1))
+        prior_x, prior_errors = dnre_core.simulate_parameters(
+            simulate, prior_theta, len(metric_names), seed=config.seed + 1, batch_size=batch,
+            progress=ProgressReporter(ctx, "prior designs simulated", 0.5, 0.5))
         result = ValidationResult(theta, x, target.meets(x, metric_names), prior_x,
                                   target.meets(prior_x, metric_names))
         ctx.check_cancelled()
@@ -89,7 +95,8 @@ def validation_job(config: ValidationConfig,
             "design_run_id": source.id, "target": target.to_dict(), "metric_names": metric_names,
             "bands": band_fractions(target, metric_names, result.x),
             "prior_bands": band_fractions(target, metric_names, result.prior_x),
-            "failed_simulations": int((~np.isfinite(x).all(axis=1)).sum()), "errors": errors[:20],
+            "prior_within": constraint.target.describe() if constraint else [],
+            "failed_simulations": int((~np.isfinite(x).all(axis=1)).sum()), "errors": (errors + prior_errors)[:20],
             "config": asdict(config),
         }
 

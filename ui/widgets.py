@@ -13,7 +13,7 @@ import streamlit as st
 from ui import session
 from ui.jobs import JobRunner, JobSnapshot
 from ui.text import md
-from ui.workspace import Run
+from ui.workspace import ACTIVE_STATUSES, Run
 
 # Material icons, not emoji: headless browsers without an emoji font draw emoji as empty boxes.
 STATUS_ICONS = {
@@ -68,8 +68,11 @@ def follow(run_id: str, show: Callable[[JobSnapshot], None] | None = None) -> Jo
 
 
 def _run_label(run: Run) -> str:
+    """A run in a picker: its name, its status once it has ended (a queued or running one is "in progress": the
+    label is drawn once per page run, while the status line below it follows the run live) and when it started."""
     started = dt.datetime.fromtimestamp(run.created_at).strftime("%Y-%m-%d %H:%M")
-    return f"{run.name} · {run.status} · {started}"
+    status = "in progress" if run.status in ACTIVE_STATUSES else run.status
+    return f"{run.name} · {status} · {started}"
 
 
 def run_picker(kind: str, key: str, label: str = "Run") -> str | None:
