@@ -9,6 +9,7 @@ import dnre_core
 import quadcopter
 from dnre_core.design import ROUTES
 from ui import plots, plots_design, plots_quad, session
+from ui.coverage import NEAR_POOL, CoverageConfig, coverage_job
 from ui.design_job import load_designs
 from ui.design_tables import compare_frame, designs_frame, parameter_summary
 from ui.domain import HIGHER_IS_BETTER
@@ -27,7 +28,7 @@ from ui.jobs import JobSnapshot
 from ui.models import scan_models
 from ui.targets import MODES, MetricForm, to_target
 from ui.text import md
-from ui.widgets import follow, open_in_design_lab, run_picker
+from ui.widgets import follow, open_in_design_lab, run_picker, show_coverage
 
 session.ensure_routed(__file__)
 
@@ -139,6 +140,26 @@ if st.button("Find designs", type="primary", disabled=target is None) and target
         st.session_state["design_run"] = start_design(runner, model, target, standing, options)
     except dnre_core.InputError as exc:
         st.error(f"Cannot run this target: {md(exc)}")
+
+with st.expander("Can I trust this model near this target?", expanded=False):
+    st.caption("Expected coverage on held-out simulations whose metrics lie nearest the bands you stated: of "
+               f"{NEAR_POOL}× as many prior designs simulated afresh, those closest to the target. A model that is "
+               "wrong where you are asking shows it here, even if it is calibrated on average (the Train page's "
+               "check).")
+    if spec is None or target is None:
+        st.info("The check needs a simulator and a valid target.")
+    else:
+        near = target.to_dict()
+        if st.button("Check it near this target", key="design_trust_button"):
+            config = CoverageConfig(model_id=model.id, model_path=str(model.path), near_target=near)
+            runner.submit("coverage", f"coverage of {model.name} near " + "; ".join(target.describe(names)),
+                          coverage_job(config, spec.function), {"model_id": model.id, "near_target": near})
+        checks = [r.id for r in workspace.runs("coverage")
+                  if r.params.get("model_id") == model.id and r.params.get("near_target") == near]
+        if checks:
+            follow(checks[0], lambda snap: show_coverage(snap, f"Expected coverage of {model.name} near the target"))
+        else:
+            st.info("Not checked for this model and target yet.")
 
 parameter_order = list(model.parameter_names)
 

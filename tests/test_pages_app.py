@@ -337,3 +337,19 @@ def test_the_server_settings_keep_the_dashboard_local_and_hide_error_details() -
     assert config["client"] == {"showErrorDetails": "none", "toolbarMode": "viewer"}
     makefile = (REPO / "Makefile").read_text()
     assert "ADDRESS ?= 127.0.0.1" in makefile and "--server.address $(ADDRESS)" in makefile
+
+
+@needs_model
+def test_inverse_design_checks_the_model_near_the_target(empty_workspace: Path) -> None:
+    """Issue 37 "Can I trust this model?" on Inverse design: coverage on held-out simulations near the target."""
+    at = _run("inverse_design.py")
+    next(b for b in at.button if b.label == "Check it near this target").click().run()
+    assert not at.exception, at.exception
+    workspace = Workspace(empty_workspace)
+    run = workspace.run(_wait_for(workspace, "coverage"))
+    assert run.status == "done"
+    assert run.params["near_target"] == {"mass": [None, 4.5], "Max_Hover_Time_(s)": [20.0, None]}
+    assert run.result["inside_target"] == run.result["pairs"] == 100  # the example target is wide: all inside
+    again = _run("inverse_design.py")
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in again.get("plotly_chart")]
+    assert "Expected coverage of Default DNRE (shipped) near the target" in titles

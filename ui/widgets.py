@@ -1,6 +1,6 @@
 """Small Streamlit building blocks shared by the pages (no physics, no inference): a job's status line with its
-stop button, following a run live, picking a run to reopen, the workspace's runs as a table, and opening a design in
-the Design lab."""
+stop button, following a run live, picking a run to reopen, the workspace's runs as a table, a coverage check's
+result, and opening a design in the Design lab."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 import streamlit as st
 
-from ui import session
+from ui import plots, session
+from ui.coverage import verdict
 from ui.jobs import JobRunner, JobSnapshot
 from ui.text import md
 from ui.workspace import ACTIVE_STATUSES, Run
@@ -131,3 +132,12 @@ def open_in_design_lab(parameters: Mapping[str, float], simulated: Mapping[str, 
         st.session_state[DESIGN_METRICS_KEY] = {"where": where, "values": {k: float(v) for k, v in simulated.items()},
                                                 "design": {k: float(v) for k, v in parameters.items()}}
     st.switch_page("pages/design_lab.py")
+
+
+def show_coverage(snap: JobSnapshot, title: str) -> None:
+    """A finished "Can I trust this model?" check (:mod:`ui.coverage`): its curve and its reading in words."""
+    if snap.status == "done" and snap.result:
+        st.plotly_chart(plots.coverage_curve(snap.result["levels"], snap.result["coverage"], snap.result["pairs"],
+                                             title=title))
+        level, message = verdict(snap.result)
+        getattr(st, level)(message)
