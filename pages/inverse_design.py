@@ -11,7 +11,7 @@ from dnre_core.design import ROUTES
 from ui import plots, plots_design, plots_quad, session
 from ui.coverage import NEAR_POOL, CoverageConfig, coverage_job
 from ui.design_job import load_designs
-from ui.design_tables import compare_frame, designs_frame, parameter_summary
+from ui.design_tables import compare_frame, designs_frame, p_meet_category, parameter_summary
 from ui.domain import HIGHER_IS_BETTER
 from ui.export import csv_bytes
 from ui.inverse import (
@@ -26,6 +26,7 @@ from ui.inverse import (
 )
 from ui.jobs import JobSnapshot
 from ui.models import scan_models
+from ui.report import design_report
 from ui.targets import MODES, MetricForm, to_target
 from ui.text import md
 from ui.widgets import follow, open_in_design_lab, run_picker, show_coverage
@@ -46,6 +47,7 @@ if not models:
     st.stop()
 
 by_id = {m.id: m for m in models}
+model_names = {m.id: m.name for m in models}
 session.remember("design_model", by_id)
 model = by_id[st.selectbox("Model", list(by_id), format_func=lambda i: by_id[i].label, key="design_model")]
 names = labels([*model.parameter_names, *model.metric_names])
@@ -227,10 +229,18 @@ def show_results(snap: JobSnapshot) -> None:
     if result.get("dataset_id"):
         st.caption(f"All {result['simulations_used']:,} simulations of this run are kept in the workspace as the data "
                    "set named after it (source: design run), so a model trained there next knows this region.")
-    c1, c2 = st.columns(2)
+    c1, c2, c3 = st.columns(3)
     c1.download_button("Export the designs (CSV, units in the header)", csv_bytes(frame, index_label="design"),
                        file_name=f"designs_{snap.id}.csv", mime="text/csv", icon=":material/download:")
-    if designs.checked and c2.button("Validate these designs →"):
+    def report() -> str:  # built when the button is pressed, not on every rerun
+        model_name = model_names.get(result["config"]["model_id"], "a model no longer in the workspace")
+        return design_report(workspace.run(snap.id), designs, run_names, model_name)
+
+    c2.download_button("Report of this run (HTML)", report, file_name=f"design_run_{snap.id}.html",
+                       mime="text/html", icon=":material/description:",
+                       help="One self-contained file (opens offline) to attach to a design review: target, model, "
+                            "route, rounds, trade-offs, the best designs and each parameter's spread.")
+    if designs.checked and c3.button("Validate these designs →"):
         st.session_state["validate_run"] = snap.id
         st.switch_page("pages/validate.py")
 
@@ -239,11 +249,10 @@ def show_results(snap: JobSnapshot) -> None:
                "by one noisy simulation. *nominal*: the design as drawn, without noise (what the Design lab shows); "
                "*simulated*: one fresh simulation with manufacturing noise and wind.")
     st.dataframe(frame, height=400, column_config=_formats(frame))
-    values = np.where(np.isfinite(designs.nominal), designs.nominal, designs.x)
+    values = designs.metrics
     trade_tab, side_tab, summary_tab = st.tabs(["Trade-offs", "Side by side", "Parameter summary"])
     with trade_tab:
-        category = (np.select([designs.p_meet >= 0.9, designs.p_meet >= 0.5], ["P(meet) ≥ 0.9", "P(meet) 0.5–0.9"],
-                              "P(meet) < 0.5") if designs.checked else np.full(len(values), "designs (not simulated)"))
+        category = p_meet_category(designs)
         axes = [*metric_names, "P(meet)"] if designs.checked else list(metric_names)
         columns = np.column_stack([values, designs.p_meet]) if designs.checked else values
         keep = np.flatnonzero(np.nan_to_num(np.ptp(columns, axis=0)) > 0)  # an axis where all designs agree: none

@@ -18,6 +18,7 @@ from ui.design_tables import compare_frame, designs_frame, parameter_summary
 from ui.inverse import DesignOptions, example_rows, labels, start_design
 from ui.jobs import JobRunner
 from ui.models import DEFAULT_MODEL_PATH, scan_models
+from ui.report import design_report
 from ui.targets import MetricForm, timing_point, to_target
 from ui.workspace import Workspace
 
@@ -97,6 +98,11 @@ def test_a_design_run_saves_ranked_designs_with_nominal_metrics_and_keeps_its_si
     assert dataset.id == result["dataset_id"] and dataset.source == DESIGN_SOURCE
     assert dataset.meta["simulator"] == "quadcopter" and run_id in dataset.name
     assert dataset.n_rows == result["simulations_used"]
+    # the run as one self-contained HTML report: user text escaped, Plotly's JavaScript embedded once
+    page = design_report(runner.workspace.run(run_id), designs, labels([*model.parameter_names, *names]), "<b>m</b>")
+    assert "&lt;b&gt;m&lt;/b&gt;" in page and "<b>m</b>" not in page
+    assert page.count("* plotly.js v") == 1 and "<script src=" not in page  # opens offline
+    assert "Mass (kg) at most 4.5" in page and "The best 50 designs" in page and "Arm length (mm)" in page
     # the same seed gives the same designs
     again = runner.wait(start_design(runner, model, target, True, DesignOptions(num_designs=60, replicates=4, seed=3)),
                         timeout=300)

@@ -179,6 +179,11 @@ class Designs:
         return Designs(**{name: getattr(self, name)[:n] for name in Designs.__dataclass_fields__})
 
     @property
+    def metrics(self) -> np.ndarray:
+        """(n, L) the nominal metrics where known, else the simulated ones (for plots of the designs)."""
+        return np.where(np.isfinite(self.nominal), self.nominal, self.x)
+
+    @property
     def checked(self) -> bool:
         """Whether the designs were simulated (a P(meet) each), rather than the model's answer alone."""
         return bool(len(self.p_meet)) and bool(np.isfinite(self.p_meet).all())

@@ -44,3 +44,11 @@ def compare_frame(frame: pd.DataFrame, picks: Sequence[int]) -> pd.DataFrame:
     """The designs ranked ``picks`` (1-based) side by side: one column per design, one row per quantity of
     :func:`designs_frame`."""
     return frame.loc[list(picks)].T.rename(columns=lambda rank: f"design {rank}")
+
+
+def p_meet_category(designs: Designs) -> np.ndarray:
+    """(n,) each design's P(meet) class, to colour plots by: ≥ 0.9, 0.5–0.9, < 0.5 (or "not simulated")."""
+    if not designs.checked:
+        return np.full(len(designs.theta), "designs (not simulated)")
+    return np.select([designs.p_meet >= 0.9, designs.p_meet >= 0.5], ["P(meet) ≥ 0.9", "P(meet) 0.5–0.9"],
+                     "P(meet) < 0.5")
