@@ -280,7 +280,9 @@ def show_results(snap: JobSnapshot) -> None:
         if picks:
             side = compare_frame(frame, picks)
             st.dataframe(side, height=35 * (len(side) + 1) + 3,  # every row on screen, no inner scrolling
-                         column_config={f"design {r}": st.column_config.NumberColumn(format="%.4g") for r in picks})
+                         column_config={"_index": st.column_config.TextColumn(width=340),  # the longest label whole
+                                        **{f"design {r}": st.column_config.NumberColumn(format="%.4g")
+                                           for r in picks}})
             if result.get("built_in"):
                 for col, rank in zip(st.columns(len(picks)), picks, strict=True):
                     col.plotly_chart(plots_quad.design_view(quadcopter.geometry(designs.theta[rank - 1]),

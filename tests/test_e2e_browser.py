@@ -149,6 +149,8 @@ def test_home_to_inverse_design_to_validate_to_design_lab(page: Any) -> None:
           height=1500)
     _shot(page, "2b_inverse_design_designs.png", page.get_by_role("heading", name="Designs, best first"), "start",
           height=1500)
+    expect(page.get_by_text(re.compile(r"Pareto front \(\d+ designs?\)"))).to_be_attached(timeout=30_000)
+    _shot(page, "2d_inverse_design_trade_offs.png", page.get_by_role("tab", name="Trade-offs"), "start", height=1400)
     page.get_by_role("tab", name="Side by side").click()
     expect(page.get_by_text("Design 2").first).to_be_visible(timeout=30_000)
     _shot(page, "2c_inverse_design_side_by_side.png", page.get_by_role("tab", name="Side by side"), "start",
