@@ -94,10 +94,8 @@ for i, name in enumerate(model.metric_names):
 standing = False
 if spec is not None and spec.default_constraints:
     session.remember("design_standing")
-    standing = st.checkbox(
-        standing_label(spec, names), value=True, key="design_standing",
-        help="A design whose parts collide cannot be built: every design found must have none. A band you state on "
-             "that metric yourself replaces this constraint.")
+    standing_text, standing_help = standing_label(spec, names)
+    standing = st.checkbox(standing_text, value=True, key="design_standing", help=standing_help)
 
 target = None
 try:
@@ -230,8 +228,10 @@ def show_results(snap: JobSnapshot) -> None:
         st.caption(f"All {result['simulations_used']:,} simulations of this run are kept in the workspace as the data "
                    "set named after it (source: design run), so a model trained there next knows this region.")
     c1, c2, c3 = st.columns(3)
-    c1.download_button("Export the designs (CSV, units in the header)", csv_bytes(frame, index_label="design"),
-                       file_name=f"designs_{snap.id}.csv", mime="text/csv", icon=":material/download:")
+    c1.download_button("Export the designs (CSV)", csv_bytes(frame, index_label="design"),
+                       file_name=f"designs_{snap.id}.csv", mime="text/csv", icon=":material/download:",
+                       help="The table below, every design: parameters, nominal and simulated metrics, P(meet) and "
+                            "its simulations, margin; units in the header.")
     def report() -> str:  # built when the button is pressed, not on every rerun
         model_name = model_names.get(result["config"]["model_id"], "a model no longer in the workspace")
         return design_report(workspace.run(snap.id), designs, run_names, model_name)

@@ -155,7 +155,7 @@ def test_inverse_design_finds_designs_with_p_meet_and_a_reload_reopens_the_run(e
     assert "Design 1" in titles and "Design 2" in titles  # side by side, in 3-D
     assert "Validate these designs →" in [b.label for b in reloaded.button]
     downloads = [d.proto.label for d in reloaded.get("download_button")]
-    assert downloads == ["Export the designs (CSV, units in the header)", "Report of this run (HTML)"]
+    assert downloads == ["Export the designs (CSV)", "Report of this run (HTML)"]
     assert any(d.value.columns.tolist() == ["design 1", "design 2"] for d in reloaded.dataframe)
     assert any(d.value.columns.tolist() == ["parameter", "5 %", "median", "95 %"] for d in reloaded.dataframe)
 

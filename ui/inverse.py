@@ -59,11 +59,15 @@ def simulator_spec(model: ModelInfo) -> SimulatorSpec | None:
     return load_simulator(model.simulator) if model.simulator else None
 
 
-def standing_label(spec: SimulatorSpec, names: Mapping[str, str]) -> str:
-    """The checkbox label for a simulator's standing constraints ("No interferences" for the built-in one)."""
+def standing_label(spec: SimulatorSpec, names: Mapping[str, str]) -> tuple[str, str]:
+    """The checkbox label and its help for a simulator's standing constraints ("No interferences" for the built-in
+    one)."""
+    overrides = "A band you state on that metric yourself replaces it."
     if dict(spec.default_constraints) == {"Interferences": (None, 0.0)}:
-        return "No interferences"
-    return "Standing constraints: " + "; ".join(dnre_core.Target(spec.default_constraints).describe(names))
+        return "No interferences", ("A design whose parts collide cannot be built: every design found has none. "
+                                    + overrides)
+    bands = "; ".join(dnre_core.Target(spec.default_constraints).describe(names))
+    return f"Standing constraints: {bands}", f"The simulator asks for these bands on every target. {overrides}"
 
 
 def start_design(runner: JobRunner, model: ModelInfo, target: dnre_core.Target, standing_constraints: bool = True,

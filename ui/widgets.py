@@ -14,7 +14,7 @@ from ui import plots, session
 from ui.coverage import verdict
 from ui.jobs import JobRunner, JobSnapshot
 from ui.text import md
-from ui.workspace import ACTIVE_STATUSES, Run
+from ui.workspace import Run
 
 # Material icons, not emoji: headless browsers without an emoji font draw emoji as empty boxes.
 STATUS_ICONS = {
@@ -69,11 +69,11 @@ def follow(run_id: str, show: Callable[[JobSnapshot], None] | None = None) -> Jo
 
 
 def _run_label(run: Run) -> str:
-    """A run in a picker: its name, its status once it has ended (a queued or running one is "in progress": the
-    label is drawn once per page run, while the status line below it follows the run live) and when it started."""
-    started = dt.datetime.fromtimestamp(run.created_at).strftime("%Y-%m-%d %H:%M")
-    status = "in progress" if run.status in ACTIVE_STATUSES else run.status
-    return f"{run.name} · {status} · {started}"
+    """A run in a picker: its name and when it started. Not its status: the browser keeps showing an option's first
+    label while its key stays the same, so a run shown as running would read so after it ended; the status line
+    below the picker follows the run live instead."""
+    started = dt.datetime.fromtimestamp(run.created_at).strftime("%Y-%m-%d %H:%M:%S")
+    return f"{run.name} · started {started}"
 
 
 def run_picker(kind: str, key: str, label: str = "Run") -> str | None:
