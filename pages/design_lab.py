@@ -42,13 +42,15 @@ for tab, names in zip(st.tabs(list(PARAMETER_GROUPS)), PARAMETER_GROUPS.values()
 theta = [[values[n] for n in PARAMETER_NAMES]]
 detail = quadcopter.simulate_detailed(theta, noise=False)
 metrics = detail.metrics[0]
-left, right = st.columns([3, 2])
+opened = st.session_state.get(DESIGN_METRICS_KEY)
+if opened is not None and opened["design"] != values:
+    opened = None  # the design opened from another page was changed here: its simulation is another design's
+left, right = st.columns([1, 1] if opened else [3, 2])  # a third column of metrics needs the room
 left.plotly_chart(plots_quad.design_view(quadcopter.geometry(theta[0]), title="Layout of this design"))
 with right:
     st.markdown("**Metrics (nominal simulation)**")
     table = pd.DataFrame({"metric": metric_labels(), "this design": metrics.round(3)})
-    opened = st.session_state.get(DESIGN_METRICS_KEY)
-    if opened is not None and opened["design"] == values:  # the design opened from another page, unchanged
+    if opened is not None:
         column = f"simulated ({opened['where']})"
         table[column] = [round(opened["values"][m], 3) for m in METRIC_NAMES]
         st.caption(f"*{column}*: the same design simulated with manufacturing noise and wind on the {opened['where']} "
