@@ -45,7 +45,7 @@ metrics = detail.metrics[0]
 opened = st.session_state.get(DESIGN_METRICS_KEY)
 if opened is not None and opened["design"] != values:
     opened = None  # the design opened from another page was changed here: its simulation is another design's
-left, right = st.columns([1, 1] if opened else [3, 2])  # a third column of metrics needs the room
+left, right = st.columns([3, 2])
 left.plotly_chart(plots_quad.design_view(quadcopter.geometry(theta[0]), title="Layout of this design"))
 with right:
     st.markdown("**Metrics (nominal simulation)**")
@@ -55,7 +55,8 @@ with right:
         table[column] = [round(opened["values"][m], 3) for m in METRIC_NAMES]
         st.caption(f"*{column}*: the same design simulated with manufacturing noise and wind on the {opened['where']} "
                    "page; *this design* is its nominal simulation (no noise), as the tables there show it.")
-    st.dataframe(table, hide_index=True)
+    # A static table: its text wraps, so no column is cut off in this narrow column (a dataframe's would be).
+    st.table(table.set_index("metric").style.format("{:.4g}"))
     if detail.failure[0]:
         st.error(f"This design cannot fly: {detail.failure[0]}.")
     clashes = interfering_pairs(theta[0])

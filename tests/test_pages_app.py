@@ -65,10 +65,10 @@ def test_app_navigation_starts_on_home() -> None:
 
 def test_design_lab_simulates_the_design_and_reacts_to_inputs() -> None:
     at = _run("design_lab.py")
-    first = at.dataframe[0].value["this design"].tolist()
+    first = at.table[0].value["this design"].tolist()
     at.number_input(key="lab_Arm_2159_Length").set_value(120.0).run()
     assert not at.exception
-    assert at.dataframe[0].value["this design"].tolist() != first
+    assert at.table[0].value["this design"].tolist() != first
 
 
 def test_design_lab_flies_a_step_response_and_asks_again_when_the_design_changes() -> None:
@@ -180,8 +180,8 @@ def test_validate_re_simulates_a_design_run_and_opens_a_design_in_the_lab(empty_
     next(b for b in validate.button if b.label == "Open in Design lab →").click().run()
     assert not validate.exception
     lab = validate.switch_page("pages/design_lab.py").run()
-    metrics = lab.dataframe[0].value
-    assert metrics.columns.tolist() == ["metric", "this design", "simulated (Validate)"]
+    metrics = lab.table[0].value
+    assert metrics.columns.tolist() == ["this design", "simulated (Validate)"]
     nominal = quadcopter.simulate([best.loc[1, quadcopter.PARAMETER_LABELS[n]] for n in quadcopter.PARAMETER_NAMES],
                                   noise=False)
     np.testing.assert_allclose(metrics["this design"], nominal[0].round(3))
