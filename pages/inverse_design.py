@@ -11,7 +11,13 @@ from dnre_core.design import ROUTES
 from ui import plots, plots_design, plots_quad, session
 from ui.coverage import NEAR_POOL, CoverageConfig, coverage_job
 from ui.design_job import load_designs
-from ui.design_tables import compare_frame, designs_frame, p_meet_category, parameter_summary
+from ui.design_tables import (
+    compare_frame,
+    designs_frame,
+    p_meet_category,
+    parameter_summary,
+    parcoords_axes,
+)
 from ui.domain import HIGHER_IS_BETTER
 from ui.export import csv_bytes
 from ui.inverse import (
@@ -252,11 +258,7 @@ def show_results(snap: JobSnapshot) -> None:
     values = designs.metrics
     trade_tab, side_tab, summary_tab = st.tabs(["Trade-offs", "Side by side", "Parameter summary"])
     with trade_tab:
-        category = p_meet_category(designs)
-        axes = [*metric_names, "P(meet)"] if designs.checked else list(metric_names)
-        columns = np.column_stack([values, designs.p_meet]) if designs.checked else values
-        keep = np.flatnonzero(np.nan_to_num(np.ptp(columns, axis=0)) > 0)  # an axis where all designs agree: none
-        st.plotly_chart(plots.parcoords(columns[:, keep], [run_names.get(axes[k], axes[k]) for k in keep], category,
+        st.plotly_chart(plots.parcoords(*parcoords_axes(designs, metric_names, run_names), p_meet_category(designs),
                                         title="Designs in parallel coordinates (metrics nominal where known)"))
         c1, c2 = st.columns(2)
         session.remember("design_pareto_x", metric_names)

@@ -14,7 +14,7 @@ import pytest
 import dnre_core
 import quadcopter
 from ui.design_job import DESIGN_SOURCE, load_designs
-from ui.design_tables import compare_frame, designs_frame, parameter_summary
+from ui.design_tables import compare_frame, designs_frame, p_meet_category, parameter_summary, parcoords_axes
 from ui.inverse import DesignOptions, example_rows, labels, start_design
 from ui.jobs import JobRunner
 from ui.models import DEFAULT_MODEL_PATH, scan_models
@@ -160,3 +160,10 @@ def test_the_tables_label_columns_with_units_and_put_nominal_beside_simulated() 
     assert summary.loc[0, "median"] == pytest.approx(np.median(theta[:, 0]))
     unchecked = replace(designs, p_meet=np.full(5, np.nan), x=np.full((5, 7), np.nan))
     assert "P(meet)" not in designs_frame(unchecked, quadcopter.PARAMETER_NAMES, quadcopter.METRIC_NAMES, names)
+    # parallel coordinates: nominal metrics and P(meet), without an axis on which every design agrees
+    buildable = replace(designs, nominal=np.column_stack([np.zeros(5), designs.nominal[:, 1:]]))
+    columns, axes = parcoords_axes(buildable, quadcopter.METRIC_NAMES, names)
+    assert axes[0] == "Mass (kg)" and axes[-1] == "P(meet)" and "Interferences (count)" not in axes
+    np.testing.assert_array_equal(columns[:, -1], designs.p_meet)
+    assert p_meet_category(designs).tolist() == ["P(meet) ≥ 0.9", "P(meet) ≥ 0.9", "P(meet) 0.5–0.9",
+                                                 "P(meet) 0.5–0.9", "P(meet) 0.5–0.9"]

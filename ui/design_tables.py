@@ -52,3 +52,13 @@ def p_meet_category(designs: Designs) -> np.ndarray:
         return np.full(len(designs.theta), "designs (not simulated)")
     return np.select([designs.p_meet >= 0.9, designs.p_meet >= 0.5], ["P(meet) ≥ 0.9", "P(meet) 0.5–0.9"],
                      "P(meet) < 0.5")
+
+
+def parcoords_axes(designs: Designs, metric_names: Sequence[str], names: Mapping[str, str]
+                   ) -> tuple[np.ndarray, list[str]]:
+    """The columns (n, K) and labels of the designs' parallel coordinates: each metric (nominal where known) and
+    P(meet), leaving out the axes on which every design agrees (they say nothing, e.g. "no interferences")."""
+    columns = np.column_stack([designs.metrics, designs.p_meet]) if designs.checked else designs.metrics
+    axes = [names.get(m, m) for m in metric_names] + (["P(meet)"] if designs.checked else [])
+    keep = np.flatnonzero(np.nan_to_num(np.ptp(columns, axis=0)) > 0)
+    return columns[:, keep], [axes[k] for k in keep]

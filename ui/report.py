@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import dnre_core
 from ui import plots, plots_design
 from ui.design_job import Designs
-from ui.design_tables import designs_frame, p_meet_category, parameter_summary
+from ui.design_tables import designs_frame, p_meet_category, parameter_summary, parcoords_axes
 from ui.workspace import Run
 
 TOP = 50  # designs listed in the report (all of them are in the CSV export)
@@ -38,7 +38,7 @@ def design_report(run: Run, designs: Designs, names: Mapping[str, str], model_na
     target = dnre_core.Target(result["target"])
     frame = designs_frame(designs, parameter_names, metric_names, names)
     figures = [plots_design.rounds_plot(result["rounds"])] if result.get("rounds") else []
-    figures.append(plots.parcoords(designs.metrics, [names[m] for m in metric_names], p_meet_category(designs),
+    figures.append(plots.parcoords(*parcoords_axes(designs, metric_names, names), p_meet_category(designs),
                                    title="Designs in parallel coordinates (metrics nominal where known)"))
     mean = f"{np.mean(designs.p_meet):.1%}" if designs.checked else "not measured"
     e = html.escape
