@@ -85,8 +85,8 @@ class DesignResult:
         meets: (n,) whether that simulation met every band.
         p_meet: (n,) fraction of ``p_meet_simulations`` fresh simulations that met every band (NaN without).
         p_meet_simulations: (n,) simulations behind each P(meet) (a failed one counts as not meeting).
-        margin: (n,) signed distance of the median fresh simulation to the bands' edges, in units of each metric's
-            spread (positive inside; see :meth:`Target.margin`).
+        margin: (n,) signed distance of the median fresh simulation to the edges of the bands on metrics that are
+            not exact, in units of each metric's spread (positive inside; see :meth:`BandCheck.margin`).
         route: "sequential", "rejection" or "amortized"; ``route_reason`` says why, in words.
         rounds: per round: round, route, simulations, kept, hit_rate, seconds.
         simulations_used: every simulation the call made; ``search_simulations`` those before P(meet).
@@ -166,7 +166,7 @@ class BandCheck:
     target: Target
     metric_names: list[str]
     scale: np.ndarray
-    exact: tuple[str, ...] = ()
+    exact: tuple[str, ...] = ()  # metrics whose bands restrict the designs directly (:mod:`.constraints`)
 
     def distance(self, x: np.ndarray) -> np.ndarray:
         """(N,) ≥ 0, 0 exactly for rows of x (N, L) meeting every band, inf for NaN rows."""
@@ -176,12 +176,11 @@ class BandCheck:
         return self.distance(x) == 0
 
     def margin(self, x: np.ndarray) -> np.ndarray:
-        """(N,) signed distance to the edges of the bands on the learned metrics (positive inside); the bands on
-        ``exact`` metrics always hold and say nothing of a margin (NaN when only they are stated)."""
-        learned = {n: (None, None) if n in self.exact else band for n, band in self.target.bands.items()}
-        if not any(b != (None, None) for b in learned.values()):
-            return np.full(len(x), np.nan)
-        return Target(learned).margin(x, self.metric_names, self.scale)
+        """(N,) signed distance to the edges of the bands on metrics that are not exact (positive inside): a band on
+        an exact metric holds by construction, so its edge says nothing about how reliably a design meets the target
+        under noise ("no interferences", met exactly at its edge, would make every margin 0)."""
+        noisy = Target({name: band for name, band in self.target.bands.items() if name not in self.exact})
+        return (noisy if noisy.stated else self.target).margin(x, self.metric_names, self.scale)
 
 
 class SimulationLedger:
@@ -375,9 +374,8 @@ def inverse_design(estimator: RatioEstimator | None, target: Target | Mapping[st
         x0 = ledger.simulate(theta0)
     except Stop as reason:
         raise InputError(f"The first {ROUND_SIZE} simulations do not fit ({reason}); raise max_simulations.") from None
-    exact = tuple(constraint.names) if constraint is not None else ()
-    search = Search(estimator, prior, BandCheck(target, metric_names, metric_scale(x0, estimator), exact), constraint,
-                    ledger, rng, sampler, report)
+    bands = BandCheck(target, metric_names, metric_scale(x0, estimator), tuple(constraint.names if constraint else ()))
+    search = Search(estimator, prior, bands, constraint, ledger, rng, sampler, report)
     search.reference_x = [x0] + ([np.asarray(reference_x, dtype=np.float64)] if reference_x is not None else [])
     search.starts = [theta0]
     ok0 = search.bands.meets(x0)

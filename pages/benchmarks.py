@@ -8,10 +8,11 @@ import streamlit as st
 
 from ui import session
 from ui.bench_job import throughput_job
-from ui.inverse import example_target
+from ui.inverse import example_rows
 from ui.jobs import JobSnapshot
 from ui.models import scan_models
 from ui.report_view import ImageBlock, report_blocks, round_numbers, split_report
+from ui.targets import to_target
 from ui.widgets import follow, run_picker
 
 session.ensure_routed(__file__)
@@ -65,7 +66,7 @@ steps = c2.number_input("Steps", 20, 5000, 100, key="bench_steps")
 if st.button("Run the benchmark", type="primary"):
     st.session_state["bench_run"] = runner.submit(
         "benchmark", f"sampler throughput of {model.name}",
-        throughput_job(str(model.path), example_target(model), int(chains), int(steps)))
+        throughput_job(str(model.path), to_target(example_rows(model)), int(chains), int(steps)))
 
 
 def show_throughput(snap: JobSnapshot) -> None:

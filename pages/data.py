@@ -5,10 +5,13 @@ from dataclasses import asdict
 import pandas as pd
 import streamlit as st
 
+from dnre_core import InputError
+from dnre_core.simulators import load_simulator
 from ui import plots, session
 from ui.csv_import import CsvImportError, ImportOptions, UploadCache, default_mapping, ready_message, validate
 from ui.domain import METRIC_NAMES, PARAMETER_NAMES, csv_schema, metric_labels, parameter_labels
 from ui.jobs import JobSnapshot
+from ui.models import dataset_simulator
 from ui.simulation import BACKENDS, SimulationConfig, simulation_job
 from ui.text import md
 from ui.widgets import follow, run_picker
@@ -111,14 +114,25 @@ with import_tab:
                 if report.ok:
                     st.success(ready_message(result))
                     dataset_name = st.text_input("Data set name", upload.name.removesuffix(".csv"), key="import_name")
+                    simulator = st.text_input(
+                        "Simulator of this data (optional)", key="import_simulator", placeholder="module:function",
+                        help="The simulator that produced these rows, as module:function (quadcopter for the built-in "
+                             "one). Inverse design then checks its designs with it; without one, designs are the "
+                             "model's answer alone. Only name modules you trust: importing runs their code.")
                     if st.button("Import", type="primary"):
-                        record = workspace.add_dataset(
-                            dataset_name, result.theta, result.x, list(PARAMETER_NAMES), list(METRIC_NAMES),
-                            source=f"csv: {upload.name}",
-                            meta={"excluded": report.excluded, "failed_rows": report.n_failed,
-                                  "rows_in_file": report.n_rows},
-                        )
-                        st.success(f"Imported {record.n_rows:,} rows as data set **{md(record.name)}** ({record.id}).")
+                        try:
+                            named = load_simulator(simulator).name if simulator.strip() else None
+                        except InputError as exc:
+                            st.error(md(exc))
+                        else:
+                            record = workspace.add_dataset(
+                                dataset_name, result.theta, result.x, list(PARAMETER_NAMES), list(METRIC_NAMES),
+                                source=f"csv: {upload.name}",
+                                meta={"excluded": report.excluded, "failed_rows": report.n_failed,
+                                      "rows_in_file": report.n_rows, "simulator": named},
+                            )
+                            st.success(f"Imported {record.n_rows:,} rows as data set **{md(record.name)}** "
+                                       f"({record.id}).")
 
 with explore_tab:
     datasets = {d.id: d for d in workspace.datasets()}
@@ -129,6 +143,9 @@ with explore_tab:
         chosen = datasets[st.selectbox("Data set", list(datasets), key="explore_ds",
                                        format_func=lambda i: f"{datasets[i].name} ({datasets[i].n_rows:,} rows, "
                                                              f"{datasets[i].source}, {i})")]
+        simulator = dataset_simulator(chosen)
+        st.caption(f"Simulator: {md(simulator)}." if simulator else "Simulator: none named, so inverse design with a "
+                   "model trained on this data gives the model's answer alone, not checked by simulation.")
         data = workspace.load_dataset(chosen.id)
         frame = pd.DataFrame(data.x, columns=metric_labels(data.metric_names))
         st.markdown("**Summary statistics of the metrics**")

@@ -17,6 +17,7 @@ from ui.domain import (
     metric_labels,
     parameter_labels,
 )
+from ui.widgets import DESIGN_METRICS_KEY
 
 session.ensure_routed(__file__)
 
@@ -41,17 +42,21 @@ for tab, names in zip(st.tabs(list(PARAMETER_GROUPS)), PARAMETER_GROUPS.values()
 theta = [[values[n] for n in PARAMETER_NAMES]]
 detail = quadcopter.simulate_detailed(theta, noise=False)
 metrics = detail.metrics[0]
+opened = st.session_state.get(DESIGN_METRICS_KEY)
+if opened is not None and opened["design"] != values:
+    opened = None  # the design opened from another page was changed here: its simulation is another design's
 left, right = st.columns([3, 2])
 left.plotly_chart(plots_quad.design_view(quadcopter.geometry(theta[0]), title="Layout of this design"))
 with right:
     st.markdown("**Metrics (nominal simulation)**")
     table = pd.DataFrame({"metric": metric_labels(), "this design": metrics.round(3)})
-    previous = st.session_state.get("design_metrics")
-    if previous is not None:
-        table["in Validate"] = [round(previous[m], 3) for m in METRIC_NAMES]
-        st.caption("*in Validate*: the same design re-simulated with manufacturing noise and wind on the Validate "
-                   "page.")
-    st.dataframe(table, hide_index=True)
+    if opened is not None:
+        column = f"simulated ({opened['where']})"
+        table[column] = [round(opened["values"][m], 3) for m in METRIC_NAMES]
+        st.caption(f"*{column}*: the same design simulated with manufacturing noise and wind on the {opened['where']} "
+                   "page; *this design* is its nominal simulation (no noise), as the tables there show it.")
+    # A static table: its text wraps, so no column is cut off in this narrow column (a dataframe's would be).
+    st.table(table.set_index("metric").style.format("{:.4g}"))
     if detail.failure[0]:
         st.error(f"This design cannot fly: {detail.failure[0]}.")
     clashes = interfering_pairs(theta[0])

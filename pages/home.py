@@ -2,10 +2,11 @@
 
 import streamlit as st
 
+import dnre_core
 from ui import session
-from ui.inverse import describe_target, example_target, start_inverse_design
+from ui.inverse import example_rows, labels, start_design
 from ui.models import DEFAULT_MODEL_ID, scan_models
-from ui.targets import TargetError
+from ui.targets import to_target
 from ui.text import md
 from ui.widgets import runs_table
 
@@ -15,8 +16,9 @@ st.title("dnre-quad: quadcopter design by inference")
 st.markdown(
     "State the flight performance you want (hover time, mass, range, speed…) and get quadcopter designs that "
     "deliver it. A neural ratio estimator (DNRE), trained on a physics-based flight simulator, turns your target "
-    "into a distribution over the 19 design parameters. Every proposed design is then re-simulated, so you see "
-    "how many actually meet the target before you build one."
+    "into designs that meet your bands. Every design is checked with the simulator and comes with P(meet), the "
+    "fraction of fresh simulations (with manufacturing noise and wind) that meet every band, so you see how "
+    "reliably it delivers before you build one."
 )
 
 st.subheader("The workflow")
@@ -24,8 +26,9 @@ cols = st.columns(4)
 steps = [
     ("pages/data.py", "1. Data", "Simulate designs with the built-in simulator, or import a CSV from yours."),
     ("pages/train.py", "2. Train", "Train a DNRE (or NRE / BNRE) on a data set; watch the loss live."),
-    ("pages/inverse_design.py", "3. Inverse design", "State a target; sample designs with live chain diagnostics."),
-    ("pages/validate.py", "4. Validate", "Re-simulate the designs: how many meet the target, against the prior?"),
+    ("pages/inverse_design.py", "3. Inverse design",
+     "State target bands; get designs checked by simulation, each with P(meet)."),
+    ("pages/validate.py", "4. Validate", "Re-simulate the designs afresh: how many meet the target, and the prior's?"),
 ]
 for col, (page, label, text) in zip(cols, steps, strict=True):
     with col:
@@ -39,13 +42,14 @@ default = next((m for m in models if m.id == DEFAULT_MODEL_ID), None)
 if default is None:
     st.error("The shipped default model (models/default_dnre.pt) is missing; run `make default-model` to rebuild it.")
 else:
-    target = example_target(default)
-    st.markdown("Example target: " + "; ".join(f"**{line}**" for line in describe_target(target)) + ".")
+    target = to_target(example_rows(default))
+    lines = target.describe(labels(default.metric_names))
+    st.markdown("Example target: " + "; ".join(f"**{md(line)}**" for line in lines) + "; no interferences.")
     if st.button("Design a quadcopter for this target", type="primary"):
         try:
-            start_inverse_design(session.runner(), default, target)
-        except TargetError as exc:
-            st.error(f"The example target does not suit the default model: {exc}")
+            st.session_state["design_run"] = start_design(session.runner(), default, target)
+        except dnre_core.InputError as exc:
+            st.error(f"The example target does not suit the default model: {md(exc)}")
         else:
             st.switch_page("pages/inverse_design.py")
 

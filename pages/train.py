@@ -9,16 +9,16 @@ import streamlit as st
 from dnre_core.estimators import DNRE_HEADS
 from dnre_core.training import LR_SCHEDULES
 from ui import plots, session
-from ui.coverage import CoverageConfig, coverage_job, verdict
+from ui.coverage import CoverageConfig, coverage_job
 from ui.domain import LOWER, UPPER
 from ui.jobs import JobSnapshot
 from ui.model_checks import consistency_columns, consistency_verdict
-from ui.models import all_models
+from ui.models import BUILT_IN_SIMULATOR, all_models, dataset_simulator
 from ui.simulation import quadcopter_simulator
 from ui.text import md
 from ui.training_job import DASHBOARD_DEFAULTS as DEFAULTS
 from ui.training_job import METHODS, TrainingRequest, training_job
-from ui.widgets import follow, run_picker, suggested_text
+from ui.widgets import follow, run_picker, show_coverage, suggested_text
 
 session.ensure_routed(__file__)
 
@@ -146,28 +146,22 @@ else:
     session.remember("trust_model", models)
     trusted = models[st.selectbox("Model to check", list(models), key="trust_model",
                                   format_func=lambda i: f"{models[i].name} ({i})")]
-    source = workspace.dataset(trusted.dataset_id).source if trusted.dataset_id in datasets else "simulator"
-    if source != "simulator":
-        st.info(f"This model learned data from {md(source)}; the check simulates with the built-in simulator, so it "
-                "applies only if that is the simulator behind the data.")
+    simulator = dataset_simulator(datasets[trusted.dataset_id]) if trusted.dataset_id in datasets else None
+    if trusted.dataset_id in datasets and simulator != BUILT_IN_SIMULATOR:
+        st.info(f"This model learned data from {md(datasets[trusted.dataset_id].source)} (simulator: "
+                f"{md(simulator or 'not named')}); the check simulates with the built-in simulator, so it applies only "
+                "if that is the simulator behind the data.")
     if st.button("Check it on held-out simulations", key="trust_run_button"):
         config = CoverageConfig(model_id=trusted.id, model_path=str(trusted.path))
         st.session_state["trust_run"] = runner.submit("coverage", f"coverage of {trusted.name}",
                                                       coverage_job(config, quadcopter_simulator),
                                                       {"model_id": trusted.id})
-    checks = [r.id for r in workspace.runs("coverage") if r.params.get("model_id") == trusted.id]
+    checks = [r.id for r in workspace.runs("coverage")
+              if r.params.get("model_id") == trusted.id and not r.params.get("near_target")]
     if st.session_state.get("trust_run") not in checks:
         st.session_state.pop("trust_run", None)
     if not checks:
         st.info("Not checked yet: press **Check it on held-out simulations** (100 fresh simulations).")
     else:
-        def show_coverage(snap: JobSnapshot) -> None:
-            if snap.status == "done" and snap.result:
-                st.plotly_chart(plots.coverage_curve(snap.result["levels"], snap.result["coverage"],
-                                                     snap.result["pairs"],
-                                                     title=f"Expected coverage of {trusted.name}"))
-                level, message = verdict(snap.result)
-                getattr(st, level)(message)
-
         st.session_state.setdefault("trust_run", checks[0])
-        follow(st.session_state["trust_run"], show_coverage)
+        follow(st.session_state["trust_run"], lambda snap: show_coverage(snap, f"Expected coverage of {trusted.name}"))

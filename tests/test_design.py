@@ -14,6 +14,7 @@ import dnre_core
 import quadcopter
 from dnre_core import InputError, Target, inverse_design
 from dnre_core.constraints import DesignConstraint, constrained_prior_sample
+from dnre_core.design import BandCheck
 from dnre_core.estimators import NREEstimator
 from quadcopter.inverse import EXACT_METRICS, simulator
 
@@ -204,3 +205,17 @@ def test_refinement_raises_the_hit_rate_on_the_quadcopter():
     assert result.hit_rate > 0.2
     # margins measure the learned bands: the interference band (met exactly, at its edge) would make them all 0
     assert np.isfinite(result.margin).all() and (result.margin > 0).mean() > 0.1
+
+
+def test_the_margin_leaves_out_bands_on_exact_metrics() -> None:
+    """"No interferences" is met exactly at its band's edge by every design: counted in the margin, it made every
+    margin 0 and the ranking by margin meaningless."""
+    target = Target({"Interferences": (None, 0.0), "mass": (None, 4.0)})
+    x = np.array([[0.0, 3.0], [0.0, 3.5], [0.0, 4.5]])
+    plain = BandCheck(target, ["Interferences", "mass"], np.ones(2))
+    assert plain.margin(x).tolist() == [0.0, 0.0, -0.5]
+    exact = BandCheck(target, ["Interferences", "mass"], np.ones(2), ("Interferences",))
+    assert exact.margin(x).tolist() == [1.0, 0.5, -0.5]
+    only_exact = BandCheck(Target({"Interferences": (None, 0.0)}), ["Interferences", "mass"], np.ones(2),
+                           ("Interferences",))
+    assert only_exact.margin(x).tolist() == [0.0, 0.0, 0.0]  # nothing else stated: the exact band's own margin

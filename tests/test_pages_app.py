@@ -37,12 +37,12 @@ def _texts(elements) -> str:
     return " ".join(e.value for e in elements)
 
 
-def _add_dataset(folder: Path, name: str, rows: int = 300) -> str:
+def _add_dataset(folder: Path, name: str, rows: int = 300, source: str = "simulator") -> str:
     rng = np.random.default_rng(0)
     theta = rng.uniform(quadcopter.LOWER, quadcopter.UPPER, size=(rows, len(quadcopter.PARAMETER_NAMES)))
     x = quadcopter.simulate(theta, seed=0)
     return Workspace(folder).add_dataset(name, theta, x, list(quadcopter.PARAMETER_NAMES),
-                                         list(quadcopter.METRIC_NAMES), source="simulator").id
+                                         list(quadcopter.METRIC_NAMES), source=source).id
 
 
 def test_home_renders_with_an_empty_workspace(empty_workspace: Path) -> None:
@@ -65,10 +65,10 @@ def test_app_navigation_starts_on_home() -> None:
 
 def test_design_lab_simulates_the_design_and_reacts_to_inputs() -> None:
     at = _run("design_lab.py")
-    first = at.dataframe[0].value["this design"].tolist()
+    first = at.table[0].value["this design"].tolist()
     at.number_input(key="lab_Arm_2159_Length").set_value(120.0).run()
     assert not at.exception
-    assert at.dataframe[0].value["this design"].tolist() != first
+    assert at.table[0].value["this design"].tolist() != first
 
 
 def test_design_lab_flies_a_step_response_and_asks_again_when_the_design_changes() -> None:
@@ -90,15 +90,118 @@ def test_validate_and_train_explain_what_is_missing_in_an_empty_workspace() -> N
     assert "no data sets yet" in _texts(data.info)
 
 
-@pytest.mark.skipif(not DEFAULT_MODEL_PATH.exists(), reason="the shipped default model is missing (make default-model)")
-def test_inverse_design_rejects_a_target_outside_the_models_range() -> None:
+needs_model = pytest.mark.skipif(not DEFAULT_MODEL_PATH.exists(),
+                                 reason="the shipped default model is missing (make default-model)")
+HOVER = "design_default_Max_Hover_Time_(s)"
+SPEED = "design_default_Max_Lateral_Speed_(m/s)"
+
+
+def _wait_for(workspace: Workspace, kind: str, timeout: float = 300) -> str:
+    """The id of the newest run of ``kind`` once it has finished."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = workspace.runs(kind)
+        if runs and runs[0].status not in ("queued", "running"):
+            return runs[0].id
+        time.sleep(0.3)
+    raise TimeoutError(f"no {kind} run finished within {timeout} s")
+
+
+def _find_designs(at: AppTest, num: int = 100) -> None:
+    at.number_input(key="design_num").set_value(num)
+    next(b for b in at.button if b.label == "Find designs").click().run()
+    assert not at.exception, at.exception
+
+
+@needs_model
+def test_inverse_design_refuses_a_tolerance_of_zero_and_notes_the_speed_grid() -> None:
+    """Issue 37 defect 6 ("25 ± 0" accepted silently) and issue 34 item 5 (a speed band narrower than 1 m/s)."""
     at = _run("inverse_design.py")
-    key = "inverse_default_Max_Hover_Time_(s)"
-    at.selectbox(key=f"{key}_mode").set_value("value")
-    at.number_input(key=f"{key}_value").set_value(10_000.0)
-    at.button[0].click().run()
-    assert not at.exception
-    assert "outside the range the model was trained on" in _texts(at.error)
+    at.selectbox(key=f"{HOVER}_mode").set_value("value").run()
+    at.number_input(key=f"{HOVER}_value").set_value(25.0)
+    at.number_input(key=f"{HOVER}_tol").set_value(0.0).run()
+    assert "Max hover time \\(s\\)\\: a tolerance of 0 on a continuous metric" in _texts(at.error)
+    assert next(b for b in at.button if b.label == "Find designs").disabled
+    at.number_input(key=f"{HOVER}_tol").set_value(2.0)
+    at.selectbox(key=f"{SPEED}_mode").set_value("value").run()
+    at.number_input(key=f"{SPEED}_value").set_value(20.2)
+    at.number_input(key=f"{SPEED}_tol").set_value(0.3).run()
+    assert not at.error
+    assert "computed on a grid of 1" in _texts(at.warning)
+
+
+@needs_model
+def test_inverse_design_finds_designs_with_p_meet_and_a_reload_reopens_the_run(empty_workspace: Path) -> None:
+    """Issue 34 item 4 (designs with P(meet), nominal beside simulated) and issue 37 defect 3 (a reload showed no
+    run and reset the target and the model)."""
+    at = _run("inverse_design.py")
+    at.number_input(key=f"{HOVER}_value").set_value(22.0)
+    _find_designs(at)
+    workspace = Workspace(empty_workspace)
+    run_id = _wait_for(workspace, "design")
+    assert workspace.run(run_id).status == "done"
+    reloaded = _run("inverse_design.py")  # a new session: what a reload or a second tab gets
+    assert reloaded.selectbox(key="design_run").value == run_id
+    assert reloaded.selectbox(key="design_model").value == "default"
+    assert reloaded.number_input(key=f"{HOVER}_value").value == 22.0  # the target is remembered
+    assert [m.value for m in reloaded.metric][:2] == ["100", f"{workspace.run(run_id).result['hit_rate']:.1%}"]
+    table = next(d.value for d in reloaded.dataframe if "P(meet)" in d.value.columns)
+    assert len(table) == 100 and table["P(meet)"].is_monotonic_decreasing
+    assert {"of simulations", "Mass (kg), nominal", "Mass (kg), simulated", "Arm length (mm)"} <= set(table.columns)
+    assert "Route: " in _texts(reloaded.info)
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in reloaded.get("plotly_chart")]
+    assert any(t.startswith("Designs in parallel coordinates") for t in titles)
+    assert any(t.startswith("Trade-off between two metrics") for t in titles)
+    assert "Design 1" in titles and "Design 2" in titles  # side by side, in 3-D
+    assert "Validate these designs →" in [b.label for b in reloaded.button]
+    downloads = [d.proto.label for d in reloaded.get("download_button")]
+    assert downloads == ["Export the designs (CSV)", "Report of this run (HTML)"]
+    assert any(d.value.columns.tolist() == ["design 1", "design 2"] for d in reloaded.dataframe)
+    assert any(d.value.columns.tolist() == ["parameter", "5 %", "median", "95 %"] for d in reloaded.dataframe)
+
+
+@needs_model
+def test_validate_re_simulates_a_design_run_and_opens_a_design_in_the_lab(empty_workspace: Path) -> None:
+    at = _run("inverse_design.py")
+    _find_designs(at, 50)
+    workspace = Workspace(empty_workspace)
+    design_run = _wait_for(workspace, "design")
+    validate = _run("validate.py")
+    assert validate.selectbox(key="validate_run").value == design_run
+    next(b for b in validate.button if b.label == "Re-simulate and check").click().run()
+    _wait_for(workspace, "validation")
+    validate = _run("validate.py")
+    assert [m.label for m in validate.metric] == ["Designs meeting every band", "Prior designs meeting every band",
+                                                  "Mean P(meet) of these designs (design run)"]
+    bands = next(d.value for d in validate.dataframe if "band" in d.value.columns)
+    assert bands["band"].tolist()[:2] == ["Mass (kg) at most 4.5", "Max hover time (s) at least 20"]
+    best = next(d.value for d in validate.dataframe if "meets" in d.value.columns)
+    assert {"Mass (kg), nominal", "Mass (kg), fresh", "P(meet)"} <= set(best.columns) and len(best) == 20
+    next(b for b in validate.button if b.label == "Open in Design lab →").click().run()
+    assert not validate.exception
+    lab = validate.switch_page("pages/design_lab.py").run()
+    metrics = lab.table[0].value
+    assert metrics.columns.tolist() == ["this design", "simulated (Validate)"]
+    nominal = quadcopter.simulate([best.loc[1, quadcopter.PARAMETER_LABELS[n]] for n in quadcopter.PARAMETER_NAMES],
+                                  noise=False)
+    np.testing.assert_allclose(metrics["this design"], nominal[0].round(3))
+    np.testing.assert_allclose(metrics["this design"], best.loc[1, [f"{label}, nominal" for label in
+                                                                    quadcopter.METRIC_LABELS.values()]].round(3))
+
+
+def test_a_model_whose_data_names_no_simulator_says_its_designs_are_not_checked(empty_workspace: Path) -> None:
+    if not DEFAULT_MODEL_PATH.exists():
+        pytest.skip("the shipped default model is missing (make default-model)")
+    import shutil
+
+    dataset = _add_dataset(empty_workspace, "imported", source="csv: x.csv")
+    workspace = Workspace(empty_workspace)
+    shutil.copy(DEFAULT_MODEL_PATH, workspace.model_path("m1"))
+    workspace.add_model("m1", "on imported data", "DNRE", dataset, {}, {})
+    at = _run("inverse_design.py")
+    at.selectbox(key="design_model").set_value("m1").run()
+    assert "No simulator: designs are the model's answer, not checked" in _texts(at.warning)
+    assert at.number_input(key="design_budget").disabled and at.checkbox(key="design_robust_on").disabled
 
 
 def test_benchmarks_page_shows_the_headline_first_a_table_of_contents_and_folds_the_details() -> None:
@@ -236,3 +339,19 @@ def test_the_server_settings_keep_the_dashboard_local_and_hide_error_details() -
     assert config["client"] == {"showErrorDetails": "none", "toolbarMode": "viewer"}
     makefile = (REPO / "Makefile").read_text()
     assert "ADDRESS ?= 127.0.0.1" in makefile and "--server.address $(ADDRESS)" in makefile
+
+
+@needs_model
+def test_inverse_design_checks_the_model_near_the_target(empty_workspace: Path) -> None:
+    """Issue 37 "Can I trust this model?" on Inverse design: coverage on held-out simulations near the target."""
+    at = _run("inverse_design.py")
+    next(b for b in at.button if b.label == "Check it near this target").click().run()
+    assert not at.exception, at.exception
+    workspace = Workspace(empty_workspace)
+    run = workspace.run(_wait_for(workspace, "coverage"))
+    assert run.status == "done"
+    assert run.params["near_target"] == {"mass": [None, 4.5], "Max_Hover_Time_(s)": [20.0, None]}
+    assert run.result["inside_target"] == run.result["pairs"] == 100  # the example target is wide: all inside
+    again = _run("inverse_design.py")
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in again.get("plotly_chart")]
+    assert "Expected coverage of Default DNRE (shipped) near the target" in titles

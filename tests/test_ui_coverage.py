@@ -53,3 +53,18 @@ def test_coverage_of_an_exact_and_an_over_confident_posterior(tmp_path, monkeypa
         assert np.mean(coverage - levels) < -0.1
     assert result["pairs"] == 300 and result["ess_median"] > LOW_ESS  # precise enough for the page to read it
     assert verdict(result)[0] == level
+
+
+def test_coverage_near_a_target_uses_the_held_out_pairs_closest_to_its_bands(tmp_path, monkeypatch) -> None:
+    """On Inverse design the check asks whether the model is right where the engineer is asking: the pairs are the
+    simulated prior designs whose metrics lie nearest the bands, and an exact posterior stays calibrated there."""
+    path, exact = _exact_model(tmp_path, 1.0)
+    exact.metadata["metric_names"] = ["a", "b"]
+    monkeypatch.setattr(dnre_core, "load_estimator", lambda _: exact)
+    config = CoverageConfig("m", path, num_pairs=200, num_prior_draws=4000, seed=0, near_target={"a": [1.0, 1.5]})
+    result = coverage_job(config, _simulator)(_Context())
+    # x_a = θ_a + noise with θ_a uniform on [-2, 2]: about 1/8 of the 4,000 pooled pairs land in [1, 1.5]
+    assert result["pairs"] == 200 and result["inside_target"] == 200
+    levels, coverage = np.asarray(result["levels"]), np.asarray(result["coverage"])
+    se = np.sqrt(levels * (1 - levels) / result["pairs"])
+    assert np.all(np.abs(coverage - levels) <= 3 * se + 0.02)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from ui.jobs import JobContext, JobRunner, RunnerRegistry
+from ui.jobs import FINAL_STATUSES, JobContext, JobRunner, RunnerRegistry
 from ui.workspace import Workspace
 
 
@@ -149,3 +150,41 @@ def test_a_job_is_found_from_any_session_and_stopped_there(workspace: Workspace)
     assert owner.wait(job, timeout=10).status == "cancelled"
     assert workspace.run(job).status == "cancelled"
     registry.shutdown()
+
+
+def test_the_runs_record_is_final_before_the_job_says_it_finished(tmp_path: Path) -> None:
+    """A page reruns when it sees a job end and reads the run's status from the workspace: it listed a finished
+    design run as still running when the record was written after the job's snapshot."""
+    workspace = Workspace(tmp_path / "ws")
+    runner = JobRunner(workspace, "session")
+    seen: list[bool] = []
+    update = workspace.update_run
+
+    def spy(run_id: str, status: str | None = None, **fields: Any) -> None:
+        if status in FINAL_STATUSES:
+            seen.append(runner.snapshot(run_id).finished)
+        update(run_id, status=status, **fields)
+
+    workspace.update_run = spy  # type: ignore[method-assign]
+    runner.wait(runner.submit("x", "quick", lambda ctx: {"ok": 1}), timeout=10)
+    runner.shutdown()
+    assert seen == [False]
+
+
+def test_a_job_that_raises_because_it_was_stopped_is_stopped_not_failed(tmp_path: Path) -> None:
+    """Issue 37 defect 2: a stop during warm-up made the sampler raise, and the run was listed as failed."""
+    runner = JobRunner(Workspace(tmp_path / "ws"), "session")
+    started = threading.Event()
+
+    def stopped_early(ctx: JobContext) -> dict:
+        started.set()
+        while not ctx.cancelled:
+            time.sleep(0.01)
+        raise RuntimeError("nothing kept before the stop")
+
+    job = runner.submit("x", "early stop", stopped_early)
+    assert started.wait(10)
+    runner.cancel(job)
+    snap = runner.wait(job, timeout=10)
+    runner.shutdown()
+    assert snap.status == "cancelled" and snap.error is None and snap.message == "stopped by the user"

@@ -15,8 +15,8 @@ import quadcopter
 from ui import domain
 from ui.jobs import JobRunner
 from ui.models import DEFAULT_MODEL_PATH
-from ui.simulation import SimulationConfig, ValidationConfig, load_result, simulation_job, validation_job
-from ui.targets import Target
+from ui.simulation import SimulationConfig, simulation_job
+from ui.validation import ValidationConfig, load_result, validation_job
 from ui.workspace import Workspace
 
 ARM = domain.PARAMETER_NAMES.index("Arm_2159_Length")
@@ -76,7 +76,9 @@ def test_simulation_job_stores_the_seeded_data_set_with_progress(runner: JobRunn
     assert list(data.parameter_names) == list(domain.PARAMETER_NAMES)
     assert list(data.metric_names) == list(domain.METRIC_NAMES)
     assert ((data.theta >= domain.LOWER) & (data.theta <= domain.UPPER)).all()
-    assert runner.workspace.dataset(snap.result["dataset_id"]).meta["backend"] == "local"
+    meta = runner.workspace.dataset(snap.result["dataset_id"]).meta
+    assert meta["backend"] == "local"
+    assert meta["simulator"] == f"{fake_simulator.__module__}:fake_simulator"  # the data set names its simulator
     assert not any(runner.workspace.partial_path("").iterdir())  # nothing left behind
 
 
@@ -140,51 +142,50 @@ def test_unknown_backend_is_refused_by_name() -> None:
         simulation_job(SimulationConfig("x", 10, backend="dask"), fake_simulator)
 
 
-TARGET = [{"name": n, "mode": "free", "value": 0.0, "tolerance": 0.0} for n in domain.METRIC_NAMES]
-TARGET[MASS] = {"name": "mass", "mode": "at most", "value": 3.0,
-                "tolerance": 0.0}  # fake mass = arm / 100 ≤ 3: arm ≤ 300 mm
+TARGET = {"mass": [None, 3.0]}  # fake mass = arm / 100 ≤ 3: arm ≤ 300 mm
 
 
-def _sampling_run(workspace: Workspace, theta: np.ndarray) -> str:
-    """A finished inverse-design run holding ``theta`` as its designs, conditioned with the shipped model."""
-    run = workspace.create_run("sampling", "fake designs", "session")
-    x_o = Target.from_dict(TARGET).conditioning_point([0.0] * 7, [10.0] * 7)
-    np.savez(workspace.run_dir(run.id) / "samples.npz", theta=theta, x_o=x_o)
-    config = {"target": TARGET, "model_path": str(DEFAULT_MODEL_PATH)}
-    workspace.update_run(run.id, status="done",
-                         result={"samples": "samples.npz", "num_samples": int(theta.shape[0]), "config": config})
+def _design_run(workspace: Workspace, theta: np.ndarray) -> str:
+    """A finished design run holding ``theta`` as its designs (best first), made with the shipped model's prior."""
+    run = workspace.create_run("design", "fake designs", "session")
+    n, nan = theta.shape[0], np.full(theta.shape[0], np.nan)
+    np.savez(workspace.run_dir(run.id) / "designs.npz", theta=theta, x=np.zeros((n, 7)), meets=np.ones(n, bool),
+             p_meet=np.ones(n), p_meet_simulations=np.full(n, 10), margin=nan, nominal=np.full((n, 7), np.nan))
+    workspace.update_run(run.id, status="done", result={
+        "designs": "designs.npz", "num_designs": n, "simulator": "quadcopter", "target": TARGET,
+        "metric_names": list(domain.METRIC_NAMES), "parameter_names": list(domain.PARAMETER_NAMES),
+        "config": {"model_path": str(DEFAULT_MODEL_PATH)}})
     return run.id
 
 
-def test_validation_job_scores_proposed_and_prior_designs_against_the_band(runner: JobRunner) -> None:
+def test_validation_scores_designs_and_prior_designs_against_the_runs_target(runner: JobRunner) -> None:
     rng = np.random.default_rng(0)
     theta = rng.uniform(domain.LOWER, domain.UPPER, size=(120, len(domain.LOWER)))
-    theta[:90, ARM] = rng.uniform(domain.LOWER[ARM], 300.0, size=90)  # 90 of the 120 proposed designs meet the band
+    theta[:90, ARM] = rng.uniform(domain.LOWER[ARM], 300.0, size=90)  # 90 of the 120 designs meet the band
     theta[90:, ARM] = rng.uniform(301.0, domain.UPPER[ARM], size=30)
-    source = _sampling_run(runner.workspace, theta)
-    config = ValidationConfig(sampling_run_id=source, num_designs=100, seed=5, num_reference=50)
+    source = _design_run(runner.workspace, theta)
+    config = ValidationConfig(design_run_id=source, num_designs=100, seed=5)
     snap = runner.wait(runner.submit("validation", "check", validation_job(config, fake_simulator)), timeout=120)
     assert snap.status == "done", snap.error
     assert snap.result["fraction"] == pytest.approx(90 / 100) and snap.result["num_designs"] == 100
+    assert snap.result["bands"] == {"mass": pytest.approx(0.9)}
     result, prior_theta = load_result(runner.workspace.run_dir(snap.id))
     np.testing.assert_array_equal(result.meets, theta[:100, ARM] <= 300.0)
+    np.testing.assert_array_equal(result.theta, theta[:100])  # the run's best 100, in its order
     # The prior contrast: 100 designs from the model's prior (the design box), scored by the same band.
     assert prior_theta.shape == (100, len(domain.LOWER))
     assert ((prior_theta >= domain.LOWER) & (prior_theta <= domain.UPPER)).all()
     np.testing.assert_array_equal(result.prior_meets, prior_theta[:, ARM] / 100.0 <= 3.0)
     assert snap.result["prior_fraction"] == pytest.approx(result.prior_meets.mean())
-    # Importance weights: only on designs meeting the band, normalised, finite ESS.
-    assert result.weights is not None and result.weights[~result.meets].sum() == 0
-    assert result.weights.sum() == pytest.approx(1.0) and 1.0 <= snap.result["ess"] <= 90
-    assert snap.result["target"] == TARGET and snap.result["sampling_run_id"] == source
+    assert snap.result["target"] == TARGET and snap.result["design_run_id"] == source
 
 
 def test_validation_job_stops_when_asked(runner: JobRunner) -> None:
-    source = _sampling_run(runner.workspace,
-                           np.random.default_rng(1).uniform(domain.LOWER, domain.UPPER, size=(2000, 19)))
-    BLOCK_AT[0] = 3  # the second batch of prior designs waits until the stop was requested
-    job = runner.submit("validation", "check",
-                        validation_job(ValidationConfig(source, num_designs=2000, num_reference=20), fake_simulator))
+    theta = np.random.default_rng(1).uniform(domain.LOWER, domain.UPPER, size=(2000, 19))
+    source = _design_run(runner.workspace, theta)
+    BLOCK_AT[0] = 3  # the third batch of designs waits until the stop was requested
+    job = runner.submit("validation", "check", validation_job(ValidationConfig(source, num_designs=2000),
+                                                              fake_simulator))
     deadline = time.time() + 30
     while len(CALLS) < 3 and time.time() < deadline:
         time.sleep(0.01)

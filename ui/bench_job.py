@@ -9,16 +9,18 @@ import torch
 
 import dnre_core
 from ui.jobs import JobContext
-from ui.targets import Target
+from ui.targets import timing_point
 
 
-def throughput_job(model_path: str, target: Target, num_chains: int = 200, steps: int = 100,
+def throughput_job(model_path: str, target: dnre_core.Target, num_chains: int = 200, steps: int = 100,
                    seed: int = 0) -> Callable[[JobContext], dict[str, Any]]:
-    """Time MH and HMC on ``model_path`` for ``target``: chain-steps per second and minimum bulk ESS per second."""
+    """Time MH and HMC on ``model_path`` at one point inside ``target``'s bands (:func:`ui.targets.timing_point`):
+    chain-steps per second and minimum bulk ESS per second."""
 
     def run(ctx: JobContext) -> dict[str, Any]:
         estimator = dnre_core.load_estimator(model_path)
-        x_o = torch.as_tensor(target.conditioning_point(estimator.metadata["x_min"], estimator.metadata["x_max"]),
+        meta = estimator.metadata
+        x_o = torch.as_tensor(timing_point(target, meta["metric_names"], meta["x_min"], meta["x_max"]),
                               dtype=torch.float32)
         rows = []
         for k, sampler in enumerate(("mh", "hmc")):

@@ -24,6 +24,10 @@ __all__ = ["DEFAULTS", "LOWER", "METRIC_NAMES", "METRIC_UNITS", "PARAMETER_NAMES
 # The five flight metrics: a design whose trim fails at every speed has all of them 0 (README of the SRI data).
 FAILURE_METRICS: tuple[str, ...] = tuple(m for m in METRIC_NAMES if m not in ("Interferences", "mass"))
 
+# Metrics where more is better (the rest: less is better), for the Pareto front of designs.
+HIGHER_IS_BETTER: frozenset[str] = frozenset(
+    {"Max_Flight_Distance_(m)", "Max_Hover_Time_(s)", "Max_Lateral_Speed_(m/s)"})
+
 PARAMETER_GROUPS: dict[str, tuple[str, ...]] = {
     "Arms": ("Arm_2159_Length",),
     "Fuselage": ("FUSELAGE_FLOOR_HEIGHT", "FUSELAGE_HORZ_DIAMETER", "FUSELAGE_VERT_DIAMETER", "FUSELAGE_LENGTH"),

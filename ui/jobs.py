@@ -57,6 +57,7 @@ class _Job:
     fn: Callable[[JobContext], dict[str, Any]]
     cancel_event: threading.Event = field(default_factory=threading.Event)
     done_event: threading.Event = field(default_factory=threading.Event)
+    finishing: bool = False  # a final status is being recorded (see JobRunner._finish)
 
 
 class JobContext:
@@ -172,13 +173,17 @@ class JobRunner:
         self, job: _Job, status: str, message: str, result: dict[str, Any] | None, error: str | None,
         only_if: str | None = None
     ) -> None:
-        """Move a job to a final status (once; ``only_if`` restricts it to jobs in that status)."""
+        """Move a job to a final status (once; ``only_if`` restricts it to jobs in that status). The workspace's
+        record is written before the snapshot says finished, so that a page rerun when it sees the job end reads
+        the final status from the record too (a run picker listed a finished run as still running)."""
         with self._lock:
-            if job.snapshot.finished or (only_if is not None and job.snapshot.status != only_if):
+            if job.finishing or job.snapshot.finished or (only_if is not None and job.snapshot.status != only_if):
                 return
+            job.finishing = True
+        self.workspace.update_run(job.snapshot.id, status=status, message=message, result=result or {})
+        with self._lock:
             job.snapshot = replace(job.snapshot, status=status, message=message, result=result, error=error,
                                    finished_at=time.time())
-        self.workspace.update_run(job.snapshot.id, status=status, message=message, result=result or {})
         job.done_event.set()
 
     def _serve(self) -> None:
@@ -190,18 +195,24 @@ class JobRunner:
             if job is None:
                 return
             with self._lock:
-                if job.snapshot.status != "queued":  # cancelled while queued
+                if job.snapshot.status != "queued" or job.finishing:  # cancelled while queued
                     continue
+                # The record first, under the lock (a cancel cannot slip in between): a page rerun when it sees
+                # the job start reads "running" from the record too.
+                self.workspace.update_run(job.snapshot.id, status="running", message="running")
                 job.snapshot = replace(job.snapshot, status="running", message="running", started_at=time.time())
             self._run(job)
 
     def _run(self, job: _Job) -> None:
-        self.workspace.update_run(job.snapshot.id, status="running", message="running")
         try:
             result = job.fn(JobContext(self, job))
         except JobCancelled:
             self._finish(job, "cancelled", "stopped by the user", None, None)
         except Exception as exc:  # a job's failure is shown in the page, never raised into it
+            if job.cancel_event.is_set():  # what a stop interrupted is no failure: a stop is a stop
+                log.info("job %s (%s) ended by a stop: %s", job.snapshot.id, job.snapshot.name, exc)
+                self._finish(job, "cancelled", "stopped by the user", None, None)
+                return
             log.exception("job %s (%s) failed", job.snapshot.id, job.snapshot.name)
             self._finish(job, "failed", f"failed: {exc}", None, f"{type(exc).__name__}: {exc}")
         else:

@@ -8,11 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import dnre_core
-from ui.workspace import Model, Workspace
+from ui.workspace import Dataset, Model, Workspace
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[1] / "models" / "default_dnre.pt"
 DEFAULT_MODEL_ID = "default"
 DEFAULT_MODEL_NAME = "Default DNRE (shipped)"
+#: The built-in simulator as a data set or model names it (``module:function`` text for
+#: :func:`dnre_core.simulators.load_simulator`; ``quadcopter`` means ``quadcopter:simulator``).
+BUILT_IN_SIMULATOR = "quadcopter"
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,8 @@ class ModelInfo:
     hidden_features: int
     num_layers: int
     num_simulations: int | None
+    dataset_id: str | None = None  # the workspace data set it was trained on (None: the shipped model)
+    simulator: str | None = None  # the simulator behind that data (module:function), None when unknown
 
     @property
     def label(self) -> str:
@@ -38,7 +43,17 @@ class ModelInfo:
         return f"{self.name} ({self.kind}, {self.num_layers}×{self.hidden_features}, conditions on {masking})"
 
 
-def read_info(model_id: str, name: str, path: Path) -> ModelInfo:
+def dataset_simulator(dataset: Dataset) -> str | None:
+    """The simulator a data set names (``meta["simulator"]``, module:function), None when it names none; data sets
+    simulated before data sets named their simulator came from the built-in one (source "simulator")."""
+    named = dataset.meta.get("simulator")
+    if named:
+        return str(named)
+    return BUILT_IN_SIMULATOR if dataset.source == "simulator" else None
+
+
+def read_info(model_id: str, name: str, path: Path, dataset_id: str | None = None,
+              simulator: str | None = None) -> ModelInfo:
     """Describe a model file; raises :class:`dnre_core.ModelFileError` with a clear message for a bad file."""
     config: dict[str, Any] = dnre_core.read_model_config(path)
     meta = config.get("metadata", {})
@@ -56,18 +71,25 @@ def read_info(model_id: str, name: str, path: Path) -> ModelInfo:
         hidden_features=int(config["hidden_features"]),
         num_layers=int(config["num_layers"]),
         num_simulations=meta.get("num_simulations"),
+        dataset_id=dataset_id,
+        simulator=simulator,
     )
 
 
 def scan_models(workspace: Workspace) -> tuple[list[ModelInfo], list[str]]:
     """The usable models (the default first when its file is present, then the workspace's, newest first) and a
-    message for each indexed model whose file is missing or unreadable (shown, not silently skipped)."""
+    message for each indexed model whose file is missing or unreadable (shown, not silently skipped). The shipped model
+    was trained on the built-in simulator; a workspace model's simulator is its data set's."""
     found, problems = [], []
-    candidates = [(DEFAULT_MODEL_ID, DEFAULT_MODEL_NAME, DEFAULT_MODEL_PATH)] if DEFAULT_MODEL_PATH.exists() else []
-    candidates += [(record.id, record.name, record.path) for record in workspace.models()]
-    for model_id, name, path in candidates:
+    candidates = ([(DEFAULT_MODEL_ID, DEFAULT_MODEL_NAME, DEFAULT_MODEL_PATH, None, BUILT_IN_SIMULATOR)]
+                  if DEFAULT_MODEL_PATH.exists() else [])
+    datasets = {d.id: d for d in workspace.datasets()}
+    candidates += [(record.id, record.name, record.path, record.dataset_id,
+                    dataset_simulator(datasets[record.dataset_id]) if record.dataset_id in datasets else None)
+                   for record in workspace.models()]
+    for model_id, name, path, dataset_id, simulator in candidates:
         try:
-            found.append(read_info(model_id, name, path))
+            found.append(read_info(model_id, name, path, dataset_id, simulator))
         except (dnre_core.ModelFileError, OSError) as exc:
             problems.append(f"Model {name!r} ({model_id}) cannot be used: {exc}")
     return found, problems

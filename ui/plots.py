@@ -288,7 +288,8 @@ def pareto_plot(values: np.ndarray, labels: tuple[str, str], maximise: tuple[boo
     front = good[pareto_front(good, maximise)]
     fig.add_trace(go.Scatter(x=front[:, 0], y=front[:, 1], mode="lines+markers",
                              line={"shape": "hv", "color": TARGET_COLOUR, "width": 2},
-                             marker={"size": 8, "color": TARGET_COLOUR}, name=f"Pareto front ({len(front)} designs)"))
+                             marker={"size": 8, "color": TARGET_COLOUR},
+                             name=f"Pareto front ({len(front)} design{'s' if len(front) != 1 else ''})"))
     goal = ", ".join(f"{'higher' if up else 'lower'} {label} is better"
                      for label, up in zip(labels, maximise, strict=True))
     fig.update_xaxes(title_text=labels[0])
@@ -312,9 +313,10 @@ def parcoords(values: np.ndarray, labels: Sequence[str], category: Sequence[str]
              else [[0, colours[0]], [1, colours[0]]])
     fig = go.Figure(go.Parcoords(
         line={"color": code, "colorscale": scale, "cmin": 0, "cmax": max(1, len(names) - 1)},
-        dimensions=[{"label": plot_text(_wrap(label, 16)), "values": values[index, k]}
-                    for k, label in enumerate(labels)],
-        labelangle=0, labelside="top",
+        # One line per title, tilted so that neighbours do not collide: a title broken over lines runs into the
+        # axis range Plotly writes below it.
+        dimensions=[{"label": plot_text(label), "values": values[index, k]} for k, label in enumerate(labels)],
+        labelangle=-12, labelside="top",
     ))
     for name, colour in zip(names, colours, strict=True):  # Parcoords has no legend of its own
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line={"color": colour, "width": 4},
@@ -322,6 +324,8 @@ def parcoords(values: np.ndarray, labels: Sequence[str], category: Sequence[str]
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     shown = f"{len(index):,} of {values.shape[0]:,}" if len(index) < values.shape[0] else f"{values.shape[0]:,}"
-    fig = _layout(fig, f"{title} ({shown} designs; drag along an axis to filter)", height=520)
-    fig.update_layout(margin={"t": 140, "l": 80, "r": 80})
+    fig = _layout(fig, f"{title} ({shown} designs; drag along an axis to filter)", height=540)
+    # The axis titles sit above the axes: the legend goes below them, clear of the titles.
+    fig.update_layout(margin={"t": 130, "l": 80, "r": 80, "b": 70},
+                      legend={"orientation": "h", "yanchor": "top", "y": -0.04, "xanchor": "left", "x": 0.0})
     return fig

@@ -39,9 +39,10 @@ def _legend(name: str, interferes: bool, seen: set[str]) -> tuple[str, bool]:
     return label, first
 
 
-def design_view(geometry: dict[str, Any], title: str = "Quadcopter layout") -> go.Figure:
+def design_view(geometry: dict[str, Any], title: str = "Quadcopter layout", compact: bool = False) -> go.Figure:
     """Fuselage (ellipsoid), arms, rotor discs, the seven floor components as boxes and the centre of gravity;
-    parts that interfere with another part (``interferes`` flags of :func:`quadcopter.geometry`) in red."""
+    parts that interfere with another part (``interferes`` flags of :func:`quadcopter.geometry`) in red.
+    ``compact``: for a narrow column (designs side by side): no legend, the scene the full width, the title alone."""
     fig = go.Figure()
     seen: set[str] = set()
     length, width, height = (v * MM / 2 for v in geometry["fuselage"]["size"])
@@ -91,6 +92,10 @@ def design_view(geometry: dict[str, Any], title: str = "Quadcopter layout") -> g
                              "domain": {"x": [0, 0.74], "y": [0, 1]}})
     pairs = geometry["interferences"]
     clash = f"{pairs} interfering pair{'s' if pairs != 1 else ''}, parts in red" if pairs else "no interference"
+    if compact:
+        fig.update_layout(showlegend=False, scene_domain={"x": [0, 1], "y": [0, 1]},
+                          scene_camera_eye={"x": 1.2, "y": 1.2, "z": 0.7})  # closer: the model fills the column
+        return _layout(fig, title, height=360).update_layout(margin={"t": 40, "b": 0, "l": 0, "r": 0})
     fig = _layout(fig, f"{title} (mass {geometry['mass']:.2f} kg, {clash})", height=500)
     fig.update_layout(margin={"t": 50, "b": 10, "l": 10, "r": 10})
     fig.update_layout(legend={"orientation": "v", "yanchor": "middle", "y": 0.5, "xanchor": "left",

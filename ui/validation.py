@@ -1,30 +1,49 @@
-"""Closed-loop validation: do re-simulated proposed designs meet the target, and how much better than the prior?
+"""Validate: an independent, fresh re-simulation of a design run's designs (new noise, from the page's seed) and of
+as many designs drawn from the prior, each scored against the run's target (its bands and standing constraints).
+The prior designs are drawn within the target's bands on exact metrics (:mod:`dnre_core.constraints`): random
+designs that can be built ("no interferences"), since hardly any design of the whole prior can.
 
-Given proposed designs θ_i ~ q = p(θ | x_o) (x_o from :meth:`ui.targets.Target.conditioning_point`) and their
-re-simulated metrics x_i ~ p(x | θ_i), the designs that meet every band, weighted by
-w_i ∝ p(θ_i) / q(θ_i), are a self-normalised importance sample of p(θ | x in band) (the proposal's density q
-from the DNRE Monte Carlo estimate). The fraction meeting every band is reported next to the same fraction for
-designs drawn from the prior, which is the baseline an engineer would get without inference.
+The design run's designs are already draws of the band posterior p(θ | x ∈ B) checked by simulation, so no
+reweighting is needed: the fraction of them meeting every band in this fresh simulation is the number to trust,
+next to the same fraction for prior designs, which is what an engineer gets without inference.
+Artifacts in the run folder: ``validation.npz`` (see :func:`save_result`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from ui.targets import Target, meets
+import dnre_core
+from dnre_core.constraints import DesignConstraint, constrained_prior_sample
+from dnre_core.priors import prior_from_config
+from dnre_core.simulators import load_simulator
+from ui import atomic
+from ui.design_job import load_designs
+from ui.jobs import JobContext
+from ui.simulation import ProgressReporter, Simulator
+
+
+@dataclass(frozen=True)
+class ValidationConfig:
+    design_run_id: str
+    num_designs: int = 500
+    seed: int = 1
 
 
 @dataclass(frozen=True)
 class ValidationResult:
-    theta: np.ndarray  # (N, D) proposed designs
-    x: np.ndarray  # (N, L) their re-simulated metrics
-    meets: np.ndarray  # (N,) every band met
-    prior_x: np.ndarray  # (M, L) metrics of prior designs
-    prior_meets: np.ndarray  # (M,)
-    weights: np.ndarray | None  # (N,) normalised importance weights towards p(θ | x in band), or None
-    score: np.ndarray  # (N,) distance from the target (lower is better; see target_score), for ranking
+    """Designs (the design run's best ``n``, in its ranking) and prior designs, simulated afresh."""
+
+    theta: np.ndarray  # (n, D) designs
+    x: np.ndarray  # (n, L) their fresh metrics
+    meets: np.ndarray  # (n,) every band met
+    prior_x: np.ndarray  # (m, L) metrics of prior designs
+    prior_meets: np.ndarray  # (m,)
 
     @property
     def fraction(self) -> float:
@@ -34,67 +53,62 @@ class ValidationResult:
     def prior_fraction(self) -> float:
         return float(self.prior_meets.mean()) if self.prior_meets.size else float("nan")
 
-    @property
-    def effective_sample_size(self) -> float:
-        """Kish ESS of the importance weights (NaN without weights, 0 when no design meets the target)."""
-        if self.weights is None:
-            return float("nan")
-        total = float((self.weights**2).sum())
-        return 1.0 / total if total > 0 else 0.0
 
-    def ranking(self) -> np.ndarray:
-        """Indices of the proposed designs, best first: designs meeting every band, then closest to the target."""
-        return np.lexsort((self.score, ~self.meets))
+def band_fractions(target: dnre_core.Target, metric_names: list[str], x: np.ndarray) -> dict[str, float]:
+    """Per stated metric, the fraction of rows of x (N, L) inside its band (NaN never is)."""
+    return {name: float(dnre_core.Target({name: target.bands[name]}).meets(x, metric_names).mean())
+            for name in target.stated} if len(x) else {}
 
 
-def target_score(x: np.ndarray, target: Target, scale: np.ndarray) -> np.ndarray:
-    """Per row, the sum over stated metrics of the distance from the target in units of ``scale``: |x − v| for a
-    value, and the signed distance past the bound for a one-sided bound (negative inside the band, so that among
-    designs meeting every band those with more margin rank higher)."""
-    x = np.asarray(x, dtype=float)
-    total = np.zeros(x.shape[0])
-    for k, m in enumerate(target.metrics):
-        low, high = m.band
-        if m.mode == "value":
-            distance = np.abs(x[:, k] - m.value)
-        elif m.mode == "free":
-            continue
-        else:
-            distance = low - x[:, k] if m.mode == "at least" else x[:, k] - high
-        total += np.where(np.isfinite(distance), distance / scale[k], np.inf)
-    return total
+def validation_job(config: ValidationConfig,
+                   simulator: Simulator | None = None) -> Callable[[JobContext], dict[str, Any]]:
+    """Re-simulate a design run's best ``num_designs`` designs and as many prior designs; score both against the
+    run's target. ``simulator`` defaults to the one the design run used."""
+
+    def run(ctx: JobContext) -> dict[str, Any]:
+        source = ctx.workspace.run(config.design_run_id)
+        if not source.result.get("simulator"):
+            raise dnre_core.InputError("This design run had no simulator, so its designs cannot be re-simulated here.")
+        spec = load_simulator(source.result["simulator"])
+        simulate = simulator or spec.function
+        metric_names = source.result["metric_names"]
+        target = dnre_core.Target(source.result["target"])
+        designs = load_designs(ctx.workspace.run_dir(source.id))
+        theta = designs.theta[: config.num_designs]
+        batch = max(1, len(theta) // 10)
+        x, errors = dnre_core.simulate_parameters(simulate, theta, len(metric_names), seed=config.seed,
+                                                  batch_size=batch,
+                                                  progress=ProgressReporter(ctx, "designs re-simulated", 0.0, 0.5))
+        prior = prior_from_config(dnre_core.read_model_config(source.result["config"]["model_path"])["metadata"]
+                                  ["prior"])
+        constraint = DesignConstraint.from_target(target, spec.exact_metrics)
+        prior_theta = constrained_prior_sample(prior, constraint, len(theta), np.random.default_rng(config.seed + 1))
+        prior_x, prior_errors = dnre_core.simulate_parameters(
+            simulate, prior_theta, len(metric_names), seed=config.seed + 1, batch_size=batch,
+            progress=ProgressReporter(ctx, "prior designs simulated", 0.5, 0.5))
+        result = ValidationResult(theta, x, target.meets(x, metric_names), prior_x,
+                                  target.meets(prior_x, metric_names))
+        ctx.check_cancelled()
+        save_result(ctx.workspace.run_dir(ctx.run_id), result, prior_theta)
+        return {
+            "fraction": result.fraction, "prior_fraction": result.prior_fraction, "num_designs": len(theta),
+            "design_run_id": source.id, "target": target.to_dict(), "metric_names": metric_names,
+            "bands": band_fractions(target, metric_names, result.x),
+            "prior_bands": band_fractions(target, metric_names, result.prior_x),
+            "prior_within": constraint.target.describe() if constraint else [],
+            "failed_simulations": int((~np.isfinite(x).all(axis=1)).sum()), "errors": (errors + prior_errors)[:20],
+            "config": asdict(config),
+        }
+
+    return run
 
 
-def importance_weights(meets_band: np.ndarray, log_prior: np.ndarray, log_proposal: np.ndarray) -> np.ndarray:
-    """Self-normalised weights 1[x in band] p(θ)/q(θ); all zero when no design meets the band."""
-    log_w = np.where(meets_band & np.isfinite(log_proposal), np.asarray(log_prior) - np.asarray(log_proposal), -np.inf)
-    if not np.isfinite(log_w).any():
-        return np.zeros_like(log_w)
-    w = np.exp(log_w - log_w[np.isfinite(log_w)].max())
-    return w / w.sum()
+def save_result(folder: Path, result: ValidationResult, prior_theta: np.ndarray) -> None:
+    atomic.save_npz(folder / "validation.npz", theta=result.theta, x=result.x, meets=result.meets,
+                    prior_theta=prior_theta, prior_x=result.prior_x, prior_meets=result.prior_meets)
 
 
-def evaluate(
-    theta: np.ndarray,
-    x: np.ndarray,
-    prior_x: np.ndarray,
-    target: Target,
-    scale: np.ndarray,
-    log_prior: np.ndarray | None = None,
-    log_proposal: np.ndarray | None = None,
-) -> ValidationResult:
-    """Score re-simulated designs against the target (weights only when both log densities are given)."""
-    low, high = target.bands()
-    meets_post = meets(x, low, high)
-    weights = None
-    if log_prior is not None and log_proposal is not None:
-        weights = importance_weights(meets_post, log_prior, log_proposal)
-    return ValidationResult(
-        theta=np.asarray(theta, dtype=float),
-        x=np.asarray(x, dtype=float),
-        meets=meets_post,
-        prior_x=np.asarray(prior_x, dtype=float),
-        prior_meets=meets(prior_x, low, high),
-        weights=weights,
-        score=target_score(x, target, scale),
-    )
+def load_result(folder: Path) -> tuple[ValidationResult, np.ndarray]:
+    """(the validation result, the prior designs) of a finished validation run's folder."""
+    with np.load(folder / "validation.npz", allow_pickle=False) as d:
+        return ValidationResult(d["theta"], d["x"], d["meets"], d["prior_x"], d["prior_meets"]), d["prior_theta"]

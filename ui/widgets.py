@@ -1,15 +1,17 @@
 """Small Streamlit building blocks shared by the pages (no physics, no inference): a job's status line with its
-stop button, following a run live, picking a run to reopen, and the workspace's runs as a table."""
+stop button, following a run live, picking a run to reopen, the workspace's runs as a table, a coverage check's
+result, and opening a design in the Design lab."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 import streamlit as st
 
-from ui import session
+from ui import plots, session
+from ui.coverage import verdict
 from ui.jobs import JobRunner, JobSnapshot
 from ui.text import md
 from ui.workspace import Run
@@ -67,8 +69,11 @@ def follow(run_id: str, show: Callable[[JobSnapshot], None] | None = None) -> Jo
 
 
 def _run_label(run: Run) -> str:
-    started = dt.datetime.fromtimestamp(run.created_at).strftime("%Y-%m-%d %H:%M")
-    return f"{run.name} · {run.status} · {started}"
+    """A run in a picker: its name and when it started. Not its status: the browser keeps showing an option's first
+    label while its key stays the same, so a run shown as running would read so after it ended; the status line
+    below the picker follows the run live instead."""
+    started = dt.datetime.fromtimestamp(run.created_at).strftime("%Y-%m-%d %H:%M:%S")
+    return f"{run.name} · started {started}"
 
 
 def run_picker(kind: str, key: str, label: str = "Run") -> str | None:
@@ -109,3 +114,30 @@ def runs_table(runs: list[Run]) -> pd.DataFrame:
         ],
         columns=["status", "kind", "name", "started", "message", "id"],
     )
+
+
+# The Design lab shows a design opened from another page with these metrics beside its own nominal ones.
+DESIGN_METRICS_KEY = "design_metrics"
+
+
+def open_in_design_lab(parameters: Mapping[str, float], simulated: Mapping[str, float] | None, where: str) -> None:
+    """Put a design into the Design lab's inputs (``lab_<parameter>``) and go there; ``simulated`` metrics (one
+    simulation with noise and wind, on the page ``where``) are shown beside the lab's nominal ones while the design
+    is unchanged."""
+    for name, value in parameters.items():
+        st.session_state[f"lab_{name}"] = float(value)
+    if simulated is None:
+        st.session_state.pop(DESIGN_METRICS_KEY, None)
+    else:
+        st.session_state[DESIGN_METRICS_KEY] = {"where": where, "values": {k: float(v) for k, v in simulated.items()},
+                                                "design": {k: float(v) for k, v in parameters.items()}}
+    st.switch_page("pages/design_lab.py")
+
+
+def show_coverage(snap: JobSnapshot, title: str) -> None:
+    """A finished "Can I trust this model?" check (:mod:`ui.coverage`): its curve and its reading in words."""
+    if snap.status == "done" and snap.result:
+        st.plotly_chart(plots.coverage_curve(snap.result["levels"], snap.result["coverage"], snap.result["pairs"],
+                                             title=title))
+        level, message = verdict(snap.result)
+        getattr(st, level)(message)

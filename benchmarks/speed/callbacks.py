@@ -19,8 +19,9 @@ import torch
 import dnre_core
 from benchmarks.output import RESULTS, provenance_line, write_markdown
 from benchmarks.runner import use_one_thread
-from ui.inverse import example_target
+from ui.inverse import example_rows
 from ui.models import DEFAULT_MODEL_ID, DEFAULT_MODEL_PATH, read_info
+from ui.targets import timing_point, to_target
 
 NUM_CHAINS, WARMUP, DRAWS = 100, 500, 1000
 REPEATS = 3
@@ -38,7 +39,7 @@ def main() -> None:
     use_one_thread()
     info = read_info(DEFAULT_MODEL_ID, "default", DEFAULT_MODEL_PATH)
     estimator = dnre_core.load_estimator(DEFAULT_MODEL_PATH)
-    x_o = example_target(info).conditioning_point(estimator.metadata["x_min"], estimator.metadata["x_max"])
+    x_o = timing_point(to_target(example_rows(info)), info.metric_names, info.x_min, info.x_max)
     posterior = dnre_core.RatioPosterior(estimator, sampler="mh")
     seconds: dict[str, list[float]] = {name: [] for name in CASES}
     for repeat in range(REPEATS):
