@@ -14,7 +14,9 @@ for it and, with a simulator, closes the loop:
    q the model's band posterior: where the model is right they lean to the designs that meet B most reliably, so
    they meet it at least as often as exact answers, and the cost per design is 1 / (q's hit rate).
 4. ``route="auto"`` measures both: after round 0 it runs one sequential round and takes the route whose measured
-   seconds per kept design are lower (a wide target or a fast simulator favours rejection), and says why.
+   seconds per kept design are lower (a wide target or a fast simulator favours rejection), and says why. As the
+   choice rests on measured speed, a seed reproduces the designs for a given route: pass ``route=`` (the result's
+   ``route``) to reproduce a run on another machine.
 5. **P(meet)**: each design is simulated ``replicates`` more times with fresh noise; its P(meet) is the fraction
    meeting B, and designs rank by it and by margin, never by one noisy draw. ``robust=p`` returns designs with
    P(meet) ≥ p: screened on one set of replicates and reported on a fresh one, so the selection does not inflate it.
@@ -365,7 +367,7 @@ def inverse_design(estimator: RatioEstimator | None, target: Target | Mapping[st
               "units": dict((estimator.metadata.get("units") or {}) if estimator is not None else {})}
     if simulator is None or route == "amortized":
         return _amortized(estimator, prior, target, constraint, reference_x, num_designs, rng, sampler, report,
-                          started, common)
+                          lambda: stop_requested, started, common)
     ledger = SimulationLedger(simulator, len(metric_names), rng, int(max_simulations), int(num_workers), backend,
                               int(batch_size), lambda: stop_requested)
     tick = time.perf_counter()
@@ -592,8 +594,9 @@ def _problem(estimator: RatioEstimator | None, prior: Distribution | None, metri
 
 def _amortized(estimator: RatioEstimator, prior: Distribution, target: Target, constraint: DesignConstraint | None,
                reference_x: np.ndarray | None, num_designs: int, rng: np.random.Generator, sampler: str,
-               report: Callable[[DesignProgress], None], started: float, common: dict[str, Any]) -> DesignResult:
-    """Designs from the model's band posterior alone (no simulator)."""
+               report: Callable[[DesignProgress], None], should_stop: Callable[[], bool], started: float,
+               common: dict[str, Any]) -> DesignResult:
+    """Designs from the model's band posterior alone (no simulator); a stop keeps the chains' draws so far."""
     metric_names = common["metric_names"]
     if reference_x is None:
         raise InputError("Without a simulator, designs come from the model alone and need reference_x: metrics "
@@ -609,12 +612,14 @@ def _amortized(estimator: RatioEstimator, prior: Distribution, target: Target, c
     def on_chains(step: int, chains: Any, diagnostics: ChainDiagnostics) -> bool:
         report(DesignProgress("amortized", 0, chains=diagnostics,
                               message=f"model proposals: step {step} of {diagnostics.total_steps}"))
-        return True
+        return not should_stop()
 
     samples, diagnostics = sample_band_posterior(
         estimator, prior, reference, sampler=sampler, seed=int(rng.integers(2**31)), callback=on_chains,
         feasible=None if constraint is None else constraint.feasible, initial=initial)
     theta = samples.double().numpy()
+    if not len(theta):
+        raise InputError("The run was stopped before the model's chains kept any design (during their warm-up).")
     warnings = ["No simulator: these designs are the model's answer alone and have not been simulated; validate "
                 "them with the simulator before trusting them."]
     if reference.inside < 20:
@@ -628,4 +633,4 @@ def _amortized(estimator: RatioEstimator, prior: Distribution, target: Target, c
         route_reason="no simulator: the model's band posterior, conditioned on reference simulations", rounds=[],
         simulations_used=0, search_simulations=0, seconds=time.perf_counter() - started, diagnostics=diagnostics,
         theta_simulated=np.empty((0, theta.shape[1])), x_simulated=np.empty((0, len(metric_names))),
-        failed_simulations=0, errors=[], warnings=warnings, **common)
+        failed_simulations=0, errors=[], warnings=warnings, stopped="stopped" if should_stop() else "done", **common)

@@ -162,6 +162,21 @@ def test_bad_requests_are_input_errors(problem, kwargs, words):
         inverse_design(ExactLikelihood(lg, lg.prior), request.pop("target"), simulate, **request)
 
 
+def test_a_stop_during_the_amortized_route_ends_its_chains(problem):
+    lg, _, _ = problem
+    _, x = lg.sample_joint(5000, seed=3)
+    steps = []
+
+    def stop_at_once(progress):
+        steps.append(progress.chains.step)
+        return False
+
+    with pytest.raises(InputError, match="stopped before"):
+        inverse_design(ExactLikelihood(lg, lg.prior), BAND, None, num_designs=50, seed=0, reference_x=x.numpy(),
+                       callback=stop_at_once)
+    assert len(steps) == 1  # the chains stopped at the first callback, in warm-up
+
+
 def test_amortized_without_reference_metrics_says_what_to_give(problem):
     lg, _, _ = problem
     with pytest.raises(InputError, match="reference_x"):
