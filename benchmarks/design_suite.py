@@ -17,8 +17,8 @@
    data; ``sequential`` — model proposals kept by the simulator; ``default`` — ``dnre_core.inverse_design`` with
    every default (the route it measures and takes, and 10 replicates per design for P(meet)); ``rejection`` — how
    many exact designs rejection from the prior buys with the default's search budget.
-4. Robust designs (every third target): 200 designs with P(meet) ≥ 0.9, then 20 fresh simulations each: their hit
-   rate against the P(meet) reported.
+4. Robust designs (every third target): up to 200 designs with P(meet) ≥ 0.9 within 300,000 simulations, then 20
+   fresh simulations each: their hit rate against the P(meet) reported (timed apart from the default's seconds).
 5. The professional model's data set (``../shared/data/sri_quadcopter/designs.csv``, no simulator): a DNRE with
    metric masking trained on 70 % of its working designs; targets anchored at held-out designs; the amortized route
    (conditioned on the training rows' metrics) and the previous point route, each against the held-out designs that
@@ -60,6 +60,7 @@ NUM_DESIGNS = 1000
 CHUNK = 100_000
 METHODS = ("point", "amortized", "sequential", "default")
 COMMAND = "python -m benchmarks design"
+ROBUST_BUDGET = 300_000
 
 
 def prior_predictive(num: int, seed: int, jobs: int) -> tuple[np.ndarray, np.ndarray]:
@@ -165,6 +166,7 @@ def run_target(job: dict[str, Any]) -> list[dict[str, Any]]:
             "c2st": dnre_core.c2st(designs[: len(exact)], exact) if len(exact) >= 100 else math.nan,
             "designs": len(designs), "unique_designs": len(np.unique(designs, axis=0)), "seconds": seconds,
             "rejection_simulations_per_design": 1 / float(meets.mean()), **info,
+            **(_robust(estimator, target) if method == "default" and job["robust"] else {}),
         })
     return records
 
@@ -182,8 +184,6 @@ def _designs(method: str, estimator: Any, target: Target, job: dict[str, Any]) -
                                       replicates=replicates)
     info = {"simulations": result.search_simulations, "simulations_with_p_meet": result.simulations_used,
             "route": result.route, "rounds": len(result.rounds), "mean_p_meet": result.hit_rate}
-    if method == "default" and job["robust"]:
-        info.update(_robust(estimator, target))
     return result.theta, info
 
 
@@ -198,14 +198,18 @@ def _point_designs(estimator: Any, target: Target) -> np.ndarray:
 
 
 def _robust(estimator: Any, target: Target) -> dict[str, Any]:
-    result = dnre_core.inverse_design(estimator, target, simulator, 200, seed=1, robust=0.9)
-    if not len(result.theta):
-        return {"robust_designs": 0}
+    """200 designs with P(meet) ≥ 0.9 within ROBUST_BUDGET simulations, each simulated 20 more times afresh."""
+    tick = time.perf_counter()
+    try:
+        result = dnre_core.inverse_design(estimator, target, simulator, 200, seed=1, robust=0.9,
+                                          max_simulations=ROBUST_BUDGET)
+    except dnre_core.InputError:  # none found within the budget
+        return {"robust_designs": 0, "robust_seconds": time.perf_counter() - tick}
     fresh = simulator(np.repeat(result.theta, 20, axis=0), seed=993)
     hit = target.meets(fresh, NAMES).reshape(len(result.theta), 20).mean()
     return {"robust_designs": len(result.theta), "robust_fresh_hit": float(hit),
             "robust_reported_p_meet": float(np.mean(result.p_meet)),
-            "robust_simulations": result.simulations_used}
+            "robust_simulations": result.simulations_used, "robust_seconds": result.seconds}
 
 
 def _training_metrics() -> np.ndarray:
@@ -291,12 +295,18 @@ def report(records: list[dict[str, Any]], settings: dict[str, Any], path: Path,
                      f"{r['c2st']:.3f} | {r['simulations'] / NUM_DESIGNS:.1f} "
                      f"({r['simulations_with_p_meet'] / NUM_DESIGNS:.1f}) | "
                      f"{r['rejection_simulations_per_design']:.0f} | {r['seconds']:.1f} |")
-    robust = [r for r in default if r.get("robust_designs")]
+    robust = [r for r in default if "robust_designs" in r]
     if robust:
-        lines += ["", "Robust designs (P(meet) ≥ 0.9, 200 asked for), each simulated 20 more times afresh:", "",
-                  "| target | designs found | P(meet) reported (mean) | fresh hit rate |", "|---|---|---|---|"]
-        lines += [f"| {'; '.join(Target(r['target']).describe())} | {r['robust_designs']} | "
-                  f"{r['robust_reported_p_meet']:.3f} | {r['robust_fresh_hit']:.3f} |" for r in robust]
+        lines += ["", f"Robust designs: up to 200 with P(meet) ≥ 0.9 within {ROBUST_BUDGET:,} simulations, each "
+                  "then simulated 20 more times afresh (goal: fresh hit rate ≥ 0.85, and within 0.05 of the P(meet) "
+                  "reported):", "", "| target | designs found | P(meet) reported (mean) | fresh hit rate | "
+                  "simulations per design | seconds |", "|---|---|---|---|---|---|"]
+        for r in robust:
+            found = r["robust_designs"]
+            cells = (f"{r['robust_reported_p_meet']:.3f} | {r['robust_fresh_hit']:.3f} | "
+                     f"{r['robust_simulations'] / found:.0f}" if found else "– | – | –")
+            lines.append(f"| {'; '.join(Target(r['target']).describe())} | {found} | {cells} | "
+                         f"{r['robust_seconds']:.0f} |")
     if sri:
         lines += ["", "The professional model's data set, without a simulator (module docstring, 5): C2ST of 1,000 "
                   "designs (as many as there are held-out designs meeting the bands) against those held-out designs.",

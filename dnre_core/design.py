@@ -19,7 +19,8 @@ for it and, with a simulator, closes the loop:
    ``route``) to reproduce a run on another machine.
 5. **P(meet)**: each design is simulated ``replicates`` more times with fresh noise; its P(meet) is the fraction
    meeting B, and designs rank by it and by margin, never by one noisy draw. ``robust=p`` returns designs with
-   P(meet) ≥ p: screened on one set of replicates and reported on a fresh one, so the selection does not inflate it.
+   P(meet) ≥ p: chosen by an empirical-Bayes screen of repeated simulations (:mod:`dnre_core.robust`), which
+   corrects for the luck of designs selected on noisy counts, and reported on a fresh set.
 
 Without a simulator (``route="amortized"``) the designs are the model's band posterior alone, conditioned on
 ``reference_x`` (simulations of prior designs, such as the model's training data), and carry no P(meet).
@@ -43,6 +44,7 @@ from .constraints import DesignConstraint, ExactMetric, constrained_prior_sample
 from .diagnostics import ChainDiagnostics
 from .estimators import RatioEstimator
 from .priors import prior_dimension, prior_from_config
+from .robust import Screen
 from .simulation import Simulator, simulate_parameters
 from .targets import Target
 from .validation import InputError
@@ -202,11 +204,12 @@ class SimulationLedger:
         self.x: list[np.ndarray] = []
         self.errors: list[str] = []
         self.used = 0
+        self.reserve = 0  # simulations held back for the final P(meet) replicates
         self.seconds = 0.0
 
     @property
     def room(self) -> int:
-        return self.max_simulations - self.used
+        return self.max_simulations - self.used - self.reserve
 
     def simulate(self, theta: np.ndarray) -> np.ndarray:
         if self.should_stop():
@@ -495,24 +498,36 @@ def _collect(found: list[tuple[np.ndarray, np.ndarray]], batches: Iterator[tuple
 def _robust(search: Search, found: list[tuple[np.ndarray, np.ndarray]],
             batches: Iterator[tuple[np.ndarray, np.ndarray]], level: float, replicates: int,
             num_designs: int, passed: list[np.ndarray]) -> None:
-    """Append designs with P(meet) ≥ ``level`` to ``passed`` until it holds ``num_designs``: kept designs pass two
-    independent screens of ``replicates`` simulations each, and the caller reports P(meet) from a third, fresh set.
+    """Append designs with P(meet) ≥ ``level`` to ``passed`` until it holds ``num_designs``.
 
-    One screen is not enough: among many designs that meet the bands about half the time, the few that met them
-    9 times of 10 by luck outnumber the truly robust ones (a design with P(meet) 0.6 passes a 9-of-10 screen with
-    probability 0.05, and twice in a row with 0.002)."""
-    pending = [t for t, _ in found]
-    while sum(len(p) for p in passed) < num_designs:
-        theta = np.concatenate(pending) if pending else next(batches)[0]
-        pending = []
-        for _ in range(2):
-            if len(theta):
-                theta = theta[_replicate(search, theta, replicates)["p_meet"] >= level]
-        if len(theta):
-            passed.append(theta)
-            search.report(DesignProgress("P(meet)", search.ledger.used, sum(len(p) for p in passed),
-                                         rounds=list(search.rounds), message=f"{len(theta)} more designs passed "
-                                         f"two screens for P(meet) ≥ {level:g}"))
+    Candidates (designs that met B once) get ``replicates`` fresh simulations at a time, up to four times; an
+    empirical-Bayes screen (:mod:`dnre_core.robust`) keeps a design once it has two sets and its posterior mean
+    P(meet) is ≥ ``level``, and drops it once reaching the level is unlikely. The caller reports P(meet) from a
+    further fresh set; the budget keeps room for that set."""
+    screen = Screen(level, 2 * replicates, 4 * replicates)
+    search.ledger.reserve = replicates * num_designs
+    theta = np.concatenate([t for t, _ in found]) if found else np.empty((0, prior_dimension(search.prior)))
+    hits, trials = np.zeros(len(theta)), np.zeros(len(theta))
+    open_ = np.ones(len(theta), dtype=bool)
+    kept = 0
+    while kept < num_designs:
+        if not open_.any():
+            new = next(batches)[0]
+            theta = np.concatenate([theta, new])
+            hits, trials = np.concatenate([hits, np.zeros(len(new))]), np.concatenate([trials, np.zeros(len(new))])
+            open_ = np.concatenate([open_, np.ones(len(new), dtype=bool)])
+            continue
+        index = np.flatnonzero(open_)
+        hits[index] += _replicate(search, theta[index], replicates)["p_meet"] * replicates
+        trials[index] += replicates
+        keep, drop = screen.decide(hits, trials)
+        newly = keep & open_
+        open_ &= ~(keep | drop)
+        if newly.any():
+            passed.append(theta[newly][: num_designs - kept])
+            kept += len(passed[-1])
+            search.report(DesignProgress("P(meet)", search.ledger.used, kept, rounds=list(search.rounds),
+                                         message=f"{int(newly.sum())} more designs with P(meet) ≥ {level:g}"))
 
 
 def _replicate(search: Search, theta: np.ndarray, replicates: int) -> dict[str, Any]:
@@ -534,6 +549,7 @@ def _no_evidence(n: int, x_dim: int) -> dict[str, Any]:
 
 def _p_meet(search: Search, theta: np.ndarray, replicates: int) -> dict[str, Any]:
     """P(meet) of designs θ (n, D) from ``replicates`` fresh simulations each (NaN when 0 or the budget is spent)."""
+    search.ledger.reserve = 0
     if replicates < 1:
         return _no_evidence(len(theta), search.ledger.x_dim)
     search.report(DesignProgress("P(meet)", search.ledger.used, len(theta), rounds=list(search.rounds),

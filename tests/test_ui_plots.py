@@ -65,6 +65,11 @@ def test_design_view_power_curve_and_step_response_of_the_default_design() -> No
             view.layout.scene.zaxis.title.text} == {
         "x, forward (mm)", "y (mm)", "z, up (mm)"}
     assert "centre of gravity" in {t.name for t in view.data}
+    # designs side by side: a column may be 260 px wide, so the axis titles are one letter and the unit is in the title
+    compact = plots_quad.design_view(geometry, title="design 1", compact=True)
+    scene = compact.layout.scene
+    assert compact.layout.title.text == "design 1 (axes in mm)" and compact.layout.showlegend is False
+    assert [scene.xaxis.title.text, scene.yaxis.title.text, scene.zaxis.title.text] == ["x", "y", "z"]
     _check_interference_colours(geometry)
     sweep = quadcopter.simulate_detailed(theta, noise=False).sweep
     _check(plots_quad.power_curve(sweep.speeds, sweep.power[0], sweep.feasible[0]),

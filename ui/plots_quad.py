@@ -93,9 +93,14 @@ def design_view(geometry: dict[str, Any], title: str = "Quadcopter layout", comp
     pairs = geometry["interferences"]
     clash = f"{pairs} interfering pair{'s' if pairs != 1 else ''}, parts in red" if pairs else "no interference"
     if compact:
+        # a narrow column: one-letter axis titles (the unit in the title) and few ticks, so no label overlaps or
+        # runs out of the frame however narrow the column
+        axis = {"nticks": 4, "tickfont": {"size": 9}}
         fig.update_layout(showlegend=False, scene_domain={"x": [0, 1], "y": [0, 1]},
-                          scene_camera_eye={"x": 1.2, "y": 1.2, "z": 0.7})  # closer: the model fills the column
-        return _layout(fig, title, height=360).update_layout(margin={"t": 40, "b": 0, "l": 0, "r": 0})
+                          scene_xaxis={**axis, "title": "x"}, scene_yaxis={**axis, "title": "y"},
+                          scene_zaxis={**axis, "title": "z"},
+                          scene_camera_eye={"x": 1.6, "y": 1.6, "z": 0.85})
+        return _layout(fig, f"{title} (axes in mm)", height=300).update_layout(margin={"t": 40, "b": 0, "l": 0, "r": 0})
     fig = _layout(fig, f"{title} (mass {geometry['mass']:.2f} kg, {clash})", height=500)
     fig.update_layout(margin={"t": 50, "b": 10, "l": 10, "r": 10})
     fig.update_layout(legend={"orientation": "v", "yanchor": "middle", "y": 0.5, "xanchor": "left",
