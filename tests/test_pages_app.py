@@ -152,7 +152,7 @@ def test_inverse_design_finds_designs_with_p_meet_and_a_reload_reopens_the_run(e
     titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in reloaded.get("plotly_chart")]
     assert any(t.startswith("Designs in parallel coordinates") for t in titles)
     assert any(t.startswith("Trade-off between two metrics") for t in titles)
-    assert "Design 1" in titles and "Design 2" in titles  # side by side, in 3-D
+    assert "Design 1 (axes in mm)" in titles and "Design 2 (axes in mm)" in titles  # side by side, in 3-D
     assert "Validate these designs →" in [b.label for b in reloaded.button]
     downloads = [d.proto.label for d in reloaded.get("download_button")]
     assert downloads == ["Export the designs (CSV)", "Report of this run (HTML)"]
