@@ -86,7 +86,7 @@ def test_quadcopter_ray_equals_local():
     ray = pytest.importorskip("ray")
     prior = quadcopter.prior()
     local = simulate_for_sbi(quadcopter.simulate, prior, 300, num_workers=1, seed=11, batch_size=100)
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)  # one worker: less start-up on a busy box
     try:
         remote = simulate_for_sbi(quadcopter.simulate, prior, 300, num_workers=2, backend="ray", seed=11,
                                   batch_size=100)
