@@ -87,7 +87,7 @@ def design_view(geometry: dict[str, Any], title: str = "Quadcopter layout", comp
     fig.update_layout(scene={"xaxis_title": "x, forward (mm)", "yaxis_title": "y (mm)", "zaxis_title": "z, up (mm)",
                              "aspectmode": "manual",
                              "aspectratio": {"x": aspect[0], "y": aspect[1], "z": max(aspect[2], 0.5)},
-                             "camera": {"eye": {"x": 1.75, "y": 1.75, "z": 0.95},
+                             "camera": {"eye": {"x": 1.35, "y": 1.35, "z": 0.75},
                                         "center": {"x": 0, "y": 0, "z": -0.15}},
                              "domain": {"x": [0, 0.74], "y": [0, 1]}})
     pairs = geometry["interferences"]
@@ -101,10 +101,11 @@ def design_view(geometry: dict[str, Any], title: str = "Quadcopter layout", comp
                           scene_zaxis={**axis, "title": "z"},
                           scene_camera_eye={"x": 1.6, "y": 1.6, "z": 0.85})
         return _layout(fig, f"{title} (axes in mm)", height=300).update_layout(margin={"t": 40, "b": 0, "l": 0, "r": 0})
+    # the legend below the scene, which takes the full width: beside it, the scene of a 650 px column was too
+    # narrow for its axis titles
     fig = _layout(fig, f"{title} (mass {geometry['mass']:.2f} kg, {clash})", height=500)
-    fig.update_layout(margin={"t": 50, "b": 10, "l": 10, "r": 10})
-    fig.update_layout(legend={"orientation": "v", "yanchor": "middle", "y": 0.5, "xanchor": "left",
-                              "x": 0.78})  # beside the scene
+    fig.update_layout(margin={"t": 50, "b": 10, "l": 10, "r": 10}, scene_domain={"x": [0, 1], "y": [0.24, 1]},
+                      legend={"orientation": "h", "yanchor": "top", "y": 0.22, "xanchor": "left", "x": 0})
     return fig
 
 
