@@ -14,7 +14,8 @@ for it and, with a simulator, closes the loop:
    q the model's band posterior: where the model is right they lean to the designs that meet B most reliably, so
    they meet it at least as often as exact answers, and the cost per design is 1 / (q's hit rate).
 4. ``route="auto"`` measures both: after round 0 it runs one sequential round and takes the route whose measured
-   seconds per kept design are lower (a wide target or a fast simulator favours rejection), and says why. As the
+   seconds per kept design are lower (a wide target or a fast simulator favours rejection) among those expected to
+   find the designs within the budget, and says why. As the
    choice rests on measured speed, a seed reproduces the designs for a given route: pass ``route=`` (the result's
    ``route``) to reproduce a run on another machine.
 5. **P(meet)**: each design is simulated ``replicates`` more times with fresh noise; its P(meet) is the fraction
@@ -390,7 +391,8 @@ def inverse_design(estimator: RatioEstimator | None, target: Target | Mapping[st
     stopped, chosen, reason = "done", route, ""
     try:
         if chosen == "auto":
-            chosen, reason, first = _choose_route(search, int(ok0.sum()), len(theta0), num_designs)
+            chosen, reason, first = _choose_route(search, int(ok0.sum()), len(theta0), num_designs,
+                                                   int(replicates) * num_designs)
             found += first
         else:
             reason = f"asked for: the {route} route"
@@ -444,10 +446,11 @@ def _check_options(estimator: RatioEstimator | None, simulator: Simulator | None
         raise InputError("Give a trained estimator, a simulator, or both.")
 
 
-def _choose_route(search: Search, hits: int, simulations: int, num_designs: int
+def _choose_route(search: Search, hits: int, simulations: int, num_designs: int, reserve: int
                   ) -> tuple[str, str, list[tuple[np.ndarray, np.ndarray]]]:
-    """Rejection or sequential, by measured seconds per kept design; returns the route, why, and what the
-    measuring round kept (sequential designs are kept only if that route is taken)."""
+    """Rejection or sequential, by measured seconds per kept design, among the routes expected to find
+    ``num_designs`` within the budget (less ``reserve`` simulations kept for P(meet)); returns the route, why, and
+    what the measuring round kept (sequential designs are kept only if that route is taken)."""
     rate = hits / simulations
     seconds_per_simulation = search.rounds[0]["seconds"] / simulations  # drawing (within exact bands) + simulating
     if hits >= num_designs:
@@ -462,6 +465,15 @@ def _choose_route(search: Search, hits: int, simulations: int, num_designs: int
     sequential_seconds = seconds / len(theta) if len(theta) else math.inf
     prior_text = f"{rate:.2%} of {simulations:,} prior designs" if hits else f"none of {simulations:,} prior designs"
     model_text = f"{len(theta) / proposed:.1%} of {proposed:,} model proposals"
+    # the simulations each route is expected to need for the designs still missing, against what the budget has left
+    room = search.ledger.room - reserve
+    rejection_needs = (num_designs - hits) / rate if hits else math.inf
+    sequential_needs = (num_designs - hits - len(theta)) * proposed / len(theta) if len(theta) else math.inf
+    if rejection_needs > room and sequential_needs <= room:
+        return "sequential", (f"{prior_text} met the target and {model_text}: rejection from the prior would need "
+                              f"about {rejection_needs:,.0f} more simulations, more than the {room:,} the budget "
+                              f"has left (P(meet) set aside); the model's proposals need about "
+                              f"{sequential_needs:,.0f}"), [(theta, x)]
     if rejection_seconds <= sequential_seconds:
         search.found -= len(theta)  # the measuring round's designs are not exact answers: rejection starts without them
         return "rejection", (f"{prior_text} met the target and {model_text}: rejection from the prior "

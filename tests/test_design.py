@@ -97,6 +97,17 @@ def test_the_same_seed_gives_the_same_designs_and_evidence(problem, trained):
     assert not np.array_equal(runs[0].theta, other.theta)
 
 
+def test_auto_leaves_rejection_when_it_would_not_fit_in_the_budget(problem):
+    """A 5 % band and 300 designs: rejection needs about 5,000 more simulations after round 0, but a budget of 7,000
+    with 3,000 set aside for P(meet) leaves about 2,500 after the measuring round: auto takes the model's proposals
+    and finds every design."""
+    lg, simulate, _ = problem
+    result = inverse_design(ExactLikelihood(lg, lg.prior), BAND, simulate, num_designs=300, seed=0,
+                            max_simulations=7000)
+    assert result.route == "sequential" and "budget" in result.route_reason
+    assert len(result.theta) == 300 and np.isfinite(result.p_meet).all() and result.simulations_used <= 7000
+
+
 def test_rejection_route_gives_exact_designs_that_all_met_the_band_once(problem):
     lg, simulate, _ = problem
     result = inverse_design(None, BAND, simulate, num_designs=300, seed=0, prior=lg.prior, metric_names=NAMES,
