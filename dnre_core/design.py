@@ -15,9 +15,8 @@ for it and, with a simulator, closes the loop:
    they meet it at least as often as exact answers, and the cost per design is 1 / (q's hit rate).
 4. ``route="auto"`` measures both: after round 0 it runs one sequential round and takes the route whose measured
    seconds per kept design are lower (a wide target or a fast simulator favours rejection) among those expected to
-   find the designs within the budget, and says why. As the
-   choice rests on measured speed, a seed reproduces the designs for a given route: pass ``route=`` (the result's
-   ``route``) to reproduce a run on another machine.
+   find the designs within the budget, and says why. As the choice rests on measured speed, a seed reproduces the
+   designs for a given route: pass ``route=`` (the result's ``route``) to reproduce a run on another machine.
 5. **P(meet)**: each design is simulated ``replicates`` more times with fresh noise; its P(meet) is the fraction
    meeting B, and designs rank by it and by margin, never by one noisy draw. ``robust=p`` returns designs with
    P(meet) ≥ p: chosen by an empirical-Bayes screen of repeated simulations (:mod:`dnre_core.robust`), which
@@ -530,7 +529,7 @@ def _robust(search: Search, found: list[tuple[np.ndarray, np.ndarray]],
             open_ = np.concatenate([open_, np.ones(len(new), dtype=bool)])
             continue
         index = np.flatnonzero(open_)
-        hits[index] += _replicate(search, theta[index], replicates)["p_meet"] * replicates
+        hits[index] += np.rint(_replicate(search, theta[index], replicates)["p_meet"] * replicates)
         trials[index] += replicates
         keep, drop = screen.decide(hits, trials)
         newly = keep & open_
