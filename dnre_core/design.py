@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy.stats import beta
 from torch.distributions import Distribution
 
 from .band_posterior import band_reference, sample_band_posterior
@@ -464,12 +465,15 @@ def _choose_route(search: Search, hits: int, simulations: int, num_designs: int,
     sequential_seconds = seconds / len(theta) if len(theta) else math.inf
     prior_text = f"{rate:.2%} of {simulations:,} prior designs" if hits else f"none of {simulations:,} prior designs"
     model_text = f"{len(theta) / proposed:.1%} of {proposed:,} model proposals"
-    # the simulations each route is expected to need for the designs still missing, against what the budget has left
+    # the simulations each route is expected to need for the designs still missing, against what the budget has left;
+    # rejection's from the low end of its hit rate's 90 % interval (Clopper-Pearson), as a few hits in round 0 can
+    # overstate the rate several times
     room = search.ledger.room - reserve
-    rejection_needs = (num_designs - hits) / rate if hits else math.inf
+    low_rate = float(beta.ppf(0.05, hits, simulations - hits + 1)) if hits else 0.0
+    rejection_needs = (num_designs - hits) / low_rate if low_rate > 0 else math.inf
     sequential_needs = (num_designs - hits - len(theta)) * proposed / len(theta) if len(theta) else math.inf
     if rejection_needs > room and sequential_needs <= room:
-        return "sequential", (f"{prior_text} met the target and {model_text}: rejection from the prior would need "
+        return "sequential", (f"{prior_text} met the target and {model_text}: rejection from the prior could need "
                               f"about {rejection_needs:,.0f} more simulations, more than the {room:,} the budget "
                               f"has left (P(meet) set aside); the model's proposals need about "
                               f"{sequential_needs:,.0f}"), [(theta, x)]
