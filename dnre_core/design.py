@@ -15,7 +15,10 @@ for it and, with a simulator, closes the loop:
    they meet it at least as often as exact answers, and the cost per design is 1 / (q's hit rate).
 4. ``route="auto"`` measures both: after round 0 it runs one sequential round and takes the route whose measured
    seconds per kept design are lower (a wide target or a fast simulator favours rejection) among those expected to
-   find the designs within the budget, and says why. As the choice rests on measured speed, a seed reproduces the
+   find the designs within the budget, and says why. Rejection's projection is revisited after each of its rounds
+   with every prior simulation so far: once it no longer fits the budget, the run switches to the model's
+   proposals (a lucky round 0 can overstate a rare target's prior mass). As the choice rests on measured speed, a
+   seed reproduces the
    designs for a given route: pass ``route=`` (the result's ``route``) to reproduce a run on another machine.
 5. **P(meet)**: each design is simulated ``replicates`` more times with fresh noise; its P(meet) is the fraction
    meeting B, and designs rank by it and by margin, never by one noisy draw. ``robust=p`` returns designs with
@@ -388,23 +391,24 @@ def inverse_design(estimator: RatioEstimator | None, target: Target | Mapping[st
     search.record("round 0", len(theta0), int(ok0.sum()), time.perf_counter() - tick)
     found = [(theta0[ok0], x0[ok0])]
     passed: list[np.ndarray] = []  # robust designs
-    stopped, chosen, reason = "done", route, ""
+    stopped = "done"
+    plan = Plan(route, f"asked for: the {route} route", reserve=int(replicates) * num_designs)
     try:
-        if chosen == "auto":
-            chosen, reason, first = _choose_route(search, int(ok0.sum()), len(theta0), num_designs,
-                                                   int(replicates) * num_designs)
+        if route == "auto":
+            plan.route, plan.reason, first = _choose_route(search, int(ok0.sum()), len(theta0), num_designs,
+                                                           plan.reserve)
+            plan.may_switch = plan.route == "rejection" and search.estimator is not None
             found += first
-        else:
-            reason = f"asked for: the {route} route"
-        batches = _batches(search, chosen, num_designs)
+        batches = _batches(search, plan, num_designs)
         if robust is None:
             _collect(found, batches, num_designs)
         else:
             _robust(search, found, batches, float(robust), int(replicates), num_designs, passed)
     except Stop as why:
         stopped = str(why)
-        if chosen == "auto":  # stopped while measuring the routes: what round 0 found is all there is
-            chosen, reason = "rejection", "stopped while measuring the routes: the prior designs of round 0"
+        if plan.route == "auto":  # stopped while measuring the routes: what round 0 found is all there is
+            plan.route, plan.reason = "rejection", "stopped while measuring the routes: the prior designs of round 0"
+    chosen, reason = plan.route, plan.reason
     kept = passed if robust is not None else [t for t, _ in found]
     theta = np.concatenate(kept)[:num_designs] if kept else np.empty((0, prior_dimension(prior)))
     warnings = _search_warnings(search, stopped, len(theta), num_designs, robust)
@@ -465,12 +469,9 @@ def _choose_route(search: Search, hits: int, simulations: int, num_designs: int,
     sequential_seconds = seconds / len(theta) if len(theta) else math.inf
     prior_text = f"{rate:.2%} of {simulations:,} prior designs" if hits else f"none of {simulations:,} prior designs"
     model_text = f"{len(theta) / proposed:.1%} of {proposed:,} model proposals"
-    # the simulations each route is expected to need for the designs still missing, against what the budget has left;
-    # rejection's from the low end of its hit rate's 90 % interval (Clopper-Pearson), as a few hits in round 0 can
-    # overstate the rate several times
+    # the simulations each route is expected to need for the designs still missing, against what the budget has left
     room = search.ledger.room - reserve
-    low_rate = float(beta.ppf(0.05, hits, simulations - hits + 1)) if hits else 0.0
-    rejection_needs = (num_designs - hits) / low_rate if low_rate > 0 else math.inf
+    rejection_needs = _rejection_needs(hits, simulations, num_designs - hits)
     sequential_needs = (num_designs - hits - len(theta)) * proposed / len(theta) if len(theta) else math.inf
     if rejection_needs > room and sequential_needs <= room:
         return "sequential", (f"{prior_text} met the target and {model_text}: rejection from the prior could need "
@@ -491,9 +492,50 @@ def _per(seconds: float) -> str:
     return "no design found" if not math.isfinite(seconds) else f"{seconds * 1000:.3g} ms"
 
 
-def _batches(search: Search, route: str, num_designs: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Endless batches of kept designs (θ, x) from ``route``; each round is sized from the last hit rate."""
+def _rejection_needs(hits: int, simulations: int, missing: int) -> float:
+    """Prior simulations that rejection is expected to need for ``missing`` more designs, from the low end of the
+    90 % interval (Clopper-Pearson) of its hit rate ``hits / simulations``: a few lucky hits can overstate the rate
+    several times."""
+    low_rate = float(beta.ppf(0.05, hits, simulations - hits + 1)) if hits else 0.0
+    return missing / low_rate if low_rate > 0 else math.inf
+
+
+@dataclass
+class Plan:
+    """The route a design call takes and why; ``may_switch`` when auto chose rejection and the model's proposals
+    remain as the fallback; ``reserve`` simulations are kept for P(meet)."""
+
+    route: str
+    reason: str
+    reserve: int = 0
+    may_switch: bool = False
+
+
+def _reconsider(search: Search, plan: Plan, num_designs: int) -> None:
+    """Switch an auto-chosen rejection to the model's proposals once every prior simulation so far says rejection
+    will not find the missing designs within the budget, and the measuring round says the proposals will."""
+    prior = [r for r in search.rounds if r["route"] in ("round 0", "rejection")]
+    proposals = [r for r in search.rounds if r["route"] == "sequential"]
+    hits, simulations = sum(r["kept"] for r in prior), sum(r["simulations"] for r in prior)
+    proposed, kept = sum(r["simulations"] for r in proposals), sum(r["kept"] for r in proposals)
+    missing, room = num_designs - search.found, search.ledger.room - plan.reserve
+    if len(prior) < 2 or not kept or missing <= 0:
+        return
+    rejection_needs = _rejection_needs(hits, simulations, missing)
+    sequential_needs = missing * proposed / kept
+    if rejection_needs > room >= sequential_needs:
+        plan.route, plan.may_switch = "sequential", False
+        plan.reason += (f"; then {hits / simulations:.2%} of {simulations:,} prior designs had met it, so rejection "
+                        f"could need about {rejection_needs:,.0f} more simulations, more than the {room:,} left: "
+                        f"switched to the model's proposals (about {sequential_needs:,.0f})")
+
+
+def _batches(search: Search, plan: Plan, num_designs: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Endless batches of kept designs (θ, x) from ``plan.route``; each round is sized from the last hit rate."""
     while True:
+        if plan.may_switch:
+            _reconsider(search, plan, num_designs)
+        route = plan.route
         sources = ("round 0", "rejection") if route == "rejection" else ("sequential",)
         rates = [r["hit_rate"] for r in search.rounds if r["route"] in sources]
         rate = max(rates[-1] if rates else 0.1, 0.01)

@@ -108,6 +108,28 @@ def test_auto_leaves_rejection_when_it_would_not_fit_in_the_budget(problem):
     assert len(result.theta) == 300 and np.isfinite(result.p_meet).all() and result.simulations_used <= 7000
 
 
+def test_auto_leaves_rejection_once_later_prior_designs_show_round_0_was_lucky(problem):
+    """The simulator's first call (round 0) puts a third of its designs inside the 5 % band, so auto takes
+    rejection; the honest simulations after it show rejection cannot find the rest within 9,000 simulations, and the
+    run switches to the model's proposals and returns every design (rejection alone would end the budget short)."""
+    lg, simulate, _ = problem
+    calls = []
+
+    def lucky_first_call(theta: np.ndarray, seed: int) -> np.ndarray:
+        x = simulate(theta, seed)
+        if not calls:
+            lucky = np.random.default_rng(seed).random(len(x)) < 0.3
+            x[lucky, :2] = [0.75, -0.5]
+        calls.append(len(theta))
+        return x
+
+    result = inverse_design(ExactLikelihood(lg, lg.prior), BAND, lucky_first_call, num_designs=1000, seed=0,
+                            max_simulations=9000, replicates=0)
+    assert [r["route"] for r in result.rounds][:3] == ["round 0", "sequential", "rejection"]
+    assert result.route == "sequential" and "switched to the model's proposals" in result.route_reason
+    assert len(result.theta) == 1000 and not result.warnings and result.simulations_used <= 9000
+
+
 def test_rejection_route_gives_exact_designs_that_all_met_the_band_once(problem):
     lg, simulate, _ = problem
     result = inverse_design(None, BAND, simulate, num_designs=300, seed=0, prior=lg.prior, metric_names=NAMES,
