@@ -48,7 +48,7 @@ from .constraints import DesignConstraint, ExactMetric, constrained_prior_sample
 from .diagnostics import ChainDiagnostics
 from .estimators import RatioEstimator
 from .priors import prior_dimension, prior_from_config
-from .robust import Screen
+from .robust import Screen, share_reaching
 from .simulation import Simulator, simulate_parameters
 from .targets import Target
 from .validation import InputError
@@ -264,6 +264,7 @@ class Search:
     starts: list[np.ndarray] = field(default_factory=list)
     diagnostics: ChainDiagnostics | None = None
     moved: bool = False
+    screened: tuple[np.ndarray, np.ndarray] | None = None  # robust candidates' (hits, trials), simulated again
 
     def record(self, route: str, simulations: int, kept: int, seconds: float) -> None:
         self.found += kept
@@ -412,6 +413,9 @@ def inverse_design(estimator: RatioEstimator | None, target: Target | Mapping[st
     kept = passed if robust is not None else [t for t, _ in found]
     theta = np.concatenate(kept)[:num_designs] if kept else np.empty((0, prior_dimension(prior)))
     warnings = _search_warnings(search, stopped, len(theta), num_designs, robust)
+    if not len(theta) and robust is not None and search.screened is not None and len(search.screened[0]):
+        raise InputError(f"No design with P(meet) ≥ {robust:g} was found within {ledger.used:,} simulations. "
+                         + _robust_outlook(search, float(robust)))
     if not len(theta):
         raise InputError("No simulated design met the target" + (" before the run was stopped" if stopped == "stopped"
                          else f" within {ledger.used:,} simulations") + ": it may be unreachable. Check the bands "
@@ -567,24 +571,28 @@ def _robust(search: Search, found: list[tuple[np.ndarray, np.ndarray]],
     hits, trials = np.zeros(len(theta)), np.zeros(len(theta))
     open_ = np.ones(len(theta), dtype=bool)
     kept = 0
-    while kept < num_designs:
-        if not open_.any():
-            new = next(batches)[0]
-            theta = np.concatenate([theta, new])
-            hits, trials = np.concatenate([hits, np.zeros(len(new))]), np.concatenate([trials, np.zeros(len(new))])
-            open_ = np.concatenate([open_, np.ones(len(new), dtype=bool)])
-            continue
-        index = np.flatnonzero(open_)
-        hits[index] += np.rint(_replicate(search, theta[index], replicates)["p_meet"] * replicates)
-        trials[index] += replicates
-        keep, drop = screen.decide(hits, trials)
-        newly = keep & open_
-        open_ &= ~(keep | drop)
-        if newly.any():
-            passed.append(theta[newly][: num_designs - kept])
-            kept += len(passed[-1])
-            search.report(DesignProgress("P(meet)", search.ledger.used, kept, rounds=list(search.rounds),
-                                         message=f"{int(newly.sum())} more designs with P(meet) ≥ {level:g}"))
+    try:
+        while kept < num_designs:
+            if not open_.any():
+                new = next(batches)[0]
+                theta = np.concatenate([theta, new])
+                hits = np.concatenate([hits, np.zeros(len(new))])
+                trials = np.concatenate([trials, np.zeros(len(new))])
+                open_ = np.concatenate([open_, np.ones(len(new), dtype=bool)])
+                continue
+            index = np.flatnonzero(open_)
+            hits[index] += np.rint(_replicate(search, theta[index], replicates)["p_meet"] * replicates)
+            trials[index] += replicates
+            keep, drop = screen.decide(hits, trials)
+            newly = keep & open_
+            open_ &= ~(keep | drop)
+            if newly.any():
+                passed.append(theta[newly][: num_designs - kept])
+                kept += len(passed[-1])
+                search.report(DesignProgress("P(meet)", search.ledger.used, kept, rounds=list(search.rounds),
+                                             message=f"{int(newly.sum())} more designs with P(meet) ≥ {level:g}"))
+    finally:  # what the screen saw, for the outlook when too few designs reach the level
+        search.screened = hits[trials > 0], trials[trials > 0]
 
 
 def _replicate(search: Search, theta: np.ndarray, replicates: int) -> dict[str, Any]:
@@ -617,6 +625,19 @@ def _p_meet(search: Search, theta: np.ndarray, replicates: int) -> dict[str, Any
         return _no_evidence(len(theta), search.ledger.x_dim)
 
 
+def _robust_outlook(search: Search, level: float) -> str:
+    """How common designs with P(meet) ≥ ``level`` are among the candidates the screen simulated again: the mass of
+    the empirical-Bayes fit of their counts at or above the level, so a user knows whether a larger budget or a
+    lower level (or wider bands) is the remedy."""
+    if search.screened is None or not len(search.screened[0]):
+        return "No candidate design was simulated again, so how common robust designs are is not known."
+    share = share_reaching(*search.screened, level)
+    advice = ("such designs are rare for this target: lower the level or widen the bands" if share < 0.01
+              else "a larger budget (max_simulations) finds more")
+    return (f"Of the {len(search.screened[0]):,} candidates that met the bands and were simulated again, an "
+            f"estimated {share:.1%} reach P(meet) ≥ {level:g} (fitted to their counts): {advice}.")
+
+
 def _search_warnings(search: Search, stopped: str, found: int, num_designs: int, robust: float | None) -> list[str]:
     warnings = []
     if stopped != "done":
@@ -624,6 +645,8 @@ def _search_warnings(search: Search, stopped: str, found: int, num_designs: int,
         warnings.append(f"The search ended early ({why}) with {found} of the {num_designs} designs asked for.")
     elif found < num_designs and robust is not None:
         warnings.append(f"Only {found} design(s) with P(meet) ≥ {robust:g} were found.")
+    if found < num_designs and robust is not None:
+        warnings.append(_robust_outlook(search, robust))
     if search.moved:
         warnings.append("Few simulated metrics lay inside the bands at first: the model was conditioned on the "
                         "nearest ones, moved into the bands, and only designs whose simulation met them were kept.")

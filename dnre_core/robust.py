@@ -38,6 +38,11 @@ def fit_prior(hits: np.ndarray, trials: np.ndarray, iterations: int = 2000, tole
     return g
 
 
+def share_reaching(hits: np.ndarray, trials: np.ndarray, level: float) -> float:
+    """The estimated share of candidates whose p is ≥ ``level``: the mass of the fitted g at or above it."""
+    return float(fit_prior(hits, trials)[level - 1e-12 <= GRID].sum())
+
+
 def posterior(hits: np.ndarray, trials: np.ndarray, g: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     """Under the prior ``g`` on GRID: E[p | k, n] (m,) and P(p ≥ level | k, n) (m,) for each candidate."""
     joint = _likelihood(hits, trials) * g

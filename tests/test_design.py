@@ -278,3 +278,12 @@ def test_the_margin_leaves_out_bands_on_exact_metrics() -> None:
     only_exact = BandCheck(Target({"Interferences": (None, 0.0)}), ["Interferences", "mass"], np.ones(2),
                            ("Interferences",))
     assert only_exact.margin(x).tolist() == [0.0, 0.0, 0.0]  # nothing else stated: the exact band's own margin
+
+
+def test_robust_designs_that_cannot_exist_are_an_error_that_says_they_are_rare(problem):
+    """No design meets x0's band more than 60 % of the time (the test above), so none reaches P(meet) ≥ 0.9: the
+    error says how common such designs are among the candidates, and that the level or the bands must change."""
+    lg, simulate, _ = problem
+    with pytest.raises(InputError, match=r"No design with P\(meet\) ≥ 0.9 .* estimated 0\.\d% reach .* rare"):
+        inverse_design(ExactLikelihood(lg, lg.prior), BAND, simulate, num_designs=100, seed=0, robust=0.9,
+                       replicates=10, max_simulations=20_000)

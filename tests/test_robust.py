@@ -8,7 +8,7 @@ The population: designs whose P(meet) p is drawn from a known mixture, 98 % Beta
 import numpy as np
 import pytest
 
-from dnre_core.robust import GRID, Screen, fit_prior, posterior
+from dnre_core.robust import GRID, Screen, fit_prior, posterior, share_reaching
 
 LEVEL = 0.9
 
@@ -57,3 +57,15 @@ def test_fit_prior_recovers_the_mixture_and_posterior_shrinks_lucky_counts():
     assert g.sum() == pytest.approx(1.0) and g[GRID >= 0.85].sum() == pytest.approx((p >= 0.85).mean(), abs=0.02)
     mean, above = posterior(np.array([18.0, 20.0, 5.0]), np.array([20.0, 20.0, 20.0]), g, LEVEL)
     assert mean[0] < 0.9 and mean[1] > mean[0] > mean[2] and above[2] < 0.01
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_share_reaching_the_level_is_the_mass_of_the_fitted_distribution_above_it(seed):
+    """Two well-separated groups, p = 0.5 and p = 0.97, 40 simulations each: their counts (20 ± 3 and 39 ± 1) do
+    not overlap, so the fitted mass at p ≥ 0.9 is the second group's share up to its sampling error (sd 0.004)."""
+    rng = np.random.default_rng(seed)
+    high = rng.random(5000) < 0.1
+    trials = np.full(5000, 40.0)
+    hits = rng.binomial(40, np.where(high, 0.97, 0.5)).astype(float)
+    assert abs(share_reaching(hits, trials, LEVEL) - high.mean()) < 0.01
+    assert share_reaching(hits[~high], trials[~high], LEVEL) < 0.005
