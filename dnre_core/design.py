@@ -18,8 +18,8 @@ for it and, with a simulator, closes the loop:
    find the designs within the budget, and says why. Rejection's projection is revisited after each of its rounds
    with every prior simulation so far: once it no longer fits the budget, the run switches to the model's
    proposals (a lucky round 0 can overstate a rare target's prior mass). As the choice rests on measured speed, a
-   seed reproduces the
-   designs for a given route: pass ``route=`` (the result's ``route``) to reproduce a run on another machine.
+   seed reproduces the designs for a given route: pass ``route=`` (the result's ``route``) to reproduce a run on
+   another machine.
 5. **P(meet)**: each design is simulated ``replicates`` more times with fresh noise; its P(meet) is the fraction
    meeting B, and designs rank by it and by margin, never by one noisy draw. ``robust=p`` returns designs with
    P(meet) ≥ p: chosen by an empirical-Bayes screen of repeated simulations (:mod:`dnre_core.robust`), which

@@ -40,14 +40,19 @@ def fit_prior(hits: np.ndarray, trials: np.ndarray, iterations: int = 2000, tole
 
 def share_reaching(hits: np.ndarray, trials: np.ndarray, level: float) -> float:
     """The estimated share of candidates whose p is ≥ ``level``: the mass of the fitted g at or above it."""
-    return float(fit_prior(hits, trials)[level - 1e-12 <= GRID].sum())
+    return float(fit_prior(hits, trials)[_at_or_above(level)].sum())
 
 
 def posterior(hits: np.ndarray, trials: np.ndarray, g: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     """Under the prior ``g`` on GRID: E[p | k, n] (m,) and P(p ≥ level | k, n) (m,) for each candidate."""
     joint = _likelihood(hits, trials) * g
     joint /= joint.sum(axis=1, keepdims=True)
-    return joint @ GRID, joint[:, level - 1e-12 <= GRID].sum(axis=1)
+    return joint @ GRID, joint[:, _at_or_above(level)].sum(axis=1)
+
+
+def _at_or_above(level: float) -> np.ndarray:
+    """The GRID points ≥ ``level`` (boolean (len(GRID),)), with a tolerance for levels such as 0.9 on the grid."""
+    return level - 1e-12 <= GRID
 
 
 def _likelihood(hits: np.ndarray, trials: np.ndarray) -> np.ndarray:
