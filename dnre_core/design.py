@@ -412,7 +412,6 @@ def inverse_design(estimator: RatioEstimator | None, target: Target | Mapping[st
     chosen, reason = plan.route, plan.reason
     kept = passed if robust is not None else [t for t, _ in found]
     theta = np.concatenate(kept)[:num_designs] if kept else np.empty((0, prior_dimension(prior)))
-    warnings = _search_warnings(search, stopped, len(theta), num_designs, robust)
     if not len(theta) and robust is not None and search.screened is not None and len(search.screened[0]):
         raise InputError(f"No design with P(meet) ≥ {robust:g} was found within {ledger.used:,} simulations. "
                          + _robust_outlook(search, float(robust)))
@@ -420,6 +419,7 @@ def inverse_design(estimator: RatioEstimator | None, target: Target | Mapping[st
         raise InputError("No simulated design met the target" + (" before the run was stopped" if stopped == "stopped"
                          else f" within {ledger.used:,} simulations") + ": it may be unreachable. Check the bands "
                          "against the metrics' ranges, widen them, or raise max_simulations.")
+    warnings = _search_warnings(search, stopped, len(theta), num_designs, robust)
     search_simulations = ledger.used
     evidence = _p_meet(search, theta, int(replicates))
     theta_all, x_all = ledger.everything(prior_dimension(prior))
@@ -522,7 +522,10 @@ def _reconsider(search: Search, plan: Plan, num_designs: int) -> None:
     proposals = [r for r in search.rounds if r["route"] == "sequential"]
     hits, simulations = sum(r["kept"] for r in prior), sum(r["simulations"] for r in prior)
     proposed, kept = sum(r["simulations"] for r in proposals), sum(r["kept"] for r in proposals)
-    missing, room = num_designs - search.found, search.ledger.room - plan.reserve
+    # what the budget leaves after the P(meet) set, which a robust search already holds back in the ledger
+    ledger = search.ledger
+    missing = num_designs - search.found
+    room = ledger.max_simulations - ledger.used - max(plan.reserve, ledger.reserve)
     if len(prior) < 2 or not kept or missing <= 0:
         return
     rejection_needs = _rejection_needs(hits, simulations, missing)
