@@ -19,6 +19,7 @@ from benchmarks.registry import get_task
 from benchmarks.studies import Study
 from benchmarks.tasks import BenchmarkTask
 from dnre_core import DNRE, NRE, c2st
+from dnre_core.cli import parse_names
 from dnre_core.consistency import consistency_report
 
 OBSERVATION = 1
@@ -81,8 +82,9 @@ VARIANTS: dict[str, Variant] = {
 }
 
 
-def probe(task_name: str, seed: int, epochs: int) -> list[dict[str, Any]]:
-    """Train each training configuration once for ``seed`` and ``epochs``; one record per variant."""
+def probe(task_name: str, seed: int, epochs: int, variants: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+    """Train each training configuration once for ``seed`` and ``epochs``; one record per variant (of ``variants``
+    only, when given: those records carry the set as ``variant_set``)."""
     task = get_task(task_name)
     theta, x = task.sample_joint(NUM_SIMULATIONS, seed)
     theta_held, x_held = task.sample_joint(NUM_HELD_OUT, 10_000 + seed)
@@ -90,6 +92,8 @@ def probe(task_name: str, seed: int, epochs: int) -> list[dict[str, Any]]:
     reference = task.reference_samples(OBSERVATION)
     groups: dict[tuple[Any, ...], list[str]] = {}
     for name, variant in VARIANTS.items():
+        if variants is not None and name not in variants:
+            continue
         groups.setdefault(variant.training_key(), []).append(name)
     records = []
     for names in groups.values():
@@ -116,7 +120,7 @@ def probe(task_name: str, seed: int, epochs: int) -> list[dict[str, Any]]:
                 "best_val_loss": trainer.summary.best_val_loss, "train_seconds": train_seconds,
                 "sample_seconds": time.perf_counter() - start,
                 "acceptance": float(posterior.diagnostics.acceptance.mean()), "warmup_steps": WARMUP_STEPS,
-                "consistency": diagnostics,
+                "consistency": diagnostics, **({"variant_set": list(variants)} if variants is not None else {}),
             })
     return records
 
@@ -147,11 +151,31 @@ def summary(records: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _variant_names(text: str) -> tuple[str, ...]:
+    names = tuple(parse_names(text))
+    unknown = [name for name in names if name not in VARIANTS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown variant(s) {', '.join(unknown)}; choose from {', '.join(VARIANTS)}")
+    return names
+
+
 def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=int, default=200, help="training epochs, equal for every variant")
+    parser.add_argument("--variants", type=_variant_names, default=None,
+                        help="comma-separated variants to measure (default: all); a results file holds one choice")
 
 
-STUDY = Study(name="ablation", title="DNRE robustness ablation", summary=summary,
-              units=lambda args: [(task, seed, args.epochs) for task in args.tasks for seed in args.seeds],
-              probe=probe, unit_of=lambda r: (r["task"], r["seed"], r["epochs_budget"]), arguments=_arguments,
+def _units(args: argparse.Namespace) -> list[tuple[Any, ...]]:
+    """(task, seed, epochs), with the variant set last when ``--variants`` restricts it."""
+    chosen = (args.variants,) if args.variants else ()
+    return [(task, seed, args.epochs, *chosen) for task in args.tasks for seed in args.seeds]
+
+
+def _unit_of(record: dict[str, Any]) -> tuple[Any, ...]:
+    chosen = (tuple(record["variant_set"]),) if "variant_set" in record else ()
+    return (record["task"], record["seed"], record["epochs_budget"], *chosen)
+
+
+STUDY = Study(name="ablation", title="DNRE robustness ablation", summary=summary, units=_units,
+              probe=probe, unit_of=_unit_of, arguments=_arguments,
               tasks=("two_moons",), seeds=(0, 1, 2, 3, 4))
