@@ -22,19 +22,20 @@ run: setup
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS) --server.headless true
 
 # The whole suite, as CI runs it (.ci/run is `make test`): lint, the tests, the five-seed DNRE stability guard and
-# the benchmark smoke run, with everything they need set up first. The guard, the suite's longest work, runs beside
-# the rest of the suite (one torch thread each), and the smoke run beside both at the lowest CPU priority (nice 19),
-# so that it takes a core only where the other two leave one idle.
+# the benchmark smoke run, with everything they need set up first. The tests run on two pytest-xdist workers of one
+# torch thread each, a test file at a time, in the order given: the stability guard (the suite's longest file) first,
+# so that one worker trains it while the other takes the remaining files, and a worker that is free takes the next
+# file. The smoke run goes beside them at the lowest CPU priority (nice 19), taking a core only where they leave one.
+GUARD := tests/test_dnre_stability.py
+TEST_FILES := $(GUARD) $(filter-out $(GUARD),$(sort $(wildcard tests/test_*.py)))
 test: setup bench-setup browser-setup
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -m stability > .stability.log 2>&1 & guard=$$!; \
 	nice -n 19 sh -c '$(SMOKE_RUN)' > .smoke.log 2>&1 & smoke=$$!; \
-	$(PY) -m pytest -m "not stability"; suite=$$?; \
-	wait $$guard; stability=$$?; wait $$smoke; smoked=$$?; \
-	echo "--- stability guard (tests/test_dnre_stability.py) ---"; cat .stability.log; \
-	echo "--- benchmark smoke run (make bench-smoke, beside the suite at nice 19) ---"; cat .smoke.log; \
-	echo "suite exit $$suite, stability guard exit $$stability, smoke run exit $$smoked"; \
-	test $$suite -eq 0 -a $$stability -eq 0 -a $$smoked -eq 0
+	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder $(TEST_FILES); suite=$$?; \
+	wait $$smoke; smoked=$$?; \
+	echo "--- benchmark smoke run (make bench-smoke, beside the tests at nice 19) ---"; cat .smoke.log; \
+	echo "tests exit $$suite, smoke run exit $$smoked"; \
+	test $$suite -eq 0 -a $$smoked -eq 0
 
 test-stability: setup bench-setup
 	$(PY) -m pytest -m stability
@@ -43,7 +44,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .stability.log .smoke.log
+	rm -rf $(VENV) .pytest_cache .ruff_cache .smoke.log
 
 # Benchmarks (the benchmarks/ package, not installed; `python -m benchmarks --help`): the packages of
 # requirements-bench.txt, installed without their dependencies (the file says why).

@@ -88,15 +88,27 @@ class PerChainRatioPotential(RatioPotential):
         has its own x, so all rows must reach it; the support is checked there instead."""
         return torch.isfinite(theta).all(dim=-1)
 
+    def _allowed(self, theta: Tensor) -> Tensor:
+        """(C,) True where θ is inside the prior's support and feasible."""
+        allowed = super().in_support(theta)
+        if self.feasible is not None:
+            allowed &= torch.as_tensor(self.feasible(theta.detach().cpu().double().numpy()),
+                                       dtype=torch.bool, device=allowed.device)
+        return allowed
+
     @torch.no_grad()
     def log_ratio(self, theta_new: Tensor, theta_old: Tensor) -> Tensor:
         """As :class:`RatioPotential`, −inf where ``theta_new`` is outside the prior's support or not feasible."""
         log_ratio = super().log_ratio(theta_new, theta_old)
-        allowed = super().in_support(theta_new)
-        if self.feasible is not None:
-            allowed &= torch.as_tensor(self.feasible(theta_new.detach().cpu().double().numpy()),
-                                       dtype=torch.bool, device=allowed.device)
-        return torch.where(allowed, log_ratio, torch.full_like(log_ratio, -torch.inf))
+        return torch.where(self._allowed(theta_new), log_ratio, torch.full_like(log_ratio, -torch.inf))
+
+    @torch.no_grad()
+    def log_target(self, theta: Tensor) -> Tensor | None:
+        """As :class:`RatioPotential`, −inf where θ is outside the prior's support or not feasible."""
+        log_target = super().log_target(theta)
+        if log_target is None:
+            return None
+        return torch.where(self._allowed(theta), log_target, torch.full_like(log_target, -torch.inf))
 
     def pair_log_ratio(self, theta: Tensor, theta_prime: Tensor) -> Tensor:
         if self.ratio == "direct" or self.estimator.exactly_antisymmetric:
@@ -108,13 +120,15 @@ class PerChainRatioPotential(RatioPotential):
 
     def initial_states(self, generator: torch.Generator, candidates_per_chain: int = 64) -> Tensor:
         """One starting point per chain (C, D): sampling-importance-resampling of prior draws by each chain's own
-        log-ratio against a common prior draw."""
+        log-ratio against a common prior draw (for a difference of potentials, by g(θ, x_j) alone: the common draw's
+        term is the same for every candidate of a chain, and the softmax over them drops it)."""
         num_chains = self.x.shape[0]
         candidates = sample_prior(self.prior, num_chains * candidates_per_chain, generator).to(self.x)
         candidates = candidates.reshape(candidates_per_chain, num_chains, -1)
         reference = sample_prior(self.prior, 1, generator).to(self.x).expand(num_chains, -1)
         with torch.no_grad():
-            scores = torch.stack([self.pair_log_ratio(c, reference) for c in candidates])  # (K, C)
+            score = self._g if self.estimator.exactly_antisymmetric else lambda c: self.pair_log_ratio(c, reference)
+            scores = torch.stack([score(c) for c in candidates])  # (K, C)
         scores = torch.nan_to_num(scores, nan=-torch.inf, posinf=-torch.inf)
         scores = torch.where(torch.isfinite(scores).any(0, keepdim=True), scores, torch.zeros_like(scores))
         pick = torch.multinomial(torch.softmax(scores.T, dim=1), 1, generator=generator).reshape(-1)

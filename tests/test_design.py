@@ -287,3 +287,18 @@ def test_robust_designs_that_cannot_exist_are_an_error_that_says_they_are_rare(p
     with pytest.raises(InputError, match=r"No design with P\(meet\) ≥ 0.9 .* estimated 0\.\d% reach .* rare"):
         inverse_design(ExactLikelihood(lg, lg.prior), BAND, simulate, num_designs=100, seed=0, robust=0.9,
                        replicates=10, max_simulations=20_000)
+
+
+def test_chain_starts_scored_by_the_potential_alone_are_those_the_ratios_pick(problem):
+    """For a difference of potentials the SIR starts of the band posterior's chains are scored by g(θ, x_j) alone
+    (one pass per candidate): the same starts as scoring d(θ, θ_ref, x_j) against the common prior draw."""
+    from dnre_core.band_posterior import PerChainRatioPotential
+
+    lg, _, _ = problem
+    estimator = ExactLikelihood(lg, lg.prior)
+    _, x = lg.sample_joint(200, seed=8)
+    potential = PerChainRatioPotential(estimator, lg.prior, x)
+    by_potential = potential.initial_states(torch.Generator().manual_seed(2))
+    estimator.exactly_antisymmetric = False  # the ratios' path
+    by_ratios = potential.initial_states(torch.Generator().manual_seed(2))
+    assert torch.allclose(by_potential, by_ratios)

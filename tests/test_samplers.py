@@ -281,3 +281,44 @@ def test_automatic_thinning_says_when_it_misses_its_target(monkeypatch):
     posterior = trainer.build_posterior(estimator=trainer.train(max_epochs=1, seed=0))
     with pytest.warns(UserWarning, match="Automatic thinning stopped at 1 steps per draw"):
         posterior.sample((400,), x=torch.zeros(2), num_chains=20, warmup_steps=20, seed=0)
+
+
+class RatiosOnly(DensityPotential):
+    """The same density seen through ratios alone, as a pairwise-head DNRE is: MH cannot keep log π per chain."""
+
+    def log_target(self, theta):
+        return None
+
+
+def test_mh_keeping_each_chains_log_target_draws_what_ratios_draw():
+    """The kept log π(θ) changes the cost of a step, not its outcome: same seed, the same chains. log π(θ*) − log π(θ)
+    and the log-ratio differ by float32 rounding, which the scale adaptation carries along (about 1e-4 after 200
+    steps); one accept/reject decision turned by it would move a chain by a whole step (≈ 0.5)."""
+    target = correlated_gaussian()
+    prior = BoxUniform(-20 * torch.ones(DIM), 20 * torch.ones(DIM))
+    plan = SamplingPlan(2000, 100, 200, 1)
+    runs = [run_sampler(cls(target.log_prob, prior), prior, "mh", plan, torch.Generator().manual_seed(5), None,
+                        None, True)[0] for cls in (DensityPotential, RatiosOnly)]
+    assert (runs[0] - runs[1]).abs().max() < 0.01
+
+
+def test_mh_evaluates_a_potential_head_once_per_chain_and_step():
+    """DNRE's potential head (d = g(θ) − g(θ')) and NRE give log π itself: a step passes the proposals alone through
+    the network, not the proposals and the current states (the difference of two runs' rows is what steps cost)."""
+    from dnre_core import DNRE
+
+    prior = BoxUniform(torch.zeros(2), torch.ones(2))
+    theta = sample_prior(prior, 300, torch.Generator().manual_seed(1))
+    trainer = DNRE(prior, hidden_features=8, num_layers=2).append_simulations(theta, theta + 0.1)
+    estimator = trainer.train(max_epochs=1, seed=0)
+    assert estimator.exactly_antisymmetric
+    rows: list[int] = []
+    estimator.net.register_forward_hook(lambda module, inputs, output: rows.append(inputs[0].shape[0]))
+    posterior = trainer.build_posterior(sampler="mh")
+    num_chains, cost = 50, {}
+    for warmup in (40, 140):
+        rows.clear()
+        posterior.sample((num_chains,), x=torch.tensor([0.5, 0.5]), num_chains=num_chains, warmup_steps=warmup,
+                         seed=0)
+        cost[warmup] = sum(rows)
+    assert cost[140] - cost[40] == 100 * num_chains  # every proposal of 50 chains lies inside the unbounded z space

@@ -4,7 +4,9 @@ All C chains move at once. The proposal is θ* = θ + s_c · L ε, ε ~ N(0, I),
 a covariance re-estimated from the pooled chains during warm-up (windows in :mod:`.adaptation`) and s_c a
 per-chain scale adapted by Robbins–Monro toward ``target_acceptance``. Both are frozen after warm-up, so
 the kept draws come from a fixed, symmetric proposal. Proposals outside the support are rejected without evaluating
-the target; the acceptance uses only the log-ratio log π(θ*) − log π(θ) (one network pass for DNRE).
+the target; the acceptance uses only the log-ratio log π(θ*) − log π(θ): one network pass over θ* and θ for DNRE's
+pairwise head, and over θ* alone where the potential gives log π itself (a difference of potentials: DNRE's
+potential head, NRE), whose value at each chain's state is kept from the step that accepted it.
 
 Every step multiplies each chain's scale by 10^(−scale_spread · U), U ~ U[0, 1] drawn afresh, so moves of many
 sizes are tried: a posterior whose parts have very different widths (a broad and a narrow component) is crossed far
@@ -56,6 +58,8 @@ def metropolis_hastings(
     window_ends = adaptation_window_ends(recorder.warmup_steps) if adapt_covariance else set()
     window: list[Tensor] = []
     adapt_step = 0
+    current = potential.log_target(theta)  # (C,) log π of each chain's state, kept; None: ratios only
+    current = None if current is None else current.to(theta)
     for step in recorder.steps():
         warming = step < recorder.warmup_steps
         noise = torch.randn(theta.shape, generator=generator, device=generator.device).to(theta)
@@ -65,13 +69,20 @@ def metropolis_hastings(
             step_log_scale = log_scale - scale_spread * math.log(10) * spread
         proposal = theta + torch.exp(step_log_scale).unsqueeze(-1) * (noise @ chol.T)
         log_alpha = torch.full((num_chains,), -math.inf, dtype=theta.dtype, device=theta.device)
+        proposed = log_alpha.clone()  # log π of the proposals, where the potential gives it
         inside = potential.in_support(proposal)
         if bool(inside.any()):
-            log_alpha[inside] = potential.log_ratio(proposal[inside], theta[inside])
+            if current is None:
+                log_alpha[inside] = potential.log_ratio(proposal[inside], theta[inside])
+            else:
+                proposed[inside] = potential.log_target(proposal[inside]).to(proposed)
+                log_alpha = proposed - current
         log_alpha = torch.nan_to_num(log_alpha, nan=-math.inf)
         log_u = torch.log(torch.rand(num_chains, generator=generator, device=generator.device).to(theta))
         accepted = log_u < log_alpha
         theta = torch.where(accepted.unsqueeze(-1), proposal, theta)
+        if current is not None:
+            current = torch.where(accepted, proposed, current)
         if warming:
             adapt_step += 1
             acceptance_probability = torch.exp(log_alpha.clamp(max=0.0))
