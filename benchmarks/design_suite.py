@@ -1,6 +1,7 @@
 """The inverse-design suite: do the proposed designs meet the target as often as exact answers, and at what cost?
 
-``python -m benchmarks design [--targets 24] [--prior-predictive 4000000] [--jobs 2] [--report-only]``
+``python -m benchmarks design [--targets 24] [--prior-predictive 4000000] [--jobs 2] [--methods M,...] [--no-robust]
+[--report-only]``
 
 1. A prior-predictive sample of the built-in simulator (``--prior-predictive`` designs, seeded, cached in
    ``benchmarks/cache/``) gives, for every target, its prior mass and the exact answer: the designs that met the
@@ -26,7 +27,9 @@
    meet the bands (C2ST on as many designs as there are such rows).
 
 Records go to ``benchmarks/results/design.jsonl`` (resumed by target and method; a run under other settings needs a
-new file) and the report to ``benchmarks/results/design.md``.
+new file) and the report to ``benchmarks/results/design.md``. ``--methods`` and ``--no-robust`` re-measure some
+methods alone (after a change to the library, say) into a new ``--results`` file, whose settings record the choice;
+the data set's part (5) runs with the amortized method.
 """
 
 from __future__ import annotations
@@ -265,20 +268,22 @@ def sri_amortized(num_targets: int = 8, seed: int = 0) -> list[dict[str, Any]]:
 
 
 def report(records: list[dict[str, Any]], settings: dict[str, Any], path: Path,
-           sri: list[dict[str, Any]] | None = None) -> None:
-    """The markdown section from ``records`` (and the data set's ``sri`` records)."""
+           sri: list[dict[str, Any]] | None = None, command: str = COMMAND) -> None:
+    """The markdown section from ``records`` (and the data set's ``sri`` records), made by ``command``."""
     records = [{**r, "simulations_per_design": r["simulations"] / max(r["designs"], 1)} for r in records]
     by = {m: [r for r in records if r["method"] == m] for m in METHODS}
     default = sorted(by["default"], key=lambda r: -r["prior_mass"])
+    chosen = list(settings.get("methods", METHODS)) + ([] if settings.get("robust", True) else ["no robust"])
+    title = "Inverse design" + ("" if chosen == list(METHODS) else f" ({', '.join(chosen)})")
 
     def med(rows: list[dict[str, Any]], key: str) -> float:
         values = [r[key] for r in rows if isinstance(r.get(key), (int, float)) and math.isfinite(r[key])]
         return float(np.median(values)) if values else math.nan
 
-    lines = ["## Inverse design", "", f"{settings['targets']} targets of the built-in simulator (bands on 1–4 metrics, "
+    lines = [f"## {title}", "", f"{settings['targets']} targets of the built-in simulator (bands on 1–4 metrics, "
              "prior mass 5 % to 0.01 %), 1,000 designs each, the shipped default model; exact answers by rejection "
              f"from {settings['prior_predictive']:,} prior designs. "
-             + provenance_line(COMMAND, records), ""]
+             + provenance_line(command, records), ""]
     table = ["| method | median hit ratio (min) | median C2ST | median simulations per design | median seconds |",
              "|---|---|---|---|---|"]
     for method in METHODS:
@@ -338,6 +343,14 @@ def report(records: list[dict[str, Any]], settings: dict[str, Any], path: Path,
     write_markdown(path, "\n".join(lines) + "\n")
 
 
+def _methods(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in METHODS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown method(s) {', '.join(unknown)}; choose from {', '.join(METHODS)}")
+    return [m for m in METHODS if m in names]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__.split("\n\n")[0])
     parser.add_argument("--targets", type=int, default=24)
@@ -345,9 +358,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--results", default=str(RESULTS / "design.jsonl"))
     parser.add_argument("--report", default=str(RESULTS / "design.md"))
+    parser.add_argument("--methods", type=_methods, default=list(METHODS), help=f"of {', '.join(METHODS)}")
+    parser.add_argument("--no-robust", action="store_true", help="without the robust designs of every third target")
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args(argv)
     settings = {"targets": args.targets, "prior_predictive": args.prior_predictive, "num_designs": NUM_DESIGNS}
+    if args.methods != list(METHODS):  # the full suite's settings name neither
+        settings["methods"] = args.methods
+    if args.no_robust:
+        settings["robust"] = False
     results = Path(args.results)
     records = [json.loads(line) for line in results.read_text().splitlines()] if results.exists() else []
     if records and records[0].get("settings") != settings:
@@ -359,8 +378,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _training_metrics()
         targets = make_targets(x, args.targets)
         done = {(r["target_index"], r["method"]) for r in records}
-        jobs = [{"index": i, "target": t.to_dict(), "prior_predictive": args.prior_predictive, "robust": i % 3 == 0,
-                 "methods": [m for m in METHODS if (i, m) not in done]} for i, t in enumerate(targets)]
+        jobs = [{"index": i, "target": t.to_dict(), "prior_predictive": args.prior_predictive,
+                 "robust": i % 3 == 0 and not args.no_robust,
+                 "methods": [m for m in args.methods if (i, m) not in done]} for i, t in enumerate(targets)]
         jobs = [j for j in jobs if j["methods"]]
         with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:
             for new in pool.map(run_target, jobs):
@@ -371,10 +391,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"target {new[0]['target_index']}: " + ", ".join(
                     f"{r['method']} hit ratio {r['hit_ratio']:.2f} C2ST {r['c2st']:.3f}" for r in new), flush=True)
     sri_path = results.with_name(results.stem + "_sri.jsonl")
-    if not args.report_only and not sri_path.exists():
+    if not args.report_only and not sri_path.exists() and "amortized" in args.methods:
         new = sri_amortized()
         if new:
             atomic_write_bytes(sri_path, lambda f: f.write("".join(json.dumps(r) + "\n" for r in new).encode()))
     sri = [json.loads(line) for line in sri_path.read_text().splitlines()] if sri_path.exists() else []
-    report(records, settings, Path(args.report), sri)
+    options = [] if args.results == parser.get_default("results") else [f"--results {args.results}"]
+    options += [] if args.report == parser.get_default("report") else [f"--report {args.report}"]
+    options += [f"--methods {','.join(args.methods)}"] if "methods" in settings else []
+    report(records, settings, Path(args.report), sri, " ".join([COMMAND, *options, *(
+        ["--no-robust"] if args.no_robust else [])]))
     return 0

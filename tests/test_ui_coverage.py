@@ -68,3 +68,11 @@ def test_coverage_near_a_target_uses_the_held_out_pairs_closest_to_its_bands(tmp
     levels, coverage = np.asarray(result["levels"]), np.asarray(result["coverage"])
     se = np.sqrt(levels * (1 - levels) / result["pairs"])
     assert np.all(np.abs(coverage - levels) <= 3 * se + 0.02)
+
+
+def test_a_curve_never_below_the_diagonal_is_said_to_be_so() -> None:
+    levels = np.linspace(0, 1, 21)
+    above = {"levels": levels, "coverage": np.minimum(levels + 0.1, 1.0), "pairs": 100, "ess_median": 10 * LOW_ESS}
+    assert verdict(above)[1].endswith("never below the diagonal.")
+    dip = {**above, "coverage": np.where(np.isclose(levels, 0.5), 0.45, levels)}
+    assert "never more than 1.0 standard errors below the diagonal." in verdict(dip)[1]

@@ -124,6 +124,7 @@ def verdict(result: dict[str, Any]) -> tuple[str, str]:
                            f"{gap:+.3f} over {n} held-out simulations). Distrust its narrowest proposals: train on "
                            "more data or for longer." + caveat)
     kind = "conservative (its regions are wider than needed)" if gap > 0.05 else "calibrated"
+    below = (f"never more than {shortfall:.1f} standard errors below the diagonal" if shortfall > 0
+             else "never below the diagonal")
     return ("info" if noisy else "success"), (f"Its coverage is {kind}: mean coverage − level {gap:+.3f} over {n} "
-                                              f"held-out simulations, never more than {max(shortfall, 0.0):.1f} "
-                                              "standard errors below the diagonal." + caveat)
+                                              f"held-out simulations, {below}." + caveat)
