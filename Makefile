@@ -21,7 +21,7 @@ setup: $(VENV)/.installed
 run: setup
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS) --server.headless true
 
-# The whole suite, as CI runs it (.ci/run is `make test`): lint, the tests, the five-seed DNRE stability guard and
+# The whole suite, as CI runs it (.ci/run is `make test`): lint, the tests, the DNRE stability guard and
 # the benchmark smoke run, with everything they need set up first. The tests run on two pytest-xdist workers of one
 # torch thread each, a test file at a time, in the order given: the stability guard (the suite's longest file) first,
 # so that one worker trains it while the other takes the remaining files, and a worker that is free takes the next

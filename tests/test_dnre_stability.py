@@ -6,9 +6,14 @@ averaging for 200 epochs (early stopping off, best validation weights), the defa
 chains × 1 draw after 500 warm-up steps, C2ST against 1,000 sbibm reference samples for observation 1. Everything is
 seeded, so the trainings reproduce the ablation's ``dnre_partners_4_ema`` rows on the same machine; the C2ST values
 agree within their noise (MH's float rounding, which can turn single accept decisions, changed after those rows).
-The five trainings are the suite's longest work (at 100 epochs the default fails the target: the ablation's
-``two_moons @ 100`` column), so ``make test`` runs this file first, on a worker of its own while the other takes the
-rest.
+
+Seeds: the issue's acceptance (C2ST mean ≤ 0.60, sd ≤ 0.03 over five seeds) is measured by the ablation
+(``benchmarks/results/ablation.jsonl``, seeds 0–4). The trainings are the suite's longest work, so this guard
+re-runs three of those seeds, chosen because every measured way of losing the stability shows on them: the paper's
+pairwise head on all five; the optimiser's last iterate without weight averaging on seeds 1 and 3 (0.593 and 0.571,
+``dnre_partners_4``; one partner: 0.635 on seed 1, ``dnre_potential``); half the training (100 epochs) on seeds 2
+and 4 (0.759, 0.755; the ablation's ``two_moons @ 100`` column). ``make test`` runs this file first, on a worker of
+its own while the other takes the rest.
 """
 
 from __future__ import annotations
@@ -21,11 +26,12 @@ from benchmarks.sbibm_source import sbibm_available
 from dnre_core import DNRE, c2st
 from dnre_core.consistency import consistency_report
 
-SEEDS = (0, 1, 2, 3, 4)
+SEEDS = (1, 2, 3)  # of the ablation's 0-4: see the module docstring
 EPOCHS = 200
 NUM_SIMULATIONS = 10_000
 NUM_SAMPLES = 1000
-# The worst seed of the ablation's dnre_partners_4_ema rows (benchmarks/results/ablation.jsonl), these settings.
+# The worst seed of the ablation's dnre_partners_4_ema rows (benchmarks/results/ablation.jsonl), these settings:
+# seed 4 (0.518); on these three seeds 0.514.
 WORST_MEASURED_C2ST = 0.518
 
 # The suite's timeout is a hang detector; these five trainings get a longer one.
@@ -52,7 +58,7 @@ def default_dnre_runs() -> list[tuple[float, dict]]:
 
 
 def test_default_dnre_meets_the_issue_6_stability_target(default_dnre_runs):
-    """The issue's acceptance: C2ST mean ≤ 0.60 and sd ≤ 0.03 over 5 seeds."""
+    """The issue's acceptance bounds, C2ST mean ≤ 0.60 and sd ≤ 0.03, on the guard's three seeds."""
     scores = [score for score, _ in default_dnre_runs]
     assert statistics.mean(scores) <= 0.60 and statistics.stdev(scores) <= 0.03, scores
 
@@ -62,8 +68,8 @@ def test_default_dnre_does_not_regress(default_dnre_runs):
 
     0.05 covers a C2ST's own noise on 2 × 1,000 points (binomial sd of an accuracy near 0.5 on 2,000 predictions
     ≈ 0.011, so 4.5 sd) plus floating-point differences between machines. A return to the paper's pairwise head
-    (every seed ≥ 0.75) fails both bounds, and the last iterate's weights without averaging fail the second on their
-    worst seed (four partners: 0.593, ``dnre_partners_4``; one partner: 0.635).
+    (every seed ≥ 0.75) fails both bounds; the last iterate's weights without averaging (four partners: 0.593 on seed
+    1, ``dnre_partners_4``; one partner: 0.635) and half the training (0.759 on seed 2) fail the second.
     """
     scores = [score for score, _ in default_dnre_runs]
     assert statistics.mean(scores) <= 0.60, scores
