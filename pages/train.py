@@ -117,7 +117,6 @@ else:
     st.dataframe(  # columns no model has a value for are left out, so that the rest fit without scrolling
         table.dropna(axis=1, how="all"), hide_index=True,
         column_config={"name": st.column_config.TextColumn(width="medium"),
-                       "id": st.column_config.TextColumn(width="small"),
                        "best val. loss": st.column_config.NumberColumn(format="%.4f"),
                        "seconds": st.column_config.NumberColumn(format="%.0f"),
                        "antisymmetry error (rel.)": st.column_config.NumberColumn("antisym. error", format="%.2g"),
