@@ -110,7 +110,7 @@ else:
              "masking": m.config.get("mask_probability"), "epochs": m.metrics.get("epochs"),
              "best val. loss": m.metrics.get("best_val_loss"), "seconds": m.metrics.get("seconds"),
              "stopped by": m.metrics.get("stopped_by"), "temperature": m.metrics.get("temperature"),
-             **consistency_columns(m.metrics.get("consistency")), "id": m.id}
+             **consistency_columns(m.metrics.get("consistency"))}
             for m in models.values()
         ]
     )
