@@ -51,6 +51,7 @@ import dnre_core
 import quadcopter
 from benchmarks.output import PACKAGE, RESULTS, headline, provenance, provenance_line, write_markdown
 from benchmarks.runner import use_one_thread
+from dnre_core.cli import parse_names
 from dnre_core.io import atomic_write_bytes
 from dnre_core.targets import Target
 from quadcopter.inverse import simulator
@@ -344,7 +345,7 @@ def report(records: list[dict[str, Any]], settings: dict[str, Any], path: Path,
 
 
 def _methods(text: str) -> list[str]:
-    names = [name.strip() for name in text.split(",") if name.strip()]
+    names = parse_names(text)
     unknown = [name for name in names if name not in METHODS]
     if unknown or not names:
         raise argparse.ArgumentTypeError(f"unknown method(s) {', '.join(unknown)}; choose from {', '.join(METHODS)}")
@@ -399,6 +400,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = [] if args.results == parser.get_default("results") else [f"--results {args.results}"]
     options += [] if args.report == parser.get_default("report") else [f"--report {args.report}"]
     options += [f"--methods {','.join(args.methods)}"] if "methods" in settings else []
-    report(records, settings, Path(args.report), sri, " ".join([COMMAND, *options, *(
-        ["--no-robust"] if args.no_robust else [])]))
+    options += ["--no-robust"] if args.no_robust else []
+    report(records, settings, Path(args.report), sri, " ".join([COMMAND, *options]))
     return 0
