@@ -235,6 +235,12 @@ def test_each_posterior_sample_is_the_last_draw_of_its_own_chain() -> None:
 @needs_sbibm
 @needs_sbi
 def test_sbi_peers_train_and_sample_with_their_default_mcmc(tmp_path: Path) -> None:
+    """One peer runs its cells (the three share the code path: sbi's trainer class by name, sbi's default MCMC); the
+    others' classes exist in the installed sbi."""
+    import sbi.inference
+
+    assert all(callable(getattr(sbi.inference, name, None)) for name in PEER_METHODS.values())
+    peer = "sbi-nre-a"
     tiny = BenchmarkSettings(
         num_posterior_samples=20,
         num_reference_samples=20,
@@ -243,12 +249,11 @@ def test_sbi_peers_train_and_sample_with_their_default_mcmc(tmp_path: Path) -> N
         coverage_reference=10,
         sampling=SamplingSettings(warmup_steps=20, draws_per_chain=4),
     )
-    records = _run(tmp_path / "r.jsonl", methods=list(PEER_METHODS), budget=300, observations=[1], settings=tiny)
+    records = _run(tmp_path / "r.jsonl", methods=[peer], budget=300, observations=[1], settings=tiny)
     assert all(r["status"] == "ok" for r in records), [r["error"] for r in records]
-    # One sampler per peer (sbi's), whatever samplers were asked for: a cell and a coverage record each.
-    assert sorted((r["method"], r["sampler"], r["kind"]) for r in records) == sorted(
-        (m, PEER_SAMPLER, kind) for m in PEER_METHODS for kind in ("cell", "coverage")
-    )
+    # One sampler per peer (sbi's), whatever samplers were asked for: a cell and a coverage record.
+    assert sorted((r["method"], r["sampler"], r["kind"]) for r in records) == [
+        (peer, PEER_SAMPLER, "cell"), (peer, PEER_SAMPLER, "coverage")]
     cells = [r for r in records if r["kind"] == "cell"]
     # A C2ST accuracy on 20 + 20 points can fall below 0.5 by chance (its sd there is about 0.08): [0, 1] is the range.
     assert all(0.0 <= r["c2st"] <= 1.0 and math.isfinite(r["log_prob_true"]) for r in cells), cells

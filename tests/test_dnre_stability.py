@@ -9,11 +9,11 @@ agree within their noise (MH's float rounding, which can turn single accept deci
 
 Seeds: the issue's acceptance (C2ST mean ≤ 0.60, sd ≤ 0.03 over five seeds) is measured by the ablation
 (``benchmarks/results/ablation.jsonl``, seeds 0–4). The trainings are the suite's longest work, so this guard
-re-runs three of those seeds, chosen because every measured way of losing the stability shows on them: the paper's
-pairwise head on all five; the optimiser's last iterate without weight averaging on seeds 1 and 3 (0.593 and 0.571,
-``dnre_partners_4``; one partner: 0.635 on seed 1, ``dnre_potential``); half the training (100 epochs) on seeds 2
-and 4 (0.759, 0.755; the ablation's ``two_moons @ 100`` column). ``make test`` runs this file first, on a worker of
-its own while the other takes the rest.
+re-runs two of those seeds, chosen because every measured way of losing the stability shows on one of them: the
+paper's pairwise head on all five; the optimiser's last iterate without weight averaging on seed 1 (0.593,
+``dnre_partners_4``; one partner: 0.635, ``dnre_potential``); half the training (100 epochs) on seed 2 (0.759; the
+ablation's ``two_moons @ 100`` column). ``make test`` runs this file first, on a worker of its own while the other
+takes the rest.
 """
 
 from __future__ import annotations
@@ -26,15 +26,15 @@ from benchmarks.sbibm_source import sbibm_available
 from dnre_core import DNRE, c2st
 from dnre_core.consistency import consistency_report
 
-SEEDS = (1, 2, 3)  # of the ablation's 0-4: see the module docstring
+SEEDS = (1, 2)  # of the ablation's 0-4: see the module docstring
 EPOCHS = 200
 NUM_SIMULATIONS = 10_000
 NUM_SAMPLES = 1000
 # The worst seed of the ablation's dnre_partners_4_ema rows (benchmarks/results/ablation.jsonl), these settings:
-# seed 4 (0.518); on these three seeds 0.514.
+# seed 4 (0.518); on these two seeds 0.514.
 WORST_MEASURED_C2ST = 0.518
 
-# The suite's timeout is a hang detector; these five trainings get a longer one.
+# The suite's timeout is a hang detector; these trainings get a longer one.
 pytestmark = [pytest.mark.slow, pytest.mark.stability, pytest.mark.timeout(1800),
               pytest.mark.skipif(not sbibm_available(), reason="sbibm is not installed: run `make bench-setup`")]
 
@@ -58,7 +58,7 @@ def default_dnre_runs() -> list[tuple[float, dict]]:
 
 
 def test_default_dnre_meets_the_issue_6_stability_target(default_dnre_runs):
-    """The issue's acceptance bounds, C2ST mean ≤ 0.60 and sd ≤ 0.03, on the guard's three seeds."""
+    """The issue's acceptance bounds, C2ST mean ≤ 0.60 and sd ≤ 0.03, on the guard's two seeds."""
     scores = [score for score, _ in default_dnre_runs]
     assert statistics.mean(scores) <= 0.60 and statistics.stdev(scores) <= 0.03, scores
 

@@ -62,9 +62,11 @@ def _server(workspace: Path) -> Iterator[str]:
             proc.kill()
 
 
-@pytest.fixture()
-def server(tmp_path: Path) -> Iterator[str]:
-    with _server(tmp_path / "ws") as url:
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One server for this file's tests (a start costs the app's imports again): they run in file order, so the
+    first sees it fresh; each opens its own tab, hence its own session."""
+    with _server(tmp_path_factory.mktemp("ws")) as url:
         yield url
 
 

@@ -10,18 +10,16 @@ WARMUP_STEPS = {"mh": 300, "hmc": 100}
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("sampler", "kind"), [("mh", "DNRE"), ("mh", "NRE"), ("mh", "BNRE"), ("hmc", "DNRE"),
-                                               ("hmc", "NRE")])  # BNRE's network and HMC path are NRE's
+# Each estimator with MH, and HMC once: its path (the potential's gradient) is the same code for every estimator.
+@pytest.mark.parametrize(("sampler", "kind"), [("mh", "DNRE"), ("mh", "NRE"), ("mh", "BNRE"), ("hmc", "DNRE")])
 def test_c2st_against_exact_posterior(trained, linear_gaussian, kind, sampler):
     trainer = trained(kind)
     x_o = linear_gaussian.simulate(THETA_TRUE, seed=99)[0]
     reference = linear_gaussian.exact_samples(x_o, 1000, seed=0)
     posterior = trainer.build_posterior(sampler=sampler)
     # One kept draw per chain after warm-up: independent chains, no repeated points for the classifier to memorise.
-    # An HMC step is ten leapfrog steps, so 100 of them cost more than MH's 300; C2ST after 100 against 300 HMC
-    # warm-up steps (seed 0, 20,000 simulations): DNRE 0.493 / 0.514, NRE 0.499 / 0.500, BNRE 0.505 / 0.538 (chance
-    # sd about 0.016). At the fixture's 10,000 simulations (2026-11-28): MH DNRE 0.530, NRE 0.511, BNRE 0.525; HMC
-    # DNRE 0.523, NRE 0.493, BNRE 0.531.
+    # An HMC step is ten leapfrog steps, so its 100 warm-up steps cost more than MH's 300. The bound is sbibm's
+    # usual "close" (0.6), many standard deviations of a 1,000 against 1,000 C2ST (about 0.016) above chance.
     samples = posterior.sample((1000,), x=x_o, num_chains=1000, warmup_steps=WARMUP_STEPS[sampler], seed=0)
     assert samples.shape == (1000, 3)
     assert dnre_core.c2st(samples, reference) <= 0.60
@@ -54,9 +52,9 @@ def test_monte_carlo_log_prob_integrates_to_one():
     from benchmarks.problems import LinearGaussian
 
     problem = LinearGaussian(dim=2, noise=1.0)
-    theta, x = problem.sample_joint(20_000, seed=0)
+    theta, x = problem.sample_joint(10_000, seed=0)
     trainer = dnre_core.DNRE(problem.prior, hidden_features=64, num_layers=3).append_simulations(theta, x)
-    trainer.train(max_epochs=100, seed=0)
+    trainer.train(max_epochs=50, seed=0)
     posterior = trainer.build_posterior()
     x_o = problem.simulate(torch.tensor([[0.4, -0.7]]), seed=5)[0]
     reference = problem.sample_prior(4000, seed=11)
@@ -82,14 +80,13 @@ def test_nre_log_prob_is_documented_unnormalised_but_ranks_like_the_truth(traine
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", ["DNRE", "NRE"])
-def test_default_sampling_is_as_accurate_as_independent_chains(trained, linear_gaussian, kind):
+def test_default_sampling_is_as_accurate_as_independent_chains(trained, linear_gaussian):
     """issue 36: ``posterior.sample((2000,), x=x_o)`` with every other argument at its default kept 20 correlated
     draws per chain (C2ST 0.60–0.64 on this problem, against 0.50–0.52 for independent chains). The default thins
     from the measured autocorrelation, so its draws must be as good as one draw from each of 2,000 chains: C2ST no
     more than 0.04 above theirs, four times the standard deviation of a 2,000 against 2,000 C2ST between
-    indistinguishable samples (about 0.01)."""
-    posterior = trained(kind).build_posterior()
+    indistinguishable samples (about 0.01). The thinning is the sampler's, the same for every estimator: DNRE's."""
+    posterior = trained("DNRE").build_posterior()
     x_o = linear_gaussian.simulate(THETA_TRUE, seed=99)[0]
     reference = linear_gaussian.exact_samples(x_o, 2000, seed=0)
     default = posterior.sample((2000,), x=x_o, seed=1)

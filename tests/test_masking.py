@@ -15,7 +15,7 @@ THETA_TRUE = torch.tensor([[0.5, -0.3, 0.8]])
 @pytest.mark.slow
 @pytest.mark.parametrize("free", [None, 1], ids=["all-observed", "metric-1-free"])
 def test_masked_dnre_matches_the_exact_subset_posterior(trained, linear_gaussian, free):
-    trainer = trained("DNRE", mask_probability=0.3)
+    trainer = trained("DNRE", max_epochs=60, mask_probability=0.3)
     assert trainer.estimator.masked
     x_o = linear_gaussian.simulate(THETA_TRUE, seed=99)[0]
     observed = torch.ones(3, dtype=torch.bool)
@@ -24,8 +24,7 @@ def test_masked_dnre_matches_the_exact_subset_posterior(trained, linear_gaussian
     reference = linear_gaussian.exact_samples(x_o, 1000, seed=0, observed=observed)
     target = torch.where(observed, x_o, torch.full_like(x_o, float("nan")))
     posterior = trainer.build_posterior(sampler="mh")
-    # One kept draw per chain after warm-up: 1,000 independent chains (as in test_linear_gaussian). Measured at the
-    # fixture's 10,000 simulations: 0.522 with every metric observed, 0.510 with metric 1 free.
+    # One kept draw per chain after warm-up: 1,000 independent chains, and the bound, as in test_linear_gaussian.
     samples = posterior.sample((1000,), x=target, num_chains=1000, warmup_steps=300, seed=0)
     assert dnre_core.c2st(samples, reference) <= 0.60
 
