@@ -325,7 +325,7 @@ def _malformed_csv(path: Path) -> Path:
 def test_malformed_csv_upload_shows_the_specific_errors(page: Any, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
-    page.get_by_role("link", name="Data").click()
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Data").click()
     expect(page.get_by_role("heading", name="Data")).to_be_visible(timeout=30_000)
     page.get_by_role("tab", name="Import a CSV").click()
     page.locator("input[type=file]").set_input_files(str(_malformed_csv(tmp_path / "malformed.csv")))
