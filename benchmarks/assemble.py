@@ -23,9 +23,9 @@ HEADLINES = {
     "simulator.md": "Quadcopter simulator",
     "design.md": "Inverse design",
 }
-ORDER = [*HEADLINES, "design_one_pass_mh.md", "callbacks.md", "dashboard.md", "c2st_reference_size.md",
-         "coverage_pairs.md", "temperature.md", "mh_mixing.md", "mh_spread.md", "default_sampling.md",
-         "dnre_partners.md", "early_stopping.md", "ablation.md"]
+ORDER = [*HEADLINES, "design_one_pass_mh.md", "design_short_warmup.md", "callbacks.md", "dashboard.md",
+         "c2st_reference_size.md", "coverage_pairs.md", "temperature.md", "mh_mixing.md", "mh_spread.md",
+         "default_sampling.md", "dnre_partners.md", "early_stopping.md", "ablation.md"]
 HEADER = """# Benchmarks
 
 Written by `python -m benchmarks assemble` from the sections in `benchmarks/results/` (`make bench` measures what
