@@ -63,10 +63,16 @@ def _server(workspace: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def workspace_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("ws")
+
+
+@pytest.fixture(scope="module")
+def server(workspace_dir: Path) -> Iterator[str]:
     """One server for this file's tests (a start costs the app's imports again): they run in file order, so the
-    first sees it fresh; each opens its own tab, hence its own session."""
-    with _server(tmp_path_factory.mktemp("ws")) as url:
+    first sees it fresh and the last adds hostile names to its workspace; each opens its own tab, hence its own
+    session."""
+    with _server(workspace_dir) as url:
         yield url
 
 
@@ -210,65 +216,6 @@ def _listening_addresses(port: int) -> set[str]:
     return found
 
 
-HOSTILE = "![b](http://host/beacon.png) **bold**"
-
-
-def _hostile_workspace(folder: Path) -> None:
-    """A data set, a model and a run all named with Markdown that would fetch an image from another host."""
-    import shutil
-
-    import quadcopter
-    from ui.models import DEFAULT_MODEL_PATH
-    from ui.workspace import Workspace
-
-    workspace = Workspace(folder)
-    theta = np.random.default_rng(0).uniform(quadcopter.LOWER, quadcopter.UPPER, size=(200, 19))
-    dataset = workspace.add_dataset(HOSTILE, theta, quadcopter.simulate(theta, seed=0),
-                                    list(quadcopter.PARAMETER_NAMES), list(quadcopter.METRIC_NAMES), source="simulator")
-    shutil.copy(DEFAULT_MODEL_PATH, workspace.model_path("m1"))
-    workspace.add_model("m1", HOSTILE, "DNRE", dataset.id, {"num_layers": 4, "hidden_features": 128},
-                        {"epochs": 2, "train_losses": [1.0, 0.5], "val_losses": [1.1, 0.6]})
-    run = workspace.create_run("training", HOSTILE, "test-session", {})
-    workspace.update_run(run.id, status="done", message="finished", result={"model_id": "m1"})
-
-
-def test_the_server_listens_on_this_machine_only_and_no_request_leaves_it(tmp_path: Path) -> None:
-    """Issue 36 items 3 and 4, issue 37 defect 10: the server binds to 127.0.0.1 by default; names typed by users
-    (here a data set, a model and a run named with a Markdown image) make no browser fetch anything; no icon font
-    or favicon comes from an outside host; no Deploy button; no WebGL context warnings."""
-    from urllib.parse import urlsplit
-
-    from playwright.sync_api import expect
-
-    _hostile_workspace(tmp_path / "ws")
-    with _server(tmp_path / "ws") as url, _tab(url) as tab:
-        port = int(urlsplit(url).port or 0)
-        assert _listening_addresses(port) == {"127.0.0.1"}
-        requests: list[str] = []
-        console: list[str] = []
-        tab.on("request", lambda request: requests.append(request.url))
-        tab.on("console", lambda message: console.append(message.text))
-        tab.reload()
-        expect(tab.get_by_text("The workflow")).to_be_visible(timeout=60_000)
-        expect(tab.get_by_role("button", name="Deploy")).to_have_count(0)
-        for link, heading in (("Train", "Train"), ("Data", "Data"), ("Design lab", "Design lab"),
-                              ("Benchmarks", "Benchmarks"), ("Home", "dnre-quad: quadcopter design by inference")):
-            tab.get_by_test_id("stSidebarNav").get_by_role("link", name=link).click()
-            expect(tab.get_by_role("heading", name=heading).first).to_be_visible(timeout=60_000)
-            expect(tab.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
-            if link == "Train":
-                expect(tab.get_by_text(HOSTILE).first).to_be_visible()  # shown as typed
-                _shot(tab, "10_train_hostile_names.png")
-            if link == "Design lab":
-                for name in ("Two parameters", "Sensitivity", "One parameter"):
-                    tab.get_by_role("tab", name=name).click()
-                    tab.wait_for_timeout(1000)
-        outside = sorted({urlsplit(u).hostname for u in requests} - {"127.0.0.1", None})
-        assert not outside, ("requests left this machine: "
-                             f"{[u for u in requests if urlsplit(u).hostname in outside][:5]}")
-        assert not [m for m in console if "Too many active WebGL contexts" in m]
-
-
 def test_a_running_simulation_survives_a_reload_and_is_stopped_from_the_reloaded_page(page: Any) -> None:
     """Run history: the page reopens the run it showed, follows it live and stops it."""
     from playwright.sync_api import expect
@@ -339,3 +286,64 @@ def test_malformed_csv_upload_shows_the_specific_errors(page: Any, tmp_path: Pat
     expect(page.get_by_text("1 row(s) have non-numeric or missing cells")).to_be_visible(timeout=30_000)
     expect(missing).to_have_count(0)
     _shot(page, "9_data_csv_non_numeric_cell.png", page.get_by_text("What the check found").first, "start")
+
+
+HOSTILE = "![b](http://host/beacon.png) **bold**"
+
+
+def _hostile_workspace(folder: Path) -> None:
+    """A data set, a model and a run all named with Markdown that would fetch an image from another host."""
+    import shutil
+
+    import quadcopter
+    from ui.models import DEFAULT_MODEL_PATH
+    from ui.workspace import Workspace
+
+    workspace = Workspace(folder)
+    theta = np.random.default_rng(0).uniform(quadcopter.LOWER, quadcopter.UPPER, size=(200, 19))
+    dataset = workspace.add_dataset(HOSTILE, theta, quadcopter.simulate(theta, seed=0),
+                                    list(quadcopter.PARAMETER_NAMES), list(quadcopter.METRIC_NAMES), source="simulator")
+    shutil.copy(DEFAULT_MODEL_PATH, workspace.model_path("m1"))
+    workspace.add_model("m1", HOSTILE, "DNRE", dataset.id, {"num_layers": 4, "hidden_features": 128},
+                        {"epochs": 2, "train_losses": [1.0, 0.5], "val_losses": [1.1, 0.6]})
+    run = workspace.create_run("training", HOSTILE, "test-session", {})
+    workspace.update_run(run.id, status="done", message="finished", result={"model_id": "m1"})
+
+
+def test_the_server_listens_on_this_machine_only_and_no_request_leaves_it(server: str, workspace_dir: Path) -> None:
+    """Issue 36 items 3 and 4, issue 37 defect 10: the server binds to 127.0.0.1 by default; names typed by users
+    (here a data set, a model and a run named with a Markdown image) make no browser fetch anything; no icon font
+    or favicon comes from an outside host; no Deploy button; no WebGL context warnings. The file's last test: the
+    shared server's workspace gets the hostile names (the server reads its workspace afresh on every page run)."""
+    from urllib.parse import urlsplit
+
+    from playwright.sync_api import expect
+
+    _hostile_workspace(workspace_dir)
+    with _tab(server) as tab:
+        port = int(urlsplit(server).port or 0)
+        assert _listening_addresses(port) == {"127.0.0.1"}
+        requests: list[str] = []
+        console: list[str] = []
+        tab.on("request", lambda request: requests.append(request.url))
+        tab.on("console", lambda message: console.append(message.text))
+        tab.reload()
+        expect(tab.get_by_text("The workflow")).to_be_visible(timeout=60_000)
+        expect(tab.get_by_role("button", name="Deploy")).to_have_count(0)
+        for link, heading in (("Train", "Train"), ("Data", "Data"), ("Design lab", "Design lab"),
+                              ("Benchmarks", "Benchmarks"), ("Home", "dnre-quad: quadcopter design by inference")):
+            tab.get_by_test_id("stSidebarNav").get_by_role("link", name=link).click()
+            expect(tab.get_by_role("heading", name=heading).first).to_be_visible(timeout=60_000)
+            expect(tab.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
+            if link == "Train":
+                expect(tab.get_by_text(HOSTILE).first).to_be_visible()  # shown as typed
+                expect(tab.get_by_label("Model name")).to_have_value(re.compile(r"\S"), timeout=60_000)  # drawn
+                _shot(tab, "10_train_hostile_names.png")
+            if link == "Design lab":
+                for name in ("Two parameters", "Sensitivity", "One parameter"):
+                    tab.get_by_role("tab", name=name).click()
+                    tab.wait_for_timeout(1000)
+        outside = sorted({urlsplit(u).hostname for u in requests} - {"127.0.0.1", None})
+        assert not outside, ("requests left this machine: "
+                             f"{[u for u in requests if urlsplit(u).hostname in outside][:5]}")
+        assert not [m for m in console if "Too many active WebGL contexts" in m]

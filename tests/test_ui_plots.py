@@ -192,3 +192,23 @@ def test_sweep_figures_mark_failures_and_the_current_design() -> None:
     down = next(t for t in fig.data if t.name == "parameter − 10 % of its value")
     assert np.isnan(down.x[1]) and down.x[0] == -1.0  # the step that fails is a cross, not a bar
     assert any(t.name == "cannot fly after the step" and t.showlegend is not False for t in fig.data)
+
+
+def test_design_rounds_plot_keeps_the_spent_line_clear_of_the_hit_rate_labels() -> None:
+    """Issue 37: a hit-rate label sat under the spent line's marker when both shared one panel."""
+    from ui.plots_design import rounds_plot
+
+    rounds = [{"round": 0, "route": "round 0", "simulations": 1000, "hit_rate": 0.325},
+              {"round": 1, "route": "sequential", "simulations": 1000, "hit_rate": 0.468},
+              {"round": 2, "route": "sequential", "simulations": 2564, "hit_rate": 0.624}]
+    fig = rounds_plot(rounds)
+    _check(fig, ["round", "hit rate (%)", "simulations"])
+    line = next(t for t in fig.data if t.name == "simulations spent so far")
+    bars = [t for t in fig.data if t.type == "bar"]
+    assert list(line.y) == [1000, 2000, 4564]
+    assert [t.name for t in bars] == ["hit rate, prior designs", "hit rate, model proposals"]
+    assert {t.yaxis for t in bars} == {"y2"} and line.yaxis == "y"  # two panels, one above the other
+    above, below = fig.layout.yaxis.domain, fig.layout.yaxis2.domain
+    assert above[0] > below[1]
+    assert fig.layout.yaxis2.range[1] >= 1.2 * 62.4  # room above the highest bar for its label
+    assert list(bars[1].text) == ["46.8 %", "62.4 %"]
