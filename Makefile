@@ -6,6 +6,11 @@ PORT ?= $(or $(STREAMLIT_SERVER_PORT),8501)
 # The dashboard listens on this machine only; ADDRESS=0.0.0.0 exposes it (no login: see docs/dashboard.md).
 ADDRESS ?= 127.0.0.1
 export OMP_NUM_THREADS ?= 1
+# Python byte-compiles each module on its first import and keeps the .pyc, even where the environment sets
+# PYTHONDONTWRITEBYTECODE (as container images often do): otherwise each of the suite's many processes would compile
+# its imports afresh. This replaces compiling the whole venv at install (pip runs with --no-compile), most of whose
+# files are never imported.
+export PYTHONDONTWRITEBYTECODE :=
 
 .PHONY: setup run test test-stability lint bench bench-smoke default-model clean
 
@@ -14,9 +19,6 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q --no-compile -r requirements.txt
 	$(PY) -m pip install -q --no-compile --no-deps --no-build-isolation -e .
-	@# Byte-compiled on every core rather than file by file inside pip: the suite's many processes then import from
-	@# .pyc files. Errors are left out: a package may ship files for a newer Python (pip ignores them too).
-	$(PY) -m compileall -q -j 0 $(VENV)/lib > /dev/null || true
 	touch $@
 
 setup: $(VENV)/.installed
