@@ -23,14 +23,16 @@ def rounds_plot(rounds: Sequence[Mapping[str, Any]], title: str = "Rounds of the
     spent = np.cumsum([int(r["simulations"]) for r in rounds]).tolist()
     fig.add_trace(go.Scatter(x=numbers, y=spent, mode="lines+markers", line={"color": "#ff7f0e"},
                              name="simulations spent so far"), row=1, col=1)
-    highest = max((100 * float(r["hit_rate"]) for r in rounds), default=0.0)
+    percent = [100 * float(r["hit_rate"]) for r in rounds]
+    sources = [ROUTE_NAMES.get(str(r["route"]), str(r["route"])) for r in rounds]
     for source, colour in (("prior designs", PRIOR_COLOUR), ("model proposals", POSTERIOR_COLOUR)):
-        picked = [r for r in rounds if ROUTE_NAMES.get(str(r["route"]), str(r["route"])) == source]
+        picked = [i for i, s in enumerate(sources) if s == source]
         if picked:
-            fig.add_trace(go.Bar(x=[int(r["round"]) for r in picked], y=[100 * float(r["hit_rate"]) for r in picked],
+            fig.add_trace(go.Bar(x=[numbers[i] for i in picked], y=[percent[i] for i in picked],
                                  marker_color=colour, name=f"hit rate, {source}",
-                                 text=[f"{100 * float(r['hit_rate']):.1f} %" for r in picked],
+                                 text=[f"{percent[i]:.1f} %" for i in picked],
                                  textposition="outside", cliponaxis=False), row=2, col=1)
+    highest = max(percent, default=0.0)
     fig.update_xaxes(title_text="round", tickmode="array", tickvals=numbers, row=2, col=1)
     fig.update_yaxes(title_text="simulations", rangemode="tozero", row=1, col=1)
     # headroom for the labels above the highest bar
