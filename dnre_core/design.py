@@ -61,6 +61,14 @@ ROUND_SIZE = 1000  # designs simulated in round 0, and chains in the first seque
 # proposals that meet B, and the design suite (BENCHMARKS.md) finds the kept designs as close to the exact band
 # posterior after 100 steps from resampled prior starts, at a third of the sampling.
 SEQUENTIAL_WARMUP_STEPS = 100
+# Draws per chain of a sequential round. Where the proposals rarely meet B, a round's cost is mostly each chain's start
+# and warm-up, so a chain gives k draws, k = ⌊HITS_PER_CHAIN / h⌋ within [1, MAX_DRAWS_PER_CHAIN] for the last round's
+# hit rate h (one draw per chain in the first round and wherever h > HITS_PER_CHAIN / 2). Only the first draw of a
+# chain that meets B is kept: a chain's draws are correlated and share its conditioning x_j, so siblings would cluster
+# the designs. A chain then yields a design with probability 1 − (1 − P_j)^k instead of k·P_j, P_j its draws' chance
+# to meet B: with k·h ≤ HITS_PER_CHAIN the chains are reweighted by about (k − 1)·P_j / 2, a few percent on average.
+HITS_PER_CHAIN = 0.1
+MAX_DRAWS_PER_CHAIN = 8
 
 
 class Stop(Exception):
@@ -101,7 +109,8 @@ class DesignResult:
         margin: (n,) signed distance of the median fresh simulation to the edges of the bands on metrics that are
             not exact, in units of each metric's spread (positive inside; see :meth:`BandCheck.margin`).
         route: "sequential", "rejection" or "amortized"; ``route_reason`` says why, in words.
-        rounds: per round: round, route, simulations, kept, hit_rate, seconds.
+        rounds: per round: round, route, simulations, hits (simulations meeting B), kept (designs kept from them),
+            hit_rate (hits / simulations), draws_per_chain (of the model's proposals), seconds.
         simulations_used: every simulation the call made; ``search_simulations`` those before P(meet).
         diagnostics: the last amortized sampler run's chain diagnostics (None when it did not run).
         theta_simulated, x_simulated: every simulation made (θ, x), for reuse as training data.
@@ -271,12 +280,16 @@ class Search:
     moved: bool = False
     screened: tuple[np.ndarray, np.ndarray] | None = None  # robust candidates' (hits, trials), simulated again
 
-    def record(self, route: str, simulations: int, kept: int, seconds: float) -> None:
+    def record(self, route: str, simulations: int, kept: int, seconds: float, hits: int | None = None,
+               draws_per_chain: int = 1) -> None:
+        """Add a round: ``hits`` of its ``simulations`` met B (default ``kept``), of which ``kept`` were kept."""
+        hits = kept if hits is None else hits
         self.found += kept
-        self.rounds.append({"round": len(self.rounds), "route": route, "simulations": simulations, "kept": kept,
-                            "hit_rate": kept / max(simulations, 1), "seconds": seconds})
+        self.rounds.append({"round": len(self.rounds), "route": route, "simulations": simulations, "hits": hits,
+                            "kept": kept, "hit_rate": hits / max(simulations, 1), "draws_per_chain": draws_per_chain,
+                            "seconds": seconds})
         self.report(DesignProgress(route if self.rounds[-1]["round"] else "round 0", self.ledger.used, self.found,
-                                   kept / max(simulations, 1), list(self.rounds)))
+                                   hits / max(simulations, 1), list(self.rounds)))
 
     def prior_round(self, num: int, route: str) -> tuple[np.ndarray, np.ndarray]:
         """Simulate ``num`` prior designs (within the exact-metric bands); returns those that met B and their x."""
@@ -293,20 +306,24 @@ class Search:
         return theta[ok], x[ok]
 
     def sequential_round(self, num: int) -> tuple[np.ndarray, np.ndarray]:
-        """Propose ``num`` designs from the model's band posterior, simulate them, return those that met B."""
+        """Propose about ``num`` designs from the model's band posterior (``draws_per_chain`` of them from each
+        chain), simulate them, return those kept: the first of each chain's draws that met B."""
         tick = time.perf_counter()
         num = min(num, self.ledger.room)
         if num <= 0:
             raise Stop("budget")
+        rates = [r["hit_rate"] for r in self.rounds if r["route"] == "sequential"]
+        draws = min(draws_per_chain(rates[-1] if rates else None), num)
+        chains = num // draws
         estimator = self.estimator
         free = self.constraint.names if self.constraint is not None else []
-        reference = band_reference(self.bands.target, self.bands.metric_names, np.concatenate(self.reference_x), num,
-                                   estimator.masked, self.rng, self.bands.scale, free)
+        reference = band_reference(self.bands.target, self.bands.metric_names, np.concatenate(self.reference_x),
+                                   chains, estimator.masked, self.rng, self.bands.scale, free)
         self.moved = self.moved or reference.inside < 20
         initial = None
         if self.constraint is not None:  # chains must start inside the exact-metric bands
             pool = np.concatenate(self.starts)
-            initial = pool[self.rng.choice(len(pool), num)]
+            initial = pool[self.rng.choice(len(pool), chains)]
 
         def on_chains(step: int, chains: Any, diagnostics: ChainDiagnostics) -> bool:
             self.report(DesignProgress("sequential", self.ledger.used, self.found, chains=diagnostics,
@@ -317,16 +334,35 @@ class Search:
         samples, self.diagnostics = sample_band_posterior(
             estimator, self.prior, reference, sampler=self.sampler, seed=int(self.rng.integers(2**31)),
             callback=on_chains, feasible=None if self.constraint is None else self.constraint.feasible,
-            initial=initial, warmup_steps=SEQUENTIAL_WARMUP_STEPS)
+            initial=initial, warmup_steps=SEQUENTIAL_WARMUP_STEPS, draws_per_chain=draws)
         if self.ledger.should_stop():
             raise Stop("stopped")
         theta = samples.double().numpy()
         x = self.ledger.simulate(theta)
-        ok = self.bands.meets(x)
+        hits = self.bands.meets(x)
+        ok = first_hit_per_chain(hits, chains)
         self.reference_x.append(x[ok])
         self.starts.append(theta[ok])
-        self.record("sequential", len(theta), int(ok.sum()), time.perf_counter() - tick)
+        self.record("sequential", len(theta), int(ok.sum()), time.perf_counter() - tick, hits=int(hits.sum()),
+                    draws_per_chain=draws)
         return theta[ok], x[ok]
+
+
+def draws_per_chain(hit_rate: float | None) -> int:
+    """Draws per chain for a sequential round after one whose proposals met B at ``hit_rate`` (None: no such
+    round yet): ⌊HITS_PER_CHAIN / hit_rate⌋ within [1, MAX_DRAWS_PER_CHAIN]."""
+    if hit_rate is None:
+        return 1
+    if hit_rate <= 0:
+        return MAX_DRAWS_PER_CHAIN
+    return int(min(max(math.floor(HITS_PER_CHAIN / hit_rate), 1), MAX_DRAWS_PER_CHAIN))
+
+
+def first_hit_per_chain(hits: np.ndarray, num_chains: int) -> np.ndarray:
+    """(k·C,) booleans → the same with only each chain's first True left; draws are ordered draw by draw across the
+    C chains (all chains' first draw, then their second...), as :func:`sample_band_posterior` returns them."""
+    grid = hits.reshape(-1, num_chains)
+    return (grid & (np.cumsum(grid, axis=0) == 1)).reshape(-1)
 
 
 def inverse_design(estimator: RatioEstimator | None, target: Target | Mapping[str, Any] | str,
@@ -549,7 +585,7 @@ def _batches(search: Search, plan: Plan, num_designs: int) -> Iterator[tuple[np.
             _reconsider(search, plan, num_designs)
         route = plan.route
         sources = ("round 0", "rejection") if route == "rejection" else ("sequential",)
-        rates = [r["hit_rate"] for r in search.rounds if r["route"] in sources]
+        rates = [r["kept"] / max(r["simulations"], 1) for r in search.rounds if r["route"] in sources]
         rate = max(rates[-1] if rates else 0.1, 0.01)
         if route == "rejection":
             yield search.prior_round(int(min(max(1.2 * num_designs / rate, 1000), 50_000)), "rejection")

@@ -5,6 +5,7 @@ draws of p(θ | x ∈ B) are prior draws whose simulation met B.
 """
 
 import copy
+import itertools
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ import dnre_core
 import quadcopter
 from dnre_core import InputError, Target, inverse_design
 from dnre_core.constraints import DesignConstraint, constrained_prior_sample
-from dnre_core.design import BandCheck
+from dnre_core.design import HITS_PER_CHAIN, MAX_DRAWS_PER_CHAIN, BandCheck, draws_per_chain, first_hit_per_chain
 from dnre_core.estimators import NREEstimator
 from quadcopter.inverse import EXACT_METRICS, simulator
 
@@ -302,3 +303,35 @@ def test_chain_starts_scored_by_the_potential_alone_are_those_the_ratios_pick(pr
     estimator.exactly_antisymmetric = False  # the ratios' path
     by_ratios = potential.initial_states(torch.Generator().manual_seed(2))
     assert torch.allclose(by_potential, by_ratios)
+
+
+def test_chains_give_more_draws_where_proposals_rarely_meet_the_band_and_keep_only_their_first_hit():
+    """One draw per chain until a round has measured the hit rate h, then ⌊HITS_PER_CHAIN / h⌋ draws, within
+    [1, MAX_DRAWS_PER_CHAIN]; of a chain's draws (ordered draw by draw across the chains) only the first hit is
+    kept."""
+    assert draws_per_chain(None) == 1
+    assert draws_per_chain(0.5) == draws_per_chain(HITS_PER_CHAIN / 1.5) == 1
+    assert draws_per_chain(HITS_PER_CHAIN / 3) == 3
+    assert draws_per_chain(0.0) == draws_per_chain(1e-6) == MAX_DRAWS_PER_CHAIN
+    hits = np.array([[True, False, False],  # draw 1 of chains 0, 1, 2
+                     [True, True, False],  # draw 2
+                     [False, True, True]])  # draw 3
+    kept = first_hit_per_chain(hits.reshape(-1), 3).reshape(3, 3)
+    assert kept.tolist() == [[True, False, False], [False, True, False], [False, False, True]]
+
+
+def test_sequential_rounds_on_a_rare_target_take_several_draws_per_chain_and_no_two_designs_from_one_chain(problem):
+    """Once the proposals' hit rate is measured below HITS_PER_CHAIN / 2, a round's chains give several draws each;
+    the rounds record hits and kept designs apart, and a chain contributes at most one design."""
+    lg, simulate, _ = problem
+    rare = Target({"x0": (1.2, 1.3), "x1": (-1.2, -1.0)})  # prior mass about 0.08 %; proposals meet it about 1.6 %
+    result = inverse_design(ExactLikelihood(lg, lg.prior), rare, simulate, num_designs=200, seed=0,
+                            route="sequential", replicates=0)
+    sequential = [r for r in result.rounds if r["route"] == "sequential"]
+    assert sequential[0]["draws_per_chain"] == 1
+    for before, after in itertools.pairwise(sequential):
+        assert after["draws_per_chain"] == draws_per_chain(before["hit_rate"])
+    assert any(r["draws_per_chain"] > 1 for r in sequential)
+    assert all(r["kept"] <= r["hits"] and r["hit_rate"] == r["hits"] / r["simulations"] for r in result.rounds)
+    assert len(np.unique(result.theta, axis=0)) == len(result.theta) == 200
+    assert rare.meets(result.x_simulated, NAMES).sum() >= 200
