@@ -305,8 +305,11 @@ def report(records: list[dict[str, Any]], settings: dict[str, Any], path: Path,
               f"C2ST against the exact answer (goal: median ≤ 0.6). On the {len(narrow)} targets of prior mass ≤ 1 %, "
               f"rejection from the prior needs a median {np.median(gain) if gain else math.nan:.0f}× the default's "
               f"simulations per design (range {min(gain, default=math.nan):.0f}–{max(gain, default=math.nan):.0f}×; "
-              f"goal ≥ 10×), its P(meet) replicates not counted{alone}. Where auto takes rejection, the simulator is "
-              "fast enough that rejection's extra simulations cost less time than the model's proposals.", "",
+              f"goal ≥ 10×), its P(meet) replicates not counted{alone}. The default's seconds for 1,000 designs, "
+              f"P(meet) included: median {med(default, 'seconds'):.1f}, slowest target "
+              f"{max((r['seconds'] for r in default), default=math.nan):.1f} (goal ≤ 60; two targets at a time, one "
+              "core and one torch thread each). Where auto takes rejection, the simulator is fast enough that "
+              "rejection's extra simulations cost less time than the model's proposals.", "",
               "| target | prior mass | exact hit | route | hit ratio | C2ST | simulations per design (with P(meet)) | "
               "rejection's | seconds |", "|---|---|---|---|---|---|---|---|---|"]
     for r in default:

@@ -9,11 +9,12 @@ for it and, with a simulator, closes the loop:
 2. **Rejection** keeps drawing prior designs and keeps those whose simulation meets B: exact, at 1 / P(B)
    simulations per design.
 3. **Sequential** (with a ratio estimator): the estimator's amortized band posterior (:mod:`dnre_core.band_posterior`,
-   one chain per simulated metrics x_j inside B) proposes designs; each is simulated once and kept when it meets B;
-   the metrics of kept designs join the x_j for the next round. Kept designs are distributed as q(θ) P(x ∈ B | θ),
-   q the model's band posterior as its chains reach it after a short warm-up (``SEQUENTIAL_WARMUP_STEPS``): where
-   the model is right they lean to the designs that meet B most reliably, so they meet it at least as often as exact
-   answers, and the cost per design is 1 / (q's hit rate).
+   one chain per simulated metrics x_j inside B) proposes designs; each is simulated once and kept when it meets B
+   (where proposals rarely meet B a chain gives several draws, and only its first that meets B is kept:
+   ``HITS_PER_CHAIN``); the metrics of kept designs join the x_j for the next round. Kept designs are distributed
+   as q(θ) P(x ∈ B | θ), q the model's band posterior as its chains reach it after a short warm-up
+   (``SEQUENTIAL_WARMUP_STEPS``): where the model is right they lean to the designs that meet B most reliably, so
+   they meet it at least as often as exact answers, and the cost per design is 1 / (q's hit rate).
 4. ``route="auto"`` measures both: after round 0 it runs one sequential round and takes the route whose measured
    seconds per kept design are lower (a wide target or a fast simulator favours rejection) among those expected to
    find the designs within the budget, and says why. Rejection's projection is revisited after each of its rounds

@@ -184,6 +184,7 @@ def show_progress(snap: JobSnapshot) -> None:
         left.plotly_chart(plots_design.rounds_plot(rounds), key=f"rounds-{snap.id}")
         right.dataframe(pd.DataFrame(rounds).assign(hit_rate=lambda f: 100 * f["hit_rate"]), hide_index=True,
                         column_config={"hit_rate": st.column_config.NumberColumn("hit rate (%)", format="%.1f"),
+                                       "draws_per_chain": st.column_config.NumberColumn("draws per chain"),
                                        "seconds": st.column_config.NumberColumn(format="%.1f")})
     proposals = data.get("proposals")
     if proposals and not snap.finished:

@@ -36,7 +36,8 @@ def test_a_design_section_takes_its_place_among_the_headlines(tmp_path: Path) ->
     (tmp_path / "design.md").write_text("## Design suite\n\n| design | met |\n|---|---|\n")
     assemble.assemble(tmp_path, tmp_path / "out.md")
     text = (tmp_path / "out.md").read_text()
-    assert "**Inverse design**\n\n| design | met |" in text and "inverse-design results yet" not in text
+    label = assemble.HEADLINES["design.md"]
+    assert f"**{label}**\n\n| design | met |" in text and "inverse-design results yet" not in text
 
 
 def test_the_command_line_dispatches_and_refuses_unknown_names(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

@@ -2,8 +2,9 @@
 run folder and every simulation it made kept in the workspace as a data set.
 
 Live data (``ctx.report``): ``stage``, ``simulations``, ``found``, ``num_designs``, ``rounds`` (per round: round,
-route, simulations, kept, hit_rate, seconds) and, while the model proposes designs, ``proposals`` (the proposal
-sampler's step, acceptance, step size, and its chains and R̂/ESS table once chains keep two draws or more).
+route, simulations, hits, kept, hit_rate, draws_per_chain, seconds) and, while the model proposes designs,
+``proposals`` (the proposal sampler's step, acceptance, step size, and its chains and R̂/ESS table once chains keep
+two draws or more).
 A stop keeps what was found: the run ends "cancelled" (stopped by the user), with its designs, never "failed".
 
 Artifacts in the run folder: ``designs.npz`` (designs ranked by P(meet), then margin: theta (n, D), x (n, L) one
