@@ -28,11 +28,12 @@ run: setup
 
 # The whole suite, as CI runs it (.ci/run is `make test`): lint, then the tests and the DNRE stability guard, with
 # everything they need set up first (the browser's install beside the Python packages'). The tests run on two
-# pytest-xdist workers of one torch thread each, a test file at a time, in the order given: the stability guard (the
-# suite's longest file) first, so that one worker trains it while the other takes the remaining files, and a worker
-# that is free takes the next file.
-GUARD := tests/test_dnre_stability.py
-TEST_FILES := $(GUARD) $(filter-out $(GUARD),$(sort $(wildcard tests/test_*.py)))
+# pytest-xdist workers of one torch thread each, a test file at a time, in the order given: longest first (the
+# stability guard, then the files that take a minute or more), so that a worker that is free takes the next file and
+# the two finish close together instead of one waiting for the other's long last file.
+LONGEST := tests/test_dnre_stability.py tests/test_e2e_browser.py tests/test_linear_gaussian.py tests/test_masking.py \
+	tests/test_design.py tests/test_benchmark_runner.py tests/test_pages_app.py
+TEST_FILES := $(LONGEST) $(filter-out $(LONGEST),$(sort $(wildcard tests/test_*.py)))
 test:
 	$(MAKE) --no-print-directory -j 3 setup bench-setup browser-setup
 	$(VENV)/bin/ruff check .
