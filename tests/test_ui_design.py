@@ -13,7 +13,7 @@ import pytest
 
 import dnre_core
 import quadcopter
-from ui.design_job import DESIGN_SOURCE, load_designs
+from ui.design_job import DESIGN_SOURCE, TRACE_CHAINS, _proposals, load_designs
 from ui.design_tables import compare_frame, designs_frame, p_meet_category, parameter_summary, parcoords_axes
 from ui.inverse import DesignOptions, example_rows, labels, start_design
 from ui.jobs import JobRunner
@@ -167,3 +167,23 @@ def test_the_tables_label_columns_with_units_and_put_nominal_beside_simulated() 
     np.testing.assert_array_equal(columns[:, -1], designs.p_meet)
     assert p_meet_category(designs).tolist() == ["P(meet) ≥ 0.9", "P(meet) ≥ 0.9", "P(meet) 0.5–0.9",
                                                  "P(meet) 0.5–0.9", "P(meet) 0.5–0.9"]
+
+
+def test_the_live_view_draws_proposal_chains_with_several_draws_but_never_compares_them_by_r_hat() -> None:
+    """Each chain of the band posterior is conditioned on its own metrics: disagreeing chains are expected, so the
+    live view gets their traces (once they keep two draws or more) and no R̂/ESS table or convergence warning."""
+    import torch
+
+    generator = torch.Generator().manual_seed(0)
+    chains = torch.randn(50, 4, 3, generator=generator) + 10 * torch.arange(50.0).reshape(50, 1, 1)  # disagreeing
+    diagnostics = dnre_core.ChainDiagnostics.from_chains(chains, torch.full((50,), 0.3), torch.full((50,), 0.1),
+                                                         sampler="mh", step=140, total_steps=140, warmup_steps=100,
+                                                         seconds=1.0)
+    assert diagnostics.warnings()  # R̂ would call these chains unconverged
+    live = _proposals(diagnostics)
+    assert live["chains"].shape == (TRACE_CHAINS, 4, 3) and live["draws_per_chain"] == 4
+    assert "diagnostics" not in live and "warnings" not in live
+    one_draw = dnre_core.ChainDiagnostics.from_chains(chains[:, :1], torch.full((50,), 0.3), torch.full((50,), 0.1),
+                                                      sampler="mh", step=110, total_steps=110, warmup_steps=100,
+                                                      seconds=1.0)
+    assert "chains" not in _proposals(one_draw)
