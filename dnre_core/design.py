@@ -111,7 +111,8 @@ class DesignResult:
             not exact, in units of each metric's spread (positive inside; see :meth:`BandCheck.margin`).
         route: "sequential", "rejection" or "amortized"; ``route_reason`` says why, in words.
         rounds: per round: round, route, simulations, hits (simulations meeting B), kept (designs kept from them),
-            hit_rate (hits / simulations), draws_per_chain (of the model's proposals), seconds.
+            hit_rate (hits / simulations), draws_per_chain (of the model's proposals; None for prior designs),
+            seconds.
         simulations_used: every simulation the call made; ``search_simulations`` those before P(meet).
         diagnostics: the last amortized sampler run's chain diagnostics (None when it did not run).
         theta_simulated, x_simulated: every simulation made (θ, x), for reuse as training data.
@@ -282,8 +283,9 @@ class Search:
     screened: tuple[np.ndarray, np.ndarray] | None = None  # robust candidates' (hits, trials), simulated again
 
     def record(self, route: str, simulations: int, kept: int, seconds: float, hits: int | None = None,
-               draws_per_chain: int = 1) -> None:
-        """Add a round: ``hits`` of its ``simulations`` met B (default ``kept``), of which ``kept`` were kept."""
+               draws_per_chain: int | None = None) -> None:
+        """Add a round: ``hits`` of its ``simulations`` met B (default ``kept``), of which ``kept`` were kept;
+        ``draws_per_chain`` of the model's proposals (None for prior designs)."""
         hits = kept if hits is None else hits
         self.found += kept
         self.rounds.append({"round": len(self.rounds), "route": route, "simulations": simulations, "hits": hits,

@@ -182,10 +182,18 @@ def show_progress(snap: JobSnapshot) -> None:
     if rounds:
         left, right = st.columns(2)
         left.plotly_chart(plots_design.rounds_plot(rounds), key=f"rounds-{snap.id}")
-        right.dataframe(pd.DataFrame(rounds).assign(hit_rate=lambda f: 100 * f["hit_rate"]), hide_index=True,
-                        column_config={"hit_rate": st.column_config.NumberColumn("hit rate (%)", format="%.1f"),
-                                       "draws_per_chain": st.column_config.NumberColumn("draws per chain"),
-                                       "seconds": st.column_config.NumberColumn(format="%.1f")})
+        table = pd.DataFrame(rounds).assign(
+            hit_rate=lambda f: 100 * f["hit_rate"],
+            draws=lambda f: [f"{d:.0f}" if pd.notna(d) else "–" for d in f.get("draws_per_chain", [None] * len(f))])
+        right.dataframe(table, hide_index=True,
+                        column_order=["round", "route", "simulations", "hit_rate", "kept", "draws", "seconds"],
+                        column_config={
+                            "hit_rate": st.column_config.NumberColumn(
+                                "hit %", format="%.1f", help="Share of the round's simulations meeting every band"),
+                            "kept": st.column_config.NumberColumn(help="Designs kept from the round"),
+                            "draws": st.column_config.TextColumn(
+                                help="Draws per chain of the model's proposals (– for prior designs)"),
+                            "seconds": st.column_config.NumberColumn("s", format="%.1f", help="Seconds")})
     proposals = data.get("proposals")
     if proposals and not snap.finished:
         st.markdown(f"**The model's proposals**: {proposals['chains_count']:,} chains, step {proposals['step']:,} of "
