@@ -45,7 +45,7 @@ import numpy as np
 from scipy.stats import beta
 from torch.distributions import Distribution
 
-from .band_posterior import band_reference, sample_band_posterior
+from .band_posterior import MIN_INSIDE, band_reference, sample_band_posterior
 from .constraints import DesignConstraint, ExactMetric, constrained_prior_sample
 from .diagnostics import ChainDiagnostics
 from .estimators import RatioEstimator
@@ -322,7 +322,7 @@ class Search:
         free = self.constraint.names if self.constraint is not None else []
         reference = band_reference(self.bands.target, self.bands.metric_names, np.concatenate(self.reference_x),
                                    chains, estimator.masked, self.rng, self.bands.scale, free)
-        self.moved = self.moved or reference.inside < 20
+        self.moved = self.moved or reference.inside < MIN_INSIDE
         initial = None
         if self.constraint is not None:  # chains must start inside the exact-metric bands
             pool = np.concatenate(self.starts)
@@ -765,7 +765,7 @@ def _amortized(estimator: RatioEstimator, prior: Distribution, target: Target, c
         raise InputError("The run was stopped before the model's chains kept any design (during their warm-up).")
     warnings = ["No simulator: these designs are the model's answer alone and have not been simulated; validate "
                 "them with the simulator before trusting them."]
-    if reference.inside < 20:
+    if reference.inside < MIN_INSIDE:
         warnings.append(f"Only {reference.inside} reference simulations lay inside the bands; the model conditioned "
                         "on the nearest ones, moved into the bands, so the designs approximate the band posterior.")
     warnings.extend(diagnostics.warnings())
