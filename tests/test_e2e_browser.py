@@ -231,7 +231,8 @@ def test_a_running_simulation_survives_a_reload_and_is_stopped_from_the_reloaded
     page.reload()
     expect(page.get_by_text(re.compile(r"simulated: [\d,]+ of 300,000"))).to_be_visible(timeout=120_000)
     _shot(page, "11_data_simulation_after_reload.png", idle=False)
-    page.get_by_role("button", name="Stop").click()
+    # The page's Stop, not the header's (Streamlit shows one there while a script run is slow to finish).
+    page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop").click()
     expect(page.get_by_text(re.compile(r"simulated designs are kept"))).to_be_visible(timeout=120_000)
 
 
